@@ -1,0 +1,109 @@
+/**
+ * Optimized Local Hashing (OLH), a pure ε-LDP frequency oracle.
+ * Wang, Blocki, Li & Jha 2017, "Locally Differentially Private Protocols for Frequency
+ * Estimation" (USENIX Security), §4.4: g = round(e^ε + 1); the client hashes its item with a
+ * fresh random hash H_s into [g] and reports (s, y) where y = H_s(v) with probability
+ * p = e^ε/(e^ε + g − 1), otherwise a uniform other value. The server counts the reports that
+ * "support" v (H_s(v) = y) and debiases: ĉ(v) = (C(v) − n/g)/(p − 1/g), with
+ * Var[ĉ(v)] = n·q(1−q)/(p−q)² + c(v)(1−p−q)/(p−q), q = 1/g (their Eq. (2) with the c(v) term).
+ */
+import type { Rng } from '../shared/rng.ts';
+import { assertEpsilon, PRIVACY_MESSAGES, PrivacyParameterError } from './errors.ts';
+import { fnv1a, seededHash } from './hash.ts';
+
+/** One OLH report: the hash seed and the perturbed hashed value. Carries no identifier. */
+export interface OlhReport {
+  readonly seed: number;
+  readonly value: number;
+}
+
+/** The public parameters of the oracle, shared by client and server. */
+export interface OlhParams {
+  readonly epsilon: number;
+  /** Hash range g. */
+  readonly range: number;
+  /** Probability of reporting the true hashed value. */
+  readonly p: number;
+  /** Probability that a report supports an item it does not hold: 1/g. */
+  readonly q: number;
+}
+
+/** Derives g, p and q for a per-report ε. */
+export function olhParams(epsilon: number): OlhParams {
+  assertEpsilon(epsilon);
+  const e = Math.exp(epsilon);
+  const range = Math.max(2, Math.round(e + 1));
+  return { epsilon, range, p: e / (e + range - 1), q: 1 / range };
+}
+
+/** Encodes one item id into an ε-LDP report (client side). */
+export function olhEncode(itemId: string, params: OlhParams, rng: Rng): OlhReport {
+  const seed = Math.floor(rng() * 4294967296) >>> 0;
+  const truth = seededHash(fnv1a(itemId), seed, params.range);
+  if (rng() < params.p) return { seed, value: truth };
+  // Uniform over the g − 1 other values.
+  const other = Math.floor(rng() * (params.range - 1));
+  return { seed, value: other >= truth ? other + 1 : other };
+}
+
+/** Unbiased count estimates for a domain of items, with variance and a 95% interval. */
+export interface OlhEstimate {
+  readonly itemIds: readonly string[];
+  readonly counts: Float64Array;
+  readonly variances: Float64Array;
+  readonly reports: number;
+}
+
+/** Raw support counts C(v) for each item (the expensive part: |domain| × |reports| hashes). */
+export function olhSupport(
+  itemIds: readonly string[],
+  reports: readonly OlhReport[],
+  range: number,
+): Float64Array {
+  if (itemIds.length === 0) throw new PrivacyParameterError(PRIVACY_MESSAGES.emptyDomain);
+  const keys = Uint32Array.from(itemIds, fnv1a);
+  const support = new Float64Array(itemIds.length);
+  for (const r of reports) {
+    const seed = r.seed >>> 0;
+    const value = r.value;
+    for (let i = 0; i < keys.length; i++) {
+      if (seededHash(keys[i] ?? 0, seed, range) === value) support[i] = (support[i] ?? 0) + 1;
+    }
+  }
+  return support;
+}
+
+/** Turns support counts over n reports into unbiased counts and their variances. */
+export function olhDebias(
+  itemIds: readonly string[],
+  support: Float64Array,
+  reports: number,
+  params: OlhParams,
+): OlhEstimate {
+  const { p, q } = params;
+  const counts = new Float64Array(support.length);
+  const variances = new Float64Array(support.length);
+  const base = (reports * q * (1 - q)) / ((p - q) * (p - q));
+  for (let i = 0; i < support.length; i++) {
+    const c = ((support[i] ?? 0) - reports * q) / (p - q);
+    counts[i] = c;
+    // The c(v) term uses the estimate clamped at 0 (variance must stay ≥ the base term).
+    variances[i] = base + (Math.max(0, c) * (1 - p - q)) / (p - q);
+  }
+  return { itemIds, counts, variances, reports };
+}
+
+/** Estimates every item's count from OLH reports (server side). */
+export function olhEstimate(
+  itemIds: readonly string[],
+  reports: readonly OlhReport[],
+  params: OlhParams,
+): OlhEstimate {
+  return olhDebias(itemIds, olhSupport(itemIds, reports, params.range), reports.length, params);
+}
+
+/** The closed-form variance of an item with true count c among n reports. */
+export function olhVariance(params: OlhParams, reports: number, trueCount: number): number {
+  const { p, q } = params;
+  return (reports * q * (1 - q)) / ((p - q) * (p - q)) + (trueCount * (1 - p - q)) / (p - q);
+}

@@ -1,0 +1,38 @@
+/** Wire schema of an LDP telemetry batch (client → server). */
+import { z } from 'zod';
+import { PROTOCOL_VERSION } from './version.ts';
+
+/** Most reports accepted in one batch. */
+export const MAX_TELEMETRY_REPORTS = 500;
+
+/** A batch of OLH reports `[seed, value]`; carries no identifier of any kind. */
+export const TelemetryBatchSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  kind: z.literal('telemetry'),
+  mechanism: z.literal('olh'),
+  epsilon: z.number().positive().max(20),
+  reports: z
+    .array(z.tuple([z.number().int().min(0).max(4294967295), z.number().int().min(0)]))
+    .min(1)
+    .max(MAX_TELEMETRY_REPORTS),
+});
+export type TelemetryBatch = z.infer<typeof TelemetryBatchSchema>;
+
+/** One item's DP popularity estimate with a normal-approximation 95% interval. */
+export const PopularityEstimateSchema = z.strictObject({
+  itemId: z.string(),
+  count: z.number(),
+  variance: z.number().nonnegative(),
+  ci95: z.tuple([z.number(), z.number()]),
+});
+
+/** Response of GET /v1/aggregates. */
+export const AggregatesSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  kind: z.literal('aggregates'),
+  mechanism: z.literal('olh'),
+  epsilon: z.number(),
+  reports: z.number().int().nonnegative(),
+  items: z.array(PopularityEstimateSchema),
+});
+export type Aggregates = z.infer<typeof AggregatesSchema>;

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { BudgetExceededError, ConsentRequiredError } from '../../src/privacy/errors.ts';
+import { createPrivacyGate } from '../../src/privacy/gate.ts';
+import { createLedger, createMemoryLedgerStorage } from '../../src/privacy/ledger.ts';
+import { createTelemetryClient } from '../../src/privacy/telemetry-client.ts';
+import { TelemetryBatchSchema } from '../../src/protocol/telemetry.ts';
+import { seededRng } from '../../src/shared/rng.ts';
+
+function setup(consent?: boolean, dailyEpsilon = 8) {
+  const sent: { url: string; body: string | undefined }[] = [];
+  const ledger = createLedger({
+    storage: createMemoryLedgerStorage(),
+    caps: { dailyEpsilon },
+    now: () => 1000,
+  });
+  const gate = createPrivacyGate({
+    ledger,
+    consent,
+    now: () => 1000,
+    fetch: async (url, init) => {
+      sent.push({ url, body: typeof init.body === 'string' ? init.body : undefined });
+      return new Response(null, { status: 202 });
+    },
+  });
+  return { sent, ledger, gate };
+}
+
+describe('privacy gate', () => {
+  it('sends nothing while consent is off (the default)', async () => {
+    const { sent, gate, ledger } = setup();
+    await expect(
+      gate.send({ url: 'https://x/v1/model', kind: 'request', summary: 'model' }),
+    ).rejects.toBeInstanceOf(ConsentRequiredError);
+    expect(sent).toEqual([]);
+    expect(await ledger.entries()).toEqual([]);
+  });
+
+  it('records url, bytes and a readable summary for every request it sends', async () => {
+    const { sent, gate, ledger } = setup(true);
+    await gate.send({
+      url: 'https://x/v1/telemetry',
+      body: '{"a":"é"}',
+      kind: 'telemetry',
+      summary: '1 report',
+      epsilon: 2,
+    });
+    expect(sent.length).toBe(1);
+    const [entry] = await ledger.entries();
+    expect(entry).toMatchObject({
+      kind: 'telemetry',
+      url: 'https://x/v1/telemetry',
+      bytes: 10,
+      epsilon: 2,
+      summary: 'POST https://x/v1/telemetry — 1 report',
+    });
+  });
+
+  it('refuses a release over the cap without sending', async () => {
+    const { sent, gate } = setup(true, 3);
+    await expect(
+      gate.send({
+        url: 'https://x/v1/telemetry',
+        body: '{}',
+        kind: 'telemetry',
+        summary: 'r',
+        epsilon: 4,
+      }),
+    ).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(sent).toEqual([]);
+  });
+});
+
+describe('telemetry client', () => {
+  it('batches OLH reports, schedules a random delay and sends a valid batch through the gate', async () => {
+    // Arrange
+    const { sent, gate, ledger } = setup(true);
+    const delays: number[] = [];
+    const client = createTelemetryClient({
+      gate,
+      url: 'https://x/v1/telemetry',
+      rng: seededRng(3),
+      epsilon: 2,
+      schedule: (_fn, ms) => delays.push(ms),
+    });
+    // Act
+    client.report('a');
+    client.report('b');
+    const count = await client.flush();
+    // Assert
+    expect(count).toBe(2);
+    expect(delays.length).toBe(1);
+    expect(delays[0]).toBeGreaterThanOrEqual(30_000);
+    const batch = TelemetryBatchSchema.parse(JSON.parse(sent[0]?.body ?? ''));
+    expect(batch.reports.length).toBe(2);
+    expect(JSON.stringify(batch)).not.toMatch(/"a"|"b"/);
+    expect((await ledger.spent()).daily.epsilon).toBe(4);
+  });
+});
