@@ -1,0 +1,69 @@
+/** Named errors of the catalog module; messages say what failed, where, and what to do. */
+
+/** Message texts (constants so tests and docs can refer to them). */
+export const CATALOG_MESSAGES = {
+  malformedJson: 'Catalog is not valid JSON',
+  noValidItem: 'Catalog has no valid item',
+  emptyInput: 'Catalog is empty',
+  unsupportedBody:
+    'Catalog body is neither a JSON array, a { version, items } object, JSON Lines nor CSV',
+  quota: 'Storage quota exceeded while saving the catalog; the previous catalog is kept',
+  badDelta: 'Catalog delta does not match { version, upserts, deletions }',
+} as const;
+
+/** The catalog text could not be read at all (malformed JSON, unknown shape). */
+export class CatalogParseError extends Error {
+  override readonly name = 'CatalogParseError';
+  constructor(
+    message: string,
+    readonly line: number | null = null,
+    readonly column: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** The catalog was readable but no item in it was valid; nothing is stored. */
+export class CatalogEmptyError extends Error {
+  override readonly name = 'CatalogEmptyError';
+  constructor(
+    message: string,
+    readonly rejected: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Writing the catalog hit the browser's storage quota; the previous complete catalog is kept. */
+export class CatalogQuotaError extends Error {
+  override readonly name = 'CatalogQuotaError';
+  constructor(cause: unknown) {
+    super(
+      `${CATALOG_MESSAGES.quota}. Free space (clear other site data) or ask for persistent storage, then sync again.`,
+      { cause },
+    );
+  }
+}
+
+/** A sync could not complete (offline, HTTP error, timeout); the last good catalog is kept. */
+export class CatalogSyncError extends Error {
+  override readonly name = 'CatalogSyncError';
+  constructor(
+    message: string,
+    readonly kind: 'offline' | 'http' | 'timeout' | 'aborted',
+    readonly httpStatus: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** True when an error (DOMException or idb rejection) is a storage quota error. */
+export function isQuotaError(error: unknown): boolean {
+  if (error instanceof CatalogQuotaError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const name = (error as { name?: unknown }).name;
+  const inner = (error as { inner?: unknown; cause?: unknown }).cause;
+  return (
+    name === 'QuotaExceededError' || (inner !== undefined && inner !== error && isQuotaError(inner))
+  );
+}
