@@ -41,7 +41,7 @@ export function trainCollab(
   sequences: readonly (readonly number[])[],
   options: CollabTrainOptions,
   rng: Rng,
-  onEpoch?: (epoch: number, loss: number) => void,
+  onEpoch?: (epoch: number, loss: number, model: CollabModel) => void,
 ): CollabModel {
   const init = createCollabModel(itemIds, options.dims, rng, options.version);
   const params = [init.history, init.target, init.bias];
@@ -87,7 +87,7 @@ export function trainCollab(
         }
       }
     }
-    onEpoch?.(epoch, epochLoss / Math.max(1, users.length));
+    onEpoch?.(epoch, epochLoss / Math.max(1, users.length), init);
   }
   return init;
 }

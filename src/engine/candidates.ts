@@ -1,0 +1,67 @@
+/**
+ * Candidate generation: the union of semantic neighbours of the profile and of the latest item,
+ * prompt matches, collaborative neighbours, popular items and fresh items, minus what the
+ * visitor already interacted with, rejected, or cannot get.
+ */
+import { type EngineContext, itemVector } from './context.ts';
+import type { ScoringSignals } from './features.ts';
+import type { UserState } from './user-state.ts';
+import { normalized, topIndices } from './vector-math.ts';
+
+/** How many candidates each source contributes. */
+export interface CandidateConfig {
+  readonly semantic: number;
+  readonly recent: number;
+  readonly prompt: number;
+  readonly collab: number;
+  readonly popular: number;
+  readonly fresh: number;
+  /** Leave out items the visitor already interacted with. */
+  readonly excludeSeen: boolean;
+}
+
+/** Defaults (see docs/engine.md). */
+export const DEFAULT_CANDIDATE_CONFIG: CandidateConfig = {
+  semantic: 100,
+  recent: 30,
+  prompt: 150,
+  collab: 200,
+  popular: 50,
+  fresh: 20,
+  excludeSeen: true,
+};
+
+/** Returns candidate rows (unique, in source order). */
+export function generateCandidates(
+  context: EngineContext,
+  state: UserState,
+  signals: ScoringSignals,
+  config: CandidateConfig,
+): number[] {
+  const skip = (row: number) =>
+    state.rejected.has(row) ||
+    context.items[row]?.available === false ||
+    (config.excludeSeen && state.seen.has(row));
+  const out = new Set<number>();
+  const add = (rows: readonly number[]) => {
+    for (const r of rows) out.add(r);
+  };
+  const profile = blend(state.long, state.short);
+  if (profile) add(context.search.topK(profile, config.semantic, skip));
+  const latest = state.recentRows[0];
+  if (latest !== undefined)
+    add(context.search.topK(itemVector(context, latest), config.recent, skip));
+  if (signals.prompt?.vector) add(context.search.topK(signals.prompt.vector, config.prompt, skip));
+  if (signals.collab) add(topIndices(signals.collab, config.collab, skip));
+  add(topIndices(context.popularity, config.popular, skip));
+  add(topIndices(signals.freshness, config.fresh, (r) => skip(r) || signals.freshness[r] === 0));
+  return [...out];
+}
+
+function blend(a: Float32Array | null, b: Float32Array | null): Float32Array | null {
+  if (!a) return b;
+  if (!b) return a;
+  const sum = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) sum[i] = a[i]! + b[i]!;
+  return normalized(sum);
+}

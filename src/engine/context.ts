@@ -1,0 +1,93 @@
+/**
+ * The engine's view of the catalog: items in row order, their unit vectors, the collaborative
+ * model aligned to those rows, and the popularity prior. Built once per catalog/model version.
+ */
+import type { CollabModel } from './collab-model.ts';
+import type { EngineItem } from './types.ts';
+import { dotRow, topIndices } from './vector-math.ts';
+
+/** Semantic search over the item vectors; the catalog's `VectorIndex` can stand behind it. */
+export interface NeighbourSearch {
+  /** Rows of the k items most similar to `query` (cosine), skipping rows where `skip` is true. */
+  topK(query: Float32Array, k: number, skip?: (row: number) => boolean): number[];
+}
+
+/** Everything the pure engine functions read. */
+export interface EngineContext {
+  readonly items: readonly EngineItem[];
+  readonly rowOf: ReadonlyMap<string, number>;
+  readonly dims: number;
+  /** n × dims, L2-normalised (zero rows for items without text). */
+  readonly vectors: Float32Array;
+  readonly search: NeighbourSearch;
+  readonly collab: CollabModel | null;
+  /** Context row → collab row, -1 when the model does not know the item (cold). */
+  readonly collabRow: Int32Array;
+  /** Popularity prior in [0, 1] per row (log-scaled counts). */
+  readonly popularity: Float32Array;
+}
+
+/** Inputs to `createEngineContext`. */
+export interface EngineContextInput {
+  readonly items: readonly EngineItem[];
+  /** One unit vector per item, row-major n × dims. */
+  readonly vectors: Float32Array;
+  readonly dims: number;
+  readonly collab?: CollabModel | null;
+  /** Item id → count (or any non-negative estimate, e.g. from DP telemetry). */
+  readonly popularity?: ReadonlyMap<string, number>;
+  /** Overrides brute-force search (e.g. with the catalog's VectorIndex). */
+  readonly search?: NeighbourSearch;
+}
+
+/** Exact cosine search by scanning every row; fine up to ~100k items. */
+export function bruteForceSearch(vectors: Float32Array, dims: number): NeighbourSearch {
+  const n = dims === 0 ? 0 : vectors.length / dims;
+  const scores = new Float32Array(n);
+  return {
+    topK(query, k, skip) {
+      for (let i = 0; i < n; i++) scores[i] = dotRow(vectors, dims, i, query);
+      return topIndices(scores, k, skip);
+    },
+  };
+}
+
+/** Builds the context; pure apart from allocating arrays. */
+export function createEngineContext(input: EngineContextInput): EngineContext {
+  const { items, vectors, dims } = input;
+  const rowOf = new Map(items.map((item, row) => [item.id, row]));
+  const collab = input.collab ?? null;
+  const collabRow = new Int32Array(items.length).fill(-1);
+  if (collab) {
+    const byId = new Map(collab.itemIds.map((id, row) => [id, row]));
+    items.forEach((item, row) => {
+      collabRow[row] = byId.get(item.id) ?? -1;
+    });
+  }
+  const popularity = new Float32Array(items.length);
+  if (input.popularity) {
+    let max = 0;
+    for (const v of input.popularity.values()) max = Math.max(max, v);
+    if (max > 0) {
+      items.forEach((item, row) => {
+        const count = Math.max(0, input.popularity?.get(item.id) ?? 0);
+        popularity[row] = Math.log1p(count) / Math.log1p(max);
+      });
+    }
+  }
+  return {
+    items,
+    rowOf,
+    dims,
+    vectors,
+    search: input.search ?? bruteForceSearch(vectors, dims),
+    collab,
+    collabRow,
+    popularity,
+  };
+}
+
+/** Row `row`'s vector as a view (no copy). */
+export function itemVector(context: EngineContext, row: number): Float32Array {
+  return context.vectors.subarray(row * context.dims, (row + 1) * context.dims);
+}

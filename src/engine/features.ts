@@ -1,0 +1,110 @@
+/** Ranking features of candidate items, in the fixed order the ranker model expects. */
+import { collabUserVector } from './collab-model.ts';
+import { type EngineContext, itemVector } from './context.ts';
+import type { PromptSignal } from './prompt.ts';
+import type { UserState } from './user-state.ts';
+import { dot, dotRow } from './vector-math.ts';
+
+/** Feature names in column order (the ranker manifest repeats them). */
+export const FEATURE_NAMES = [
+  'sim_long',
+  'sim_short',
+  'sim_recent',
+  'collab',
+  'popularity',
+  'freshness',
+  'category',
+  'seen',
+  'sim_negative',
+  'sim_prompt',
+] as const;
+
+/** One feature's name. */
+export type FeatureName = (typeof FEATURE_NAMES)[number];
+
+/** Number of features per candidate. */
+export const FEATURE_COUNT = FEATURE_NAMES.length;
+
+/** Column of a feature. */
+export function featureIndex(name: FeatureName): number {
+  return FEATURE_NAMES.indexOf(name);
+}
+
+/** Per-request signals shared by every candidate. */
+export interface ScoringSignals {
+  /** Collab score per context row (NaN where the model lacks the item), or null. */
+  readonly collab: Float32Array | null;
+  /** Freshness in [0, 1] per row. */
+  readonly freshness: Float32Array;
+  readonly prompt: PromptSignal | null;
+}
+
+/** Freshness per row: `0.5^(age / halfLife)` for items with `createdAt`, else 0. */
+export function freshnessOf(
+  context: EngineContext,
+  now: number,
+  halfLifeDays: number,
+): Float32Array {
+  const out = new Float32Array(context.items.length);
+  context.items.forEach((item, row) => {
+    if (item.createdAt === undefined) return;
+    const days = Math.max(0, now - item.createdAt) / 86_400_000;
+    out[row] = 0.5 ** (days / halfLifeDays);
+  });
+  return out;
+}
+
+/** Collab score per context row for this user (NaN for cold items), or null without a model. */
+export function collabScoresByRow(context: EngineContext, state: UserState): Float32Array | null {
+  const model = context.collab;
+  if (!model || state.collabHistory.length === 0) return null;
+  const user = collabUserVector(model, state.collabHistory);
+  const out = new Float32Array(context.items.length);
+  for (let row = 0; row < out.length; row++) {
+    const c = context.collabRow[row]!;
+    out[row] = c < 0 ? Number.NaN : model.bias[c]! + dotRow(model.target, model.dims, c, user);
+  }
+  return out;
+}
+
+/** Builds the n × FEATURE_COUNT matrix (row-major) for the candidate rows. */
+export function candidateFeatures(
+  context: EngineContext,
+  state: UserState,
+  signals: ScoringSignals,
+  rows: readonly number[],
+): Float32Array {
+  const out = new Float32Array(rows.length * FEATURE_COUNT);
+  // Cold items get the mean collab score of the candidates, so they are neither boosted nor buried.
+  let collabMean = 0;
+  let collabCount = 0;
+  for (const row of rows) {
+    const v = signals.collab?.[row];
+    if (v !== undefined && !Number.isNaN(v)) {
+      collabMean += v;
+      collabCount++;
+    }
+  }
+  collabMean = collabCount > 0 ? collabMean / collabCount : 0;
+  rows.forEach((row, i) => {
+    const v = itemVector(context, row);
+    const f = out.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT);
+    f[0] = state.long ? dot(v, state.long) : 0;
+    f[1] = state.short ? dot(v, state.short) : 0;
+    let recent = 0;
+    for (const r of state.recentRows) recent = Math.max(recent, dot(v, itemVector(context, r)));
+    f[2] = recent;
+    const c = signals.collab?.[row];
+    f[3] = c === undefined || Number.isNaN(c) ? collabMean : c;
+    f[4] = context.popularity[row]!;
+    f[5] = signals.freshness[row]!;
+    let category = 0;
+    for (const name of context.items[row]!.categories)
+      category += state.categoryAffinity.get(name) ?? 0;
+    f[6] = category;
+    f[7] = Math.log1p(state.seen.get(row) ?? 0);
+    f[8] = state.negative ? dot(v, state.negative) : 0;
+    f[9] = signals.prompt?.vector ? dot(v, signals.prompt.vector) : 0;
+  });
+  return out;
+}

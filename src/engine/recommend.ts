@@ -1,0 +1,113 @@
+/**
+ * One recommendation request, end to end and pure apart from the ranker call: user state →
+ * candidates → features → ranker → post-ranking → explanations. `hearth eval` calls this very
+ * function; so does the engine service in the worker.
+ */
+import type { Rng } from '../shared/rng.ts';
+import {
+  type CandidateConfig,
+  DEFAULT_CANDIDATE_CONFIG,
+  generateCandidates,
+} from './candidates.ts';
+import type { EngineContext } from './context.ts';
+import { type DenyList, explain, explanationText, featureMeans } from './explain.ts';
+import {
+  candidateFeatures,
+  collabScoresByRow,
+  FEATURE_COUNT,
+  freshnessOf,
+  type ScoringSignals,
+} from './features.ts';
+import {
+  adjustScores,
+  DEFAULT_POST_RANK_CONFIG,
+  explorationSlot,
+  mmrSelect,
+  type PostRankConfig,
+} from './post-rank.ts';
+import type { PromptSignal } from './prompt.ts';
+import type { Ranker } from './ranker.ts';
+import type { Recommendation } from './types.ts';
+import type { UserState } from './user-state.ts';
+
+/** Engine-wide scoring configuration. */
+export interface RecommendConfig {
+  readonly candidates: CandidateConfig;
+  readonly post: PostRankConfig;
+  readonly freshHalfLifeDays: number;
+  readonly deny: DenyList;
+}
+
+/** Defaults (see docs/engine.md). */
+export const DEFAULT_RECOMMEND_CONFIG: RecommendConfig = {
+  candidates: DEFAULT_CANDIDATE_CONFIG,
+  post: DEFAULT_POST_RANK_CONFIG,
+  freshHalfLifeDays: 14,
+  deny: { terms: [] },
+};
+
+/** One request's inputs. */
+export interface RecommendInput {
+  readonly limit: number;
+  readonly now: number;
+  readonly prompt?: PromptSignal | null;
+  /** Item id → times shown in this session without an interaction (fatigue). */
+  readonly impressions?: ReadonlyMap<string, number>;
+  readonly rng: Rng;
+}
+
+/** Ranks the catalog for a user state; returns up to `limit` explained results. */
+export async function recommendFor(
+  context: EngineContext,
+  state: UserState,
+  ranker: Ranker,
+  input: RecommendInput,
+  config: RecommendConfig = DEFAULT_RECOMMEND_CONFIG,
+): Promise<Recommendation[]> {
+  const prompt = input.prompt ?? null;
+  const signals: ScoringSignals = {
+    collab: collabScoresByRow(context, state),
+    freshness: freshnessOf(context, input.now, config.freshHalfLifeDays),
+    prompt,
+  };
+  const rows = generateCandidates(context, state, signals, config.candidates);
+  if (rows.length === 0 || input.limit <= 0) return [];
+  const features = candidateFeatures(context, state, signals, rows);
+  const raw = await ranker.score(features, rows.length);
+  const scores = adjustScores(
+    context,
+    rows,
+    raw,
+    prompt,
+    input.impressions ?? new Map(),
+    config.post,
+  );
+  const chosen = mmrSelect(context, rows, scores, input.limit, config.post.mmrLambda);
+  const { order, explored } = explorationSlot(
+    chosen,
+    rows.length,
+    config.post.exploration,
+    input.rng,
+  );
+  const explainInput = {
+    context,
+    state,
+    prompt,
+    weights: ranker.weights,
+    means: featureMeans(features, rows.length),
+    deny: config.deny,
+  };
+  const titleOf = (id: string) => context.items[context.rowOf.get(id) ?? -1]?.title ?? id;
+  return order.map((index, position) => {
+    const row = rows[index]!;
+    const own = features.subarray(index * FEATURE_COUNT, (index + 1) * FEATURE_COUNT);
+    const { reason, text } =
+      position === explored
+        ? {
+            reason: { kind: 'explore' } as const,
+            text: explanationText({ kind: 'explore' }, titleOf),
+          }
+        : explain(explainInput, row, own);
+    return { itemId: context.items[row]!.id, score: scores[index]!, reason, explanation: text };
+  });
+}
