@@ -1,0 +1,111 @@
+/**
+ * Hearth's engine on a MovieLens split: the catalog context, events from training rows, and
+ * the groups used to fit the ranker on a validation split. Calls the same `recommendFor` as the
+ * browser.
+ */
+import type { Encoder } from '../encoder/types.ts';
+import { DEFAULT_CANDIDATE_CONFIG, generateCandidates } from '../engine/candidates.ts';
+import type { CollabModel } from '../engine/collab-model.ts';
+import { createEngineContext, type EngineContext } from '../engine/context.ts';
+import { candidateFeatures, collabScoresByRow, freshnessOf } from '../engine/features.ts';
+import type { RankerGroup } from '../engine/ranker-train.ts';
+import type { EngineEvent, EngineItem } from '../engine/types.ts';
+import { buildUserState, type UserStateConfig } from '../engine/user-state.ts';
+import { type MovieLensData, movieText } from './movielens.ts';
+import type { Split } from './split.ts';
+
+/** Engine items for the split's item universe, with the text that is embedded. */
+export function movieItems(
+  data: MovieLensData,
+  itemIds: readonly string[],
+): { items: EngineItem[]; texts: string[] } {
+  const texts: string[] = [];
+  const items = itemIds.map((id) => {
+    const movie = data.movies.get(id) ?? { title: `movie ${id}`, genres: [], tags: [] };
+    const text = movieText(movie);
+    texts.push(text);
+    return { id, title: movie.title, categories: movie.genres, text: text.toLowerCase() };
+  });
+  return { items, texts };
+}
+
+/** Embeds texts in batches into one row-major matrix. */
+export async function embedAll(
+  encoder: Encoder,
+  texts: readonly string[],
+  batch = 256,
+): Promise<Float32Array> {
+  const d = encoder.info.dims;
+  const out = new Float32Array(texts.length * d);
+  for (let start = 0; start < texts.length; start += batch) {
+    const vectors = await encoder.embed(texts.slice(start, start + batch));
+    vectors.forEach((v, i) => out.set(v, (start + i) * d));
+  }
+  return out;
+}
+
+/** Counts of distinct training users per item row. */
+export function userCounts(split: Split): Float32Array {
+  const counts = new Float32Array(split.itemIds.length);
+  for (const rows of split.train) for (const r of new Set(rows)) counts[r]! += 1;
+  return counts;
+}
+
+/** Builds the engine context for a split (popularity prior = training counts). */
+export function splitContext(
+  split: Split,
+  items: readonly EngineItem[],
+  vectors: Float32Array,
+  dims: number,
+  collab: CollabModel | null,
+): EngineContext {
+  const counts = userCounts(split);
+  const popularity = new Map(split.itemIds.map((id, row) => [id, counts[row]!]));
+  return createEngineContext({ items, vectors, dims, collab, popularity });
+}
+
+/** A user's training rows as 'view' events (ratings are implicit interactions). */
+export function eventsOf(split: Split, user: number): EngineEvent[] {
+  const rows = split.train[user] ?? [];
+  const times = split.trainTimes[user] ?? [];
+  return rows.map((row, i) => ({
+    kind: 'view',
+    itemId: split.itemIds[row]!,
+    at: times[i]! * 1000,
+  }));
+}
+
+/** The time a user's recommendation is asked for: just after their last training event. */
+export function nowOf(split: Split, user: number): number {
+  const times = split.trainTimes[user] ?? [];
+  return ((times[times.length - 1] ?? 0) + 1) * 1000;
+}
+
+/** Ranker training groups: each user's candidates, labelled by the held-out validation item. */
+export function rankerGroups(
+  context: EngineContext,
+  validation: Split,
+  stateConfig: UserStateConfig,
+): RankerGroup[] {
+  const groups: RankerGroup[] = [];
+  validation.users.forEach((_, user) => {
+    const target = validation.test[user]!;
+    if (target < 0) return;
+    const now = nowOf(validation, user);
+    const state = buildUserState(context, eventsOf(validation, user), stateConfig, now);
+    const signals = {
+      collab: collabScoresByRow(context, state),
+      freshness: freshnessOf(context, now, 14),
+      prompt: null,
+    };
+    const rows = generateCandidates(context, state, signals, DEFAULT_CANDIDATE_CONFIG);
+    const positive = rows.indexOf(target);
+    if (positive < 0) return;
+    groups.push({
+      features: candidateFeatures(context, state, signals, rows),
+      count: rows.length,
+      positive,
+    });
+  });
+  return groups;
+}
