@@ -1,0 +1,81 @@
+/**
+ * `hearth serve --port P --db FILE [--host H] [--cors ORIGINS] [--telemetry-epsilon E]
+ * [--strategy fedavg|fedadam] [--server-lr LR]`: runs the thin server. The admin bearer token is
+ * read from HEARTH_ADMIN_TOKEN (admin endpoints answer 401 when it is unset).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import { createApp } from '../server/app.ts';
+import { openServerStorage } from '../server/storage.ts';
+import { fedAdam, fedAvg } from '../server/strategy.ts';
+import { CliUsageError } from './errors.ts';
+
+const HELP = `usage: hearth serve [--port 8787] [--host 127.0.0.1] [--db .hearth/server.db]
+  [--cors https://shop.example,https://other.example] [--telemetry-epsilon 2]
+  [--strategy fedavg|fedadam] [--server-lr LR] [--rate 200] [--burst 400]
+Admin endpoints need HEARTH_ADMIN_TOKEN in the environment.`;
+
+function numberOption(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new CliUsageError(`--${name} must be a positive number, got '${raw}'.\n${HELP}`);
+  return value;
+}
+
+/** Starts the server; resolves with 0 when it is stopped by SIGINT/SIGTERM. */
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      db: { type: 'string', default: '.hearth/server.db' },
+      cors: { type: 'string' },
+      'telemetry-epsilon': { type: 'string' },
+      strategy: { type: 'string', default: 'fedavg' },
+      'server-lr': { type: 'string' },
+      rate: { type: 'string' },
+      burst: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const port = numberOption('port', values.port, 8787);
+  if (!Number.isInteger(port) || port > 65535) throw new CliUsageError(`--port must be an integer 1-65535.\n${HELP}`);
+  if (values.strategy !== 'fedavg' && values.strategy !== 'fedadam') {
+    throw new CliUsageError(`--strategy must be fedavg or fedadam, got '${values.strategy}'.`);
+  }
+  if (values.db !== ':memory:') mkdirSync(dirname(values.db), { recursive: true });
+  const storage = openServerStorage(values.db);
+  const serverLr = values['server-lr'] === undefined ? undefined : numberOption('server-lr', values['server-lr'], 1);
+  const strategy =
+    values.strategy === 'fedadam' ? fedAdam({ learningRate: serverLr ?? 0.01 }) : fedAvg({ serverLearningRate: serverLr ?? 1 });
+  const app = createApp({
+    storage,
+    strategy,
+    adminToken: process.env.HEARTH_ADMIN_TOKEN,
+    corsOrigins: values.cors?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? [],
+    telemetryEpsilon: numberOption('telemetry-epsilon', values['telemetry-epsilon'], 2),
+    rateLimit: { perSecond: numberOption('rate', values.rate, 200), burst: numberOption('burst', values.burst, 400) },
+    onError: (error) => process.stderr.write(`hearth serve: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+  });
+  const server = serve({ fetch: app.fetch, port, hostname: values.host }, (info) => {
+    process.stdout.write(`hearth serve: listening on http://${values.host}:${info.port} (db ${values.db})\n`);
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      server.close(() => {
+        storage.close();
+        resolve();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}

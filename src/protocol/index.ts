@@ -1,0 +1,7 @@
+/** Every wire schema of the Hearth protocol (version `PROTOCOL_VERSION`). */
+export * from './errors.ts';
+export * from './model.ts';
+export * from './round.ts';
+export * from './telemetry.ts';
+export * from './update.ts';
+export * from './version.ts';

@@ -1,0 +1,41 @@
+/** Wire schema of the published global models (GET /v1/model, admin PUT /v1/admin/model). */
+import { z } from 'zod';
+import { PROTOCOL_VERSION } from './version.ts';
+
+/** Layout of a collaborative model's flat parameter vector: history, target, bias rows. */
+export const ModelLayoutSchema = z.strictObject({
+  kind: z.literal('collab'),
+  itemIds: z.array(z.string().min(1).max(256)),
+  dims: z.number().int().positive(),
+});
+export type ModelLayout = z.infer<typeof ModelLayoutSchema>;
+
+/** One model version: parameters as base64 of little-endian Float32. */
+export const ModelEntrySchema = z.strictObject({
+  name: z.string().min(1).max(64),
+  version: z.number().int().nonnegative(),
+  length: z.number().int().positive(),
+  encoding: z.literal('f32-base64'),
+  data: z.string(),
+  layout: ModelLayoutSchema.optional(),
+});
+export type ModelEntry = z.infer<typeof ModelEntrySchema>;
+
+/** Response of GET /v1/model. */
+export const ModelsResponseSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  kind: z.literal('models'),
+  models: z.array(ModelEntrySchema),
+});
+export type ModelsResponse = z.infer<typeof ModelsResponseSchema>;
+
+/** Admin upload of an initial model (version is assigned by the server). */
+export const ModelUploadSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  kind: z.literal('model-upload'),
+  name: z.string().min(1).max(64),
+  encoding: z.literal('f32-base64'),
+  data: z.string(),
+  layout: ModelLayoutSchema.optional(),
+});
+export type ModelUpload = z.infer<typeof ModelUploadSchema>;

@@ -1,0 +1,153 @@
+/**
+ * Federated rounds on the server: the round config, update validation (version, shape,
+ * finiteness, norm), durable acceptance with idempotent ids, and aggregation once k updates of
+ * the current version arrived — all in SQLite transactions so a crash at any point neither loses
+ * a 202-acknowledged update nor counts one twice.
+ */
+import { type RoundConfig, type RoundSettings, RoundSettingsSchema } from '../protocol/round.ts';
+import type { UpdateHeader } from '../protocol/update.ts';
+import { PROTOCOL_VERSION } from '../protocol/version.ts';
+import { l2Norm } from '../privacy/clip.ts';
+import { decodeQ8 } from '../federated/quantize.ts';
+import { HttpError } from './http-error.ts';
+import type { ServerStorage } from './storage.ts';
+import type { AggregationStrategy } from './strategy.ts';
+
+/** Round settings with every default filled in. */
+export type RoundSettingsFull = Required<RoundSettings>;
+
+/** Defaults: C = 1, z = 0 (set by the operator), k = 16, 1 h rounds, 1 local step at lr 1. */
+export const DEFAULT_ROUND_SETTINGS: RoundSettingsFull = {
+  clipNorm: 1,
+  noiseMultiplier: 0,
+  minUpdates: 16,
+  roundDurationMs: 3_600_000,
+  localSteps: 1,
+  learningRate: 1,
+};
+
+/** Tail allowance t of the chi bound ‖N(0, I_D)‖ ≤ √D + t, failing with probability e^(−t²/2). */
+const NORM_TAIL = 6;
+
+/** Largest norm accepted for a noised update: C·(1 + z·(√D + 6)); honest clients fail w.p. < 2e-8. */
+export function maxUpdateNorm(clipNorm: number, noiseMultiplier: number, length: number): number {
+  return clipNorm * (1 + noiseMultiplier * (Math.sqrt(length) + NORM_TAIL));
+}
+
+/** Creates the round service over storage and a strategy. */
+export function createRounds(deps: {
+  storage: ServerStorage;
+  strategy: AggregationStrategy;
+  now: () => number;
+  model?: string;
+  onError?: (error: unknown) => void;
+}) {
+  const { storage, strategy, now } = deps;
+  const model = deps.model ?? 'collab';
+
+  const settings = (): RoundSettingsFull => {
+    const raw = storage.getSetting('round');
+    const parsed = raw === null ? null : RoundSettingsSchema.safeParse(JSON.parse(raw));
+    return { ...DEFAULT_ROUND_SETTINGS, ...(parsed?.success ? parsed.data : {}) };
+  };
+
+  const deadline = (s: RoundSettingsFull): number => {
+    const started = Number(storage.getSetting('round_started_at') ?? '0');
+    const t = now();
+    // The deadline is a hint for clients; an expired window rolls over without a version change.
+    const elapsed = Math.max(0, t - started);
+    return started + (Math.floor(elapsed / s.roundDurationMs) + 1) * s.roundDurationMs;
+  };
+
+  const config = (): RoundConfig | null => {
+    const current = storage.latestModel(model);
+    if (current === null) return null;
+    const s = settings();
+    return {
+      v: PROTOCOL_VERSION,
+      kind: 'round',
+      model,
+      modelVersion: current.version,
+      length: current.params.length,
+      clipNorm: s.clipNorm,
+      noiseMultiplier: s.noiseMultiplier,
+      minUpdates: s.minUpdates,
+      deadline: deadline(s),
+      localSteps: s.localSteps,
+      learningRate: s.learningRate,
+      maxUpdateNorm: maxUpdateNorm(s.clipNorm, s.noiseMultiplier, current.params.length),
+    };
+  };
+
+  /** Aggregates if ≥ k pending updates of the current version exist; returns the new version. */
+  const maybeAggregate = (): number | null =>
+    storage.transaction(() => {
+      const current = storage.latestModel(model);
+      if (current === null) return null;
+      const s = settings();
+      if (storage.pendingCount(model, current.version) < s.minUpdates) return null;
+      const pending = storage.pendingUpdates(model, current.version);
+      const updates = pending.map((u) =>
+        u.encoding === 'f32' ? new Float32Array(u.data.slice().buffer) : decodeQ8(u.data, u.length),
+      );
+      const result = strategy.aggregate({ global: current.params, updates, state: current.state });
+      const next = current.version + 1;
+      storage.insertModel({ name: model, version: next, params: result.params, layout: current.layout, state: result.state });
+      for (const u of pending) storage.consumeUpdate(u.id, next);
+      storage.setSetting('round_started_at', String(now()));
+      return next;
+    });
+
+  /** Validates and durably stores one update; aggregates when the round is full. */
+  const accept = (header: UpdateHeader, payload: Uint8Array, values: Float32Array) => {
+    if (storage.hasUpdate(header.id)) {
+      const current = storage.latestModel(model);
+      const version = current?.version ?? header.modelVersion;
+      return { status: 'duplicate' as const, pending: storage.pendingCount(model, version), modelVersion: version };
+    }
+    const round = config();
+    if (round === null) throw new HttpError(409, 'stale_version', 'no model is published yet; the operator must upload one first.');
+    const reasons: string[] = [];
+    if (header.model !== round.model) reasons.push(`model '${header.model}' is not trained in this round (expected '${round.model}')`);
+    if (header.modelVersion !== round.modelVersion) {
+      throw new HttpError(409, 'stale_version', `update is for model version ${header.modelVersion}, the current version is ${round.modelVersion}; fetch /v1/round and recompute.`);
+    }
+    if (header.length !== round.length) reasons.push(`update has ${header.length} values, the model has ${round.length}`);
+    let finite = true;
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) {
+        finite = false;
+        break;
+      }
+    }
+    if (!finite) reasons.push('update contains NaN or Infinity');
+    else {
+      const norm = l2Norm(values);
+      if (norm > round.maxUpdateNorm) reasons.push(`update L2 norm ${norm.toFixed(3)} exceeds the bound ${round.maxUpdateNorm.toFixed(3)} for C = ${round.clipNorm}, z = ${round.noiseMultiplier}`);
+    }
+    if (reasons.length > 0) throw new HttpError(400, 'invalid', 'update rejected', reasons);
+    const inserted = storage.transaction(() =>
+      storage.insertUpdate({ id: header.id, model: header.model, modelVersion: header.modelVersion, encoding: header.encoding, length: header.length, data: payload }),
+    );
+    let aggregated: number | null = null;
+    if (inserted) {
+      // The update is committed; an aggregation failure (e.g. a full disk) must not turn the
+      // 202 into an error. Aggregation is retried on the next update and at start-up.
+      try {
+        aggregated = maybeAggregate();
+      } catch (error) {
+        deps.onError?.(error);
+      }
+    }
+    return {
+      status: inserted ? ('accepted' as const) : ('duplicate' as const),
+      pending: storage.pendingCount(model, aggregated ?? round.modelVersion),
+      modelVersion: aggregated ?? round.modelVersion,
+    };
+  };
+
+  return { model, settings, config, accept, maybeAggregate };
+}
+
+/** The round service type. */
+export type Rounds = ReturnType<typeof createRounds>;

@@ -1,0 +1,209 @@
+/**
+ * Durable server state in SQLite (better-sqlite3, WAL). Holds models, strategy state, round
+ * settings, accepted updates, LDP reports and the catalog. It stores no IP address, no
+ * timestamp per client message and no identifier: update ids are random per update.
+ */
+import Database from 'better-sqlite3';
+
+type Db = Database.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS models (
+  name TEXT NOT NULL, version INTEGER NOT NULL, params BLOB NOT NULL, layout TEXT,
+  state BLOB, PRIMARY KEY (name, version));
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS updates (
+  id TEXT PRIMARY KEY, model TEXT NOT NULL, model_version INTEGER NOT NULL,
+  encoding TEXT NOT NULL, length INTEGER NOT NULL, data BLOB NOT NULL, consumed_in INTEGER);
+CREATE INDEX IF NOT EXISTS updates_pending ON updates (model, model_version) WHERE consumed_in IS NULL;
+CREATE TABLE IF NOT EXISTS telemetry (n INTEGER PRIMARY KEY, epsilon REAL NOT NULL, seed INTEGER NOT NULL, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS catalog_items (id TEXT PRIMARY KEY, body TEXT NOT NULL, version INTEGER NOT NULL, deleted INTEGER NOT NULL);
+`;
+
+/** A stored model version. */
+export interface StoredModel {
+  readonly name: string;
+  readonly version: number;
+  readonly params: Float32Array;
+  readonly layout: string | null;
+  readonly state: Float32Array[];
+}
+
+/** A stored, not yet aggregated update. */
+export interface StoredUpdate {
+  readonly id: string;
+  readonly encoding: string;
+  readonly length: number;
+  readonly data: Uint8Array;
+}
+
+/** Options of `openServerStorage`. */
+export interface StorageOptions {
+  /** SQLite busy timeout in ms (how long a write waits for a lock); default 2000. */
+  readonly busyTimeoutMs?: number;
+  /** Caps the database size in pages (tests use it to provoke SQLITE_FULL). */
+  readonly maxPageCount?: number;
+}
+
+function toFloat32(blob: Buffer): Float32Array {
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  return new Float32Array(copy.buffer);
+}
+
+function packState(state: readonly Float32Array[]): Buffer | null {
+  if (state.length === 0) return null;
+  const header = new Uint32Array([state.length, ...state.map((s) => s.length)]);
+  return Buffer.concat([
+    Buffer.from(header.buffer),
+    ...state.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength)),
+  ]);
+}
+
+function unpackState(blob: Buffer | null): Float32Array[] {
+  if (blob === null) return [];
+  const all = toFloat32(blob);
+  const ints = new Uint32Array(all.buffer);
+  const count = ints[0] ?? 0;
+  const out: Float32Array[] = [];
+  let offset = 1 + count;
+  for (let i = 0; i < count; i++) {
+    const len = ints[1 + i] ?? 0;
+    out.push(all.slice(offset, offset + len));
+    offset += len;
+  }
+  return out;
+}
+
+/** Opens (creating) the server database at `path` (':memory:' for tests) in WAL mode. */
+export function openServerStorage(path: string, options: StorageOptions = {}) {
+  const db: Db = new Database(path, { timeout: options.busyTimeoutMs ?? 2000 });
+  db.pragma('journal_mode = WAL');
+  // WAL + NORMAL: a commit is in the OS before the call returns, so SIGKILL never loses it.
+  db.pragma('synchronous = NORMAL');
+  if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${options.maxPageCount}`);
+  db.exec(SCHEMA);
+
+  const s = {
+    latestModel: db.prepare<[string], { name: string; version: number; params: Buffer; layout: string | null; state: Buffer | null }>(
+      'SELECT name, version, params, layout, state FROM models WHERE name = ? ORDER BY version DESC LIMIT 1',
+    ),
+    modelNames: db.prepare<[], { name: string }>('SELECT DISTINCT name FROM models ORDER BY name'),
+    insertModel: db.prepare('INSERT INTO models (name, version, params, layout, state) VALUES (?, ?, ?, ?, ?)'),
+    getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
+    setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+    insertUpdate: db.prepare(
+      'INSERT OR IGNORE INTO updates (id, model, model_version, encoding, length, data) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    hasUpdate: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM updates WHERE id = ?'),
+    pendingCount: db.prepare<[string, number], { n: number }>(
+      'SELECT COUNT(*) AS n FROM updates WHERE model = ? AND model_version = ? AND consumed_in IS NULL',
+    ),
+    pending: db.prepare<[string, number], { id: string; encoding: string; length: number; data: Buffer }>(
+      'SELECT id, encoding, length, data FROM updates WHERE model = ? AND model_version = ? AND consumed_in IS NULL ORDER BY rowid',
+    ),
+    consume: db.prepare('UPDATE updates SET consumed_in = ? WHERE id = ? AND consumed_in IS NULL'),
+    insertReport: db.prepare('INSERT INTO telemetry (epsilon, seed, value) VALUES (?, ?, ?)'),
+    reportsAfter: db.prepare<[number, number], { n: number; seed: number; value: number }>(
+      'SELECT n, seed, value FROM telemetry WHERE n > ? AND epsilon = ? ORDER BY n LIMIT 100000',
+    ),
+    maxReport: db.prepare<[], { n: number | null }>('SELECT MAX(n) AS n FROM telemetry'),
+    catalogRows: db.prepare<[], { id: string; body: string; version: number; deleted: number }>(
+      'SELECT id, body, version, deleted FROM catalog_items',
+    ),
+    catalogSince: db.prepare<[number], { id: string; body: string; deleted: number }>(
+      'SELECT id, body, deleted FROM catalog_items WHERE version > ? ORDER BY id',
+    ),
+    catalogLive: db.prepare<[], { id: string; body: string }>(
+      'SELECT id, body FROM catalog_items WHERE deleted = 0 ORDER BY id',
+    ),
+    upsertItem: db.prepare(
+      'INSERT INTO catalog_items (id, body, version, deleted) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body, version = excluded.version, deleted = excluded.deleted',
+    ),
+  };
+
+  const rowToModel = (row: { name: string; version: number; params: Buffer; layout: string | null; state: Buffer | null }): StoredModel => ({
+    name: row.name,
+    version: row.version,
+    params: toFloat32(row.params),
+    layout: row.layout,
+    state: unpackState(row.state),
+  });
+
+  return {
+    db,
+    /** Runs `fn` in one IMMEDIATE transaction (all or nothing, even under SIGKILL). */
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn).immediate();
+    },
+    latestModel(name: string): StoredModel | null {
+      const row = s.latestModel.get(name);
+      return row === undefined ? null : rowToModel(row);
+    },
+    modelNames(): string[] {
+      return s.modelNames.all().map((r) => r.name);
+    },
+    insertModel(model: StoredModel): void {
+      s.insertModel.run(
+        model.name,
+        model.version,
+        Buffer.from(model.params.buffer, model.params.byteOffset, model.params.byteLength),
+        model.layout,
+        packState(model.state),
+      );
+    },
+    getSetting(key: string): string | null {
+      return s.getSetting.get(key)?.value ?? null;
+    },
+    setSetting(key: string, value: string): void {
+      s.setSetting.run(key, value);
+    },
+    /** Inserts an update; false when the id was already stored (replay). */
+    insertUpdate(u: { id: string; model: string; modelVersion: number; encoding: string; length: number; data: Uint8Array }): boolean {
+      const info = s.insertUpdate.run(u.id, u.model, u.modelVersion, u.encoding, u.length, Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength));
+      return info.changes === 1;
+    },
+    hasUpdate(id: string): boolean {
+      return s.hasUpdate.get(id) !== undefined;
+    },
+    pendingCount(model: string, version: number): number {
+      return s.pendingCount.get(model, version)?.n ?? 0;
+    },
+    pendingUpdates(model: string, version: number): StoredUpdate[] {
+      return s.pending.all(model, version).map((r) => ({ id: r.id, encoding: r.encoding, length: r.length, data: new Uint8Array(r.data) }));
+    },
+    /** Marks an update as counted in `version`; returns false if it was already counted. */
+    consumeUpdate(id: string, version: number): boolean {
+      return s.consume.run(version, id).changes === 1;
+    },
+    insertReports(epsilon: number, reports: readonly (readonly [number, number])[]): void {
+      db.transaction(() => {
+        for (const [seed, value] of reports) s.insertReport.run(epsilon, seed, value);
+      }).immediate();
+    },
+    reportsAfter(after: number, epsilon: number) {
+      return s.reportsAfter.all(after, epsilon);
+    },
+    maxReport(): number {
+      return s.maxReport.get()?.n ?? 0;
+    },
+    catalogRows() {
+      return s.catalogRows.all();
+    },
+    catalogSince(version: number) {
+      return s.catalogSince.all(version);
+    },
+    catalogLive() {
+      return s.catalogLive.all();
+    },
+    upsertItem(id: string, body: string, version: number, deleted: boolean): void {
+      s.upsertItem.run(id, body, version, deleted ? 1 : 0);
+    },
+    close(): void {
+      db.close();
+    },
+  };
+}
+
+/** The storage API the app depends on. */
+export type ServerStorage = ReturnType<typeof openServerStorage>;
