@@ -28,7 +28,7 @@ export interface CollabTrainOptions {
 /** Defaults chosen on a validation split carved from training (see docs/engine.md). */
 export const DEFAULT_COLLAB_TRAIN_OPTIONS: CollabTrainOptions = {
   dims: 32,
-  epochs: 30,
+  epochs: 20,
   batchUsers: 16,
   learningRate: 0.01,
   gradient: DEFAULT_COLLAB_GRADIENT_OPTIONS,

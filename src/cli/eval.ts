@@ -1,0 +1,104 @@
+/** `hearth eval --data DIR [--json] [--cold-items 0.1]`: offline evaluation on MovieLens. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Encoder } from '../encoder/types.ts';
+import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../engine/collab-train.ts';
+import { loadRanker } from '../engine/ranker-model.ts';
+import { DEFAULT_USER_STATE_CONFIG } from '../engine/user-state.ts';
+import { loadMovieLens } from '../eval/movielens.ts';
+import { type EvalReport, evaluate } from '../eval/run-eval.ts';
+import { CliUsageError } from './errors.ts';
+
+const USAGE = `usage: hearth eval --data DIR [--json] [--cold-items FRACTION] [--epochs N] [--seed N]
+  --data DIR          MovieLens-format folder (ratings.csv, movies.csv, optional tags.csv)
+  --json              print the report as JSON on stdout
+  --cold-items F      remove a fraction F (0-1) of items from all training data; report HR@10 on them
+  --epochs N          collab model training epochs (default ${DEFAULT_COLLAB_TRAIN_OPTIONS.epochs})
+  --seed N            seed of every random step (default 1)
+  --ranker DIR        ranker folder (default models/ranker)`;
+
+/** Runs the evaluation; returns the exit code. */
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'cold-items': { type: 'string' },
+      epochs: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      ranker: { type: 'string', default: 'models/ranker' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.data === undefined) throw new CliUsageError(`--data DIR is required.\n${USAGE}`);
+  if (!existsSync(values.data)) throw new CliUsageError(`--data ${values.data}: no such folder.`);
+  const cold = values['cold-items'] === undefined ? undefined : Number(values['cold-items']);
+  if (cold !== undefined && !(cold > 0 && cold < 1)) {
+    throw new CliUsageError(
+      `--cold-items must be a fraction between 0 and 1, got '${values['cold-items']}'.`,
+    );
+  }
+  const epochs =
+    values.epochs === undefined ? DEFAULT_COLLAB_TRAIN_OPTIONS.epochs : Number(values.epochs);
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new CliUsageError(`--epochs must be a positive integer.`);
+  const seed = Number(values.seed);
+  const manifestPath = join(values.ranker, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    throw new CliUsageError(
+      `${manifestPath} not found: run npm run train:ranker -- --data DIR first.`,
+    );
+  }
+  const manifestJson = readFileSync(manifestPath, 'utf8');
+  const onnxName = (JSON.parse(manifestJson) as { onnx: string }).onnx;
+  const ranker = await loadRanker(manifestJson, readFileSync(join(values.ranker, onnxName)));
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const encoder = await loadEncoder();
+  const data = loadMovieLens(values.data);
+  const report = await evaluate(data, {
+    encoder,
+    ranker,
+    collab: { ...DEFAULT_COLLAB_TRAIN_OPTIONS, epochs },
+    userState: DEFAULT_USER_STATE_CONFIG,
+    ...(cold !== undefined ? { coldItems: cold } : {}),
+    seed,
+    log: values.json ? () => {} : log,
+  });
+  await encoder.dispose();
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  return 0;
+}
+
+async function loadEncoder(): Promise<Encoder> {
+  // Resolved at run time so this command type-checks before the encoder module lands.
+  const encoderModule = '../encoder/index.ts';
+  const { createEncoder } = (await import(/* @vite-ignore */ encoderModule)) as {
+    createEncoder: (options?: { model?: string }) => Promise<Encoder>;
+  };
+  return createEncoder();
+}
+
+function formatReport(report: EvalReport): string {
+  const f = (v: number) => (Number.isNaN(v) ? '   n/a' : v.toFixed(4));
+  const lines = [
+    `${report.dataset.users} users, ${report.dataset.items} items, ${report.dataset.interactions} interactions`,
+    'method       HR@10   NDCG@10 coverage novelty  ILD',
+    ...Object.entries(report.methods).map(
+      ([name, m]) =>
+        `${name.padEnd(12)} ${f(m['hr@10'])}  ${f(m['ndcg@10'])}  ${f(m.coverage)}  ${m.novelty.toFixed(2)}  ${f(m.ild)}`,
+    ),
+  ];
+  if (report.cold_items) {
+    const c = report.cold_items;
+    lines.push(`cold items (${c.items} items held out of training, ${c.cases} test cases):`);
+    for (const [name, m] of Object.entries(c.methods))
+      lines.push(`  ${name.padEnd(12)} HR@10 ${f(m['hr@10'])}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,119 @@
+/**
+ * `createEngineService`: the EngineApi on top of a catalog source, an event log, the encoder
+ * and the models. Effects (IndexedDB, the clock) live here; scoring is `recommendFor`.
+ */
+import type { Encoder } from '../encoder/types.ts';
+import { type Rng, seededRng } from '../shared/rng.ts';
+import type { CollabModel } from './collab-model.ts';
+import { createEngineContext, type EngineContext, type NeighbourSearch } from './context.ts';
+import type { EngineApi, RecommendOptions } from './engine.api.ts';
+import { checkEvent, createIndexedDbEventLog, type EventLog, forgetEverything } from './events.ts';
+import { encodePrompt } from './prompt.ts';
+import type { Ranker } from './ranker.ts';
+import { DEFAULT_RECOMMEND_CONFIG, type RecommendConfig, recommendFor } from './recommend.ts';
+import type { EngineItem } from './types.ts';
+import { buildUserState, DEFAULT_USER_STATE_CONFIG, type UserStateConfig } from './user-state.ts';
+
+/** What the engine needs from the catalog (the catalog service adapts to this). */
+export interface EngineCatalogSource {
+  /** Items in a stable order with their unit vectors (row-major, `dims` per item). */
+  snapshot(): Promise<{
+    readonly items: readonly EngineItem[];
+    readonly vectors: Float32Array;
+    readonly dims: number;
+    /** A catalog/encoder version; the context is rebuilt when it changes. */
+    readonly version: string;
+    readonly search?: NeighbourSearch;
+  }>;
+}
+
+/** Dependencies of the service. */
+export interface EngineServiceDeps {
+  readonly catalog: EngineCatalogSource;
+  readonly encoder: Encoder;
+  readonly ranker: Ranker;
+  readonly collab?: CollabModel | null;
+  readonly events?: EventLog;
+  readonly popularity?: Readonly<Record<string, number>>;
+  readonly userState?: UserStateConfig;
+  readonly recommend?: RecommendConfig;
+  /** Deletes local storage on forget(); defaults to every Hearth IndexedDB database. */
+  readonly forgetStorage?: () => Promise<unknown>;
+  readonly rng?: Rng;
+  readonly now?: () => number;
+}
+
+/** Builds the engine service. */
+export function createEngineService(deps: EngineServiceDeps): EngineApi {
+  const events = deps.events ?? createIndexedDbEventLog();
+  const now = deps.now ?? (() => Date.now());
+  const rng = deps.rng ?? seededRng(Date.now() >>> 0);
+  let popularity = new Map(Object.entries(deps.popularity ?? {}));
+  const impressions = new Map<string, number>();
+  let cached: { version: string; context: Promise<EngineContext> } | null = null;
+
+  const context = async (): Promise<EngineContext> => {
+    const snapshot = await deps.catalog.snapshot();
+    if (!cached || cached.version !== snapshot.version) {
+      // The loading promise is shared so concurrent callers build the context once.
+      cached = {
+        version: snapshot.version,
+        context: Promise.resolve(
+          createEngineContext({
+            items: snapshot.items,
+            vectors: snapshot.vectors,
+            dims: snapshot.dims,
+            collab: deps.collab ?? null,
+            popularity,
+            ...(snapshot.search ? { search: snapshot.search } : {}),
+          }),
+        ),
+      };
+    }
+    return cached.context;
+  };
+
+  return {
+    async track(event) {
+      const e = checkEvent(event);
+      impressions.delete(e.itemId);
+      await events.append(e);
+    },
+    async recommend(options: RecommendOptions) {
+      const ctx = await context();
+      const at = now();
+      const state = buildUserState(
+        ctx,
+        await events.list(),
+        deps.userState ?? DEFAULT_USER_STATE_CONFIG,
+        at,
+      );
+      // The prompt is encoded here and dropped when this call returns: never stored, never sent.
+      const prompt =
+        options.prompt && options.prompt.trim() !== ''
+          ? await encodePrompt(deps.encoder, options.prompt)
+          : null;
+      const results = await recommendFor(
+        ctx,
+        state,
+        deps.ranker,
+        { limit: options.limit, now: at, prompt, impressions, rng },
+        deps.recommend ?? DEFAULT_RECOMMEND_CONFIG,
+      );
+      for (const r of results) impressions.set(r.itemId, (impressions.get(r.itemId) ?? 0) + 1);
+      return results;
+    },
+    async events() {
+      return events.list();
+    },
+    async setPopularity(counts) {
+      popularity = new Map(Object.entries(counts));
+      cached = null;
+    },
+    async forget() {
+      await events.clear();
+      impressions.clear();
+      await (deps.forgetStorage ?? forgetEverything)();
+    },
+  };
+}
