@@ -40,7 +40,10 @@ async function main(): Promise<void> {
     log(`${suite.name}: running`);
     const started = performance.now();
     try {
-      Object.assign(figures, await suite.run({ movielens: values.movielens, stsb: values.stsb, log }));
+      Object.assign(
+        figures,
+        await suite.run({ movielens: values.movielens, stsb: values.stsb, log }),
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log(`${suite.name}: failed: ${message}`);
@@ -51,7 +54,8 @@ async function main(): Promise<void> {
   if (values.json) {
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } else {
-    for (const [key, value] of Object.entries(figures)) process.stdout.write(`${key.padEnd(36)} ${value}\n`);
+    for (const [key, value] of Object.entries(figures))
+      process.stdout.write(`${key.padEnd(36)} ${value}\n`);
   }
 }
 

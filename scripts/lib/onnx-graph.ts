@@ -50,7 +50,11 @@ export interface GraphSpec {
 function tensorOf(init: Initializer) {
   const raw = new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength);
   const dataType =
-    init.data instanceof Float32Array ? DT.float : init.data instanceof Int8Array ? DT.int8 : DT.int64;
+    init.data instanceof Float32Array
+      ? DT.float
+      : init.data instanceof Int8Array
+        ? DT.int8
+        : DT.int64;
   return onnx.TensorProto.create({
     name: init.name,
     dims: [...init.dims],
@@ -81,9 +85,17 @@ function attributeOf(name: string, value: number | readonly number[]) {
   if (typeof value === 'number') {
     return Number.isInteger(value)
       ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: value })
-      : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value });
+      : onnx.AttributeProto.create({
+          name,
+          type: onnx.AttributeProto.AttributeType.FLOAT,
+          f: value,
+        });
   }
-  return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: [...value] });
+  return onnx.AttributeProto.create({
+    name,
+    type: onnx.AttributeProto.AttributeType.INTS,
+    ints: [...value],
+  });
 }
 
 /** Encodes a graph description as ONNX model bytes. */

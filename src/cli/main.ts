@@ -10,11 +10,23 @@ interface CommandEntry {
 
 const COMMANDS: Record<string, CommandEntry> = {
   start: { summary: 'run the main job (demo)', load: () => import('./start.ts') },
-  embed: { summary: 'embed UTF-8 lines from stdin, one JSON array per line', load: () => import('./embed.ts') },
-  'eval-encoder': { summary: 'STS-B Spearman of the encoder', load: () => import('./eval-encoder.ts') },
-  eval: { summary: 'offline recommendation evaluation on a MovieLens folder', load: () => import('./eval.ts') },
+  embed: {
+    summary: 'embed UTF-8 lines from stdin, one JSON array per line',
+    load: () => import('./embed.ts'),
+  },
+  'eval-encoder': {
+    summary: 'STS-B Spearman of the encoder',
+    load: () => import('./eval-encoder.ts'),
+  },
+  eval: {
+    summary: 'offline recommendation evaluation on a MovieLens folder',
+    load: () => import('./eval.ts'),
+  },
   serve: { summary: 'run the thin server', load: () => import('./serve.ts') },
-  simulate: { summary: 'federated + LDP simulation on a MovieLens folder', load: () => import('./simulate.ts') },
+  simulate: {
+    summary: 'federated + LDP simulation on a MovieLens folder',
+    load: () => import('./simulate.ts'),
+  },
 };
 
 function usage(): string {

