@@ -7,7 +7,6 @@ export const CATALOG_MESSAGES = {
   emptyInput: 'Catalog is empty',
   unsupportedBody:
     'Catalog body is neither a JSON array, a { version, items } object, JSON Lines nor CSV',
-  quota: 'Storage quota exceeded while saving the catalog; the previous catalog is kept',
   badDelta: 'Catalog delta does not match { version, upserts, deletions }',
 } as const;
 
@@ -34,17 +33,6 @@ export class CatalogEmptyError extends Error {
   }
 }
 
-/** Writing the catalog hit the browser's storage quota; the previous complete catalog is kept. */
-export class CatalogQuotaError extends Error {
-  override readonly name = 'CatalogQuotaError';
-  constructor(cause: unknown) {
-    super(
-      `${CATALOG_MESSAGES.quota}. Free space (clear other site data) or ask for persistent storage, then sync again.`,
-      { cause },
-    );
-  }
-}
-
 /** A sync could not complete (offline, HTTP error, timeout); the last good catalog is kept. */
 export class CatalogSyncError extends Error {
   override readonly name = 'CatalogSyncError';
@@ -55,15 +43,4 @@ export class CatalogSyncError extends Error {
   ) {
     super(message);
   }
-}
-
-/** True when an error (DOMException or idb rejection) is a storage quota error. */
-export function isQuotaError(error: unknown): boolean {
-  if (error instanceof CatalogQuotaError) return true;
-  if (typeof error !== 'object' || error === null) return false;
-  const name = (error as { name?: unknown }).name;
-  const inner = (error as { inner?: unknown; cause?: unknown }).cause;
-  return (
-    name === 'QuotaExceededError' || (inner !== undefined && inner !== error && isQuotaError(inner))
-  );
 }

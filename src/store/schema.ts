@@ -74,6 +74,8 @@ export interface CatalogPointer {
   readonly version: string | null;
   readonly etag: string | null;
   readonly url: string | null;
+  /** Hash of the last full body applied; an identical body is not applied again. */
+  readonly sourceHash: string | null;
   readonly count: number;
   readonly appliedAt: number;
 }

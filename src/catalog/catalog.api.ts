@@ -1,0 +1,140 @@
+/**
+ * The catalog API as the page sees it through the engine worker (comlink). Every argument and
+ * result is structured-clone friendly; vectors travel as transferable ArrayBuffers. A progress
+ * listener passed over comlink must be wrapped with `Comlink.proxy`.
+ */
+import type { IndexFilter } from '../index/filter.ts';
+import type { CatalogItem } from '../protocol/catalog.ts';
+import type { CatalogDuplicate, CatalogFormat, CatalogRejection, CatalogWarning } from './parse.ts';
+import type { ProgressListener } from './progress.ts';
+
+/** Why a sync or load failed. */
+export type CatalogErrorKind =
+  | 'offline'
+  | 'http'
+  | 'timeout'
+  | 'aborted'
+  | 'invalid'
+  | 'quota'
+  | 'internal';
+
+/** A failure, readable by a person. */
+export interface CatalogError {
+  readonly kind: CatalogErrorKind;
+  readonly message: string;
+  readonly httpStatus: number | null;
+}
+
+/** Report of a parse that went into a sync or load (rejections capped at `MAX_REPORTED`). */
+export interface ParseReport {
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly rejections: readonly CatalogRejection[];
+  readonly duplicates: readonly CatalogDuplicate[];
+  readonly warnings: readonly CatalogWarning[];
+}
+
+/** Outcome of `sync` or `load`; a failure keeps the previous catalog (`count`, `version`). */
+export type SyncResult =
+  | {
+      readonly ok: true;
+      readonly outcome: 'updated' | 'not-modified';
+      readonly kind: 'full' | 'delta' | 'none';
+      readonly version: string | null;
+      readonly count: number;
+      /** Texts embedded by this sync (unchanged items are never re-embedded). */
+      readonly embedded: number;
+      /** True when an interrupted sync of the same body was resumed from its checkpoint. */
+      readonly resumed: boolean;
+      readonly report: ParseReport | null;
+    }
+  | {
+      readonly ok: false;
+      readonly error: CatalogError;
+      readonly version: string | null;
+      readonly count: number;
+      readonly report: ParseReport | null;
+    };
+
+/** Where the catalog stands. */
+export interface CatalogStatus {
+  readonly state: 'loading' | 'empty' | 'syncing' | 'ready';
+  readonly count: number;
+  /** Items with a vector for the current encoder (searchable). */
+  readonly indexed: number;
+  readonly version: string | null;
+  readonly url: string | null;
+  readonly appliedAt: number | null;
+  /** The last sync attempt (null before the first). */
+  readonly lastAttempt: {
+    readonly at: number;
+    readonly ok: boolean;
+    readonly error: CatalogError | null;
+  } | null;
+  readonly model: { readonly key: string; readonly dims: number } | null;
+  /** An interrupted full sync is waiting to be resumed. */
+  readonly resumable: boolean;
+  /** `navigator.storage.persisted()`, or null where it cannot be asked. */
+  readonly persisted: boolean | null;
+}
+
+/** Options of `sync`. */
+export interface SyncOptions {
+  readonly onProgress?: ProgressListener;
+  /** Abort the request after this many ms (default 30 000). */
+  readonly timeoutMs?: number;
+  /** Ignore ETag and version and fetch the full catalog. */
+  readonly full?: boolean;
+}
+
+/** Options of `load`. */
+export interface LoadOptions {
+  readonly onProgress?: ProgressListener;
+  readonly format?: CatalogFormat;
+  readonly version?: string;
+}
+
+/** A search: by vector or by text (embedded in the worker), with filters. */
+export interface SearchQuery {
+  readonly vector?: Float32Array;
+  readonly text?: string;
+  /** Default 20. */
+  readonly k?: number;
+  readonly filter?: Omit<IndexFilter, 'predicate' | 'excludeIds'> & {
+    readonly excludeIds?: readonly string[];
+  };
+}
+
+/** One search result with its item. */
+export interface CatalogHit {
+  readonly id: string;
+  readonly score: number;
+  readonly item: CatalogItem;
+}
+
+/** Vectors for ids or texts, packed row after row in one transferable buffer. */
+export interface VectorBlock {
+  readonly ids: readonly string[];
+  readonly dims: number;
+  /** `ids.length × dims` floats; a row of zeros where an id has no vector. */
+  readonly data: Float32Array;
+}
+
+/** What the catalog part of the engine worker offers. */
+export interface CatalogApi {
+  /** Fetches the catalog URL (ETag, deltas) and applies it atomically. Never throws for network errors. */
+  sync(url: string, options?: SyncOptions): Promise<SyncResult>;
+  /** Applies a catalog given as text (JSON, JSON Lines, CSV) or as an array of records. */
+  load(input: string | readonly unknown[], options?: LoadOptions): Promise<SyncResult>;
+  status(): Promise<CatalogStatus>;
+  search(query: SearchQuery): Promise<CatalogHit[]>;
+  /** Items in the order of `ids`; null where an id is unknown. */
+  getItems(ids: readonly string[]): Promise<(CatalogItem | null)[]>;
+  count(): Promise<number>;
+  /** Stored vectors of items (transferable). */
+  getVectors(ids: readonly string[]): Promise<VectorBlock>;
+  /** Embeds texts with the worker's encoder (transferable); `ids` are the texts' indexes. */
+  embed(texts: readonly string[]): Promise<VectorBlock>;
+  /** Deletes the catalog (items, vectors, sync state) from this device. */
+  clear(): Promise<void>;
+}

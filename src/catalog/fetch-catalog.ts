@@ -1,0 +1,110 @@
+/**
+ * The network half of a sync: a conditional GET (If-None-Match, `?since=<version>` for deltas)
+ * with a timeout, classified into not-modified, a body, or a `CatalogSyncError`.
+ */
+import { CatalogSyncError } from './errors.ts';
+
+/** The subset of `fetch` a sync needs (injected; tests pass a fake). */
+export type FetchFn = (
+  url: string,
+  init: { headers: Record<string, string>; signal: AbortSignal },
+) => Promise<{
+  readonly ok: boolean;
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}>;
+
+/** What a catalog request returned. */
+export type FetchOutcome =
+  | { readonly kind: 'not-modified' }
+  | {
+      readonly kind: 'body';
+      readonly text: string;
+      readonly etag: string | null;
+      readonly asDelta: boolean;
+    };
+
+/** Options of one request. */
+export interface FetchCatalogOptions {
+  readonly etag: string | null;
+  /** Ask for a delta since this version. */
+  readonly since: string | null;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Adds `since=<version>` to a URL (absolute, or relative to the page/worker location). */
+export function withSince(url: string, since: string | null): string {
+  if (since === null) return url;
+  const base =
+    (globalThis as { location?: { href?: string } }).location?.href ?? 'http://localhost/';
+  const absolute = new URL(url, base);
+  absolute.searchParams.set('since', since);
+  return /^[a-z][a-z0-9+.-]*:/i.test(url)
+    ? absolute.href
+    : `${absolute.pathname}${absolute.search}`;
+}
+
+async function request(
+  fetchFn: FetchFn,
+  url: string,
+  options: FetchCatalogOptions,
+  since: string | null,
+): Promise<FetchOutcome | { kind: 'gone' }> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
+  const onAbort = () => controller.abort();
+  options.signal?.addEventListener('abort', onAbort);
+  const headers: Record<string, string> = {
+    accept: 'application/json, application/x-ndjson, text/csv;q=0.9, */*;q=0.5',
+  };
+  if (options.etag !== null) headers['if-none-match'] = options.etag;
+  try {
+    const response = await fetchFn(withSince(url, since), { headers, signal: controller.signal });
+    if (response.status === 304) return { kind: 'not-modified' };
+    if (response.status === 410 && since !== null) return { kind: 'gone' };
+    if (!response.ok) {
+      throw new CatalogSyncError(
+        `Catalog request to ${url} failed with HTTP ${response.status}; the last good catalog is kept. Check the catalog URL and the server.`,
+        'http',
+        response.status,
+      );
+    }
+    const text = await response.text();
+    return { kind: 'body', text, etag: response.headers.get('etag'), asDelta: since !== null };
+  } catch (error) {
+    if (error instanceof CatalogSyncError) throw error;
+    if (timedOut || (error as { name?: string }).name === 'TimeoutError') {
+      throw new CatalogSyncError(
+        `Catalog request to ${url} timed out after ${options.timeoutMs} ms; the last good catalog is kept.`,
+        'timeout',
+      );
+    }
+    if (options.signal?.aborted)
+      throw new CatalogSyncError('Catalog sync was cancelled.', 'aborted');
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CatalogSyncError(
+      `Catalog request to ${url} failed (${detail}); offline? The last good catalog is kept and used.`,
+      'offline',
+    );
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Fetches a catalog; a delta request answered 410 Gone falls back to the full catalog. */
+export async function fetchCatalog(
+  fetchFn: FetchFn,
+  url: string,
+  options: FetchCatalogOptions,
+): Promise<FetchOutcome> {
+  const first = await request(fetchFn, url, options, options.since);
+  if (first.kind !== 'gone') return first;
+  return (await request(fetchFn, url, { ...options, etag: null }, null)) as FetchOutcome;
+}

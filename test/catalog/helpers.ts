@@ -1,0 +1,80 @@
+import type { FetchFn } from '../../src/catalog/fetch-catalog.ts';
+import type { Encoder } from '../../src/encoder/types.ts';
+import { createFakeEncoder } from '../helpers/fake-encoder.ts';
+
+let counter = 0;
+/** A database name no other test uses. */
+export function freshDbName(prefix = 'hearth-test'): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${counter}`;
+}
+
+/** Wraps the fake encoder and records every text it embeds. */
+export function countingEncoder(dims = 32, version = 'fake-v1'): Encoder & { texts: string[] } {
+  const inner = createFakeEncoder(dims, version);
+  const texts: string[] = [];
+  return {
+    info: inner.info,
+    texts,
+    embed: async (batch) => {
+      texts.push(...batch);
+      return inner.embed(batch);
+    },
+    embedDetailed: (batch) => inner.embedDetailed(batch),
+    dispose: () => inner.dispose(),
+  };
+}
+
+/** One scripted HTTP answer. */
+export interface FakeAnswer {
+  readonly status: number;
+  readonly body?: string;
+  readonly etag?: string;
+}
+
+/** A fake fetch that answers from a script and records each request's URL and headers. */
+export function scriptedFetch(
+  answer: (url: string, headers: Record<string, string>) => FakeAnswer | 'offline' | 'hang',
+) {
+  const calls: { url: string; headers: Record<string, string> }[] = [];
+  const fetch: FetchFn = async (url, init) => {
+    calls.push({ url, headers: init.headers });
+    const a = answer(url, init.headers);
+    if (a === 'offline') throw new TypeError('Failed to fetch');
+    if (a === 'hang') {
+      return new Promise((_, reject) => {
+        init.signal.addEventListener('abort', () =>
+          reject(new DOMException('aborted', 'AbortError')),
+        );
+      });
+    }
+    return {
+      ok: a.status >= 200 && a.status < 300,
+      status: a.status,
+      headers: { get: (name: string) => (name.toLowerCase() === 'etag' ? (a.etag ?? null) : null) },
+      text: async () => a.body ?? '',
+    };
+  };
+  return { fetch, calls };
+}
+
+/** A small catalog of books with distinct vocabulary. */
+export function books(
+  n = 6,
+): { id: string; title: string; description: string; category: string; available?: boolean }[] {
+  const topics = [
+    'whales sea ocean',
+    'dragons magic castle',
+    'space rockets stars',
+    'cooking bread kitchen',
+    'gardening roses soil',
+    'detective murder clue',
+  ];
+  return Array.from({ length: n }, (_, i) => ({
+    id: `b${i}`,
+    title: `Book ${i} about ${topics[i % topics.length]!.split(' ')[0]}`,
+    description: `A story of ${topics[i % topics.length]}.`,
+    category: i % 2 === 0 ? 'fiction' : 'nonfiction',
+    available: i !== 3,
+  }));
+}
