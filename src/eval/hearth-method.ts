@@ -39,7 +39,9 @@ export async function embedAll(
   const out = new Float32Array(texts.length * d);
   for (let start = 0; start < texts.length; start += batch) {
     const vectors = await encoder.embed(texts.slice(start, start + batch));
-    vectors.forEach((v, i) => out.set(v, (start + i) * d));
+    vectors.forEach((v, i) => {
+      out.set(v, (start + i) * d);
+    });
   }
   return out;
 }

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { encodePrompt, parsePrompt } from '../../src/engine/prompt.ts';
+import { linearRanker } from '../../src/engine/ranker.ts';
+import { DEFAULT_RECOMMEND_CONFIG, recommendFor } from '../../src/engine/recommend.ts';
+import { buildUserState, DEFAULT_USER_STATE_CONFIG } from '../../src/engine/user-state.ts';
+import { seededRng } from '../../src/shared/rng.ts';
+import { createFakeEncoder } from '../helpers/fake-encoder.ts';
+import { bookContext } from './fixture.ts';
+
+// sim_long, sim_short, sim_recent, collab, popularity, freshness, category, seen, sim_negative, sim_prompt
+const ranker = linearRanker('test', [1, 1, 1, 0.5, 1, 1, 0.5, 0, -1, 4], 0);
+const config = {
+  ...DEFAULT_RECOMMEND_CONFIG,
+  post: { ...DEFAULT_RECOMMEND_CONFIG.post, exploration: 0 },
+};
+const at = 1_700_000_000_000;
+
+describe('prompt parsing', () => {
+  it('splits wanted words from negated phrases', () => {
+    expect(parsePrompt('cozy mysteries, nothing too dark')).toEqual({
+      positive: 'cozy mysteries',
+      negations: ['dark'],
+    });
+    expect(parsePrompt('space adventure without robots but with humour').negations).toEqual([
+      'robots',
+    ]);
+    expect(parsePrompt('no horror').positive).toBe('');
+  });
+});
+
+describe('recommendFor', () => {
+  it('gives a cold visitor popular items first, explained as popular', async () => {
+    const { context } = await bookContext();
+    const state = buildUserState(context, [], DEFAULT_USER_STATE_CONFIG, at);
+    const recs = await recommendFor(
+      context,
+      state,
+      ranker,
+      { limit: 3, now: at, rng: seededRng(1) },
+      config,
+    );
+    expect(state.cold).toBe(true);
+    expect(recs[0]?.itemId).toBe('b7');
+    expect(recs[0]?.reason).toEqual({ kind: 'popular' });
+  });
+
+  it('recommends neighbours of what the visitor viewed and never the viewed item', async () => {
+    const { context } = await bookContext();
+    const state = buildUserState(
+      context,
+      [{ kind: 'like', itemId: 'b1', at }],
+      DEFAULT_USER_STATE_CONFIG,
+      at,
+    );
+    const recs = await recommendFor(
+      context,
+      state,
+      ranker,
+      { limit: 3, now: at, rng: seededRng(1) },
+      config,
+    );
+    expect(recs.map((r) => r.itemId)).not.toContain('b1');
+    expect(recs[0]?.itemId).toBe('b2');
+    expect(recs[0]?.reason).toEqual({ kind: 'similar', itemId: 'b1' });
+    expect(recs[0]?.explanation).toBe('Because you viewed cozy village mystery');
+  });
+
+  it('ignores events on unknown item ids', async () => {
+    const { context } = await bookContext();
+    const state = buildUserState(
+      context,
+      [{ kind: 'view', itemId: 'gone', at }],
+      DEFAULT_USER_STATE_CONFIG,
+      at,
+    );
+    expect(state.cold).toBe(true);
+  });
+
+  it('negation in the prompt pushes matching items down', async () => {
+    const { context } = await bookContext();
+    const encoder = createFakeEncoder(64);
+    const state = buildUserState(context, [], DEFAULT_USER_STATE_CONFIG, at);
+    const rank = async (text: string) => {
+      const prompt = await encodePrompt(encoder, text);
+      const recs = await recommendFor(
+        context,
+        state,
+        ranker,
+        { limit: 8, now: at, prompt, rng: seededRng(1) },
+        config,
+      );
+      return recs.map((r) => r.itemId);
+    };
+    const plain = await rank('mystery');
+    const negated = await rank('mystery, nothing dark');
+    expect(plain.indexOf('b3')).toBeLessThan(4);
+    expect(negated.slice(0, 4)).not.toContain('b3');
+    expect(negated.slice(0, 4)).not.toContain('b4');
+    expect(negated.indexOf('b3')).toBeGreaterThan(plain.indexOf('b3'));
+  });
+
+  it('explanations never mention deny-listed terms', async () => {
+    const { context } = await bookContext();
+    const state = buildUserState(
+      context,
+      [
+        { kind: 'like', itemId: 'b3', at },
+        { kind: 'view', itemId: 'b5', at: at + 1 },
+      ],
+      DEFAULT_USER_STATE_CONFIG,
+      at + 2,
+    );
+    const deny = { terms: ['murder', 'scifi', 'robot', 'popular'] };
+    const recs = await recommendFor(
+      context,
+      state,
+      ranker,
+      { limit: 6, now: at + 2, rng: seededRng(2) },
+      { ...config, deny },
+    );
+    expect(recs.length).toBe(6);
+    for (const r of recs) {
+      for (const term of deny.terms) expect(r.explanation.toLowerCase()).not.toContain(term);
+    }
+  });
+
+  it('fatigue sinks an item shown often without interaction', async () => {
+    const { context } = await bookContext();
+    const state = buildUserState(context, [], DEFAULT_USER_STATE_CONFIG, at);
+    const impressions = new Map([['b7', 10]]);
+    const recs = await recommendFor(
+      context,
+      state,
+      ranker,
+      { limit: 2, now: at, impressions, rng: seededRng(1) },
+      config,
+    );
+    expect(recs.map((r) => r.itemId)).not.toContain('b7');
+  });
+
+  it('the exploration slot is seeded: same seed, same list', async () => {
+    const { context } = await bookContext();
+    const state = buildUserState(
+      context,
+      [{ kind: 'view', itemId: 'b1', at }],
+      DEFAULT_USER_STATE_CONFIG,
+      at,
+    );
+    const explore = { ...config, post: { ...config.post, exploration: 1 } };
+    const a = await recommendFor(
+      context,
+      state,
+      ranker,
+      { limit: 3, now: at, rng: seededRng(9) },
+      explore,
+    );
+    const b = await recommendFor(
+      context,
+      state,
+      ranker,
+      { limit: 3, now: at, rng: seededRng(9) },
+      explore,
+    );
+    expect(a).toEqual(b);
+    expect(a.some((r) => r.reason.kind === 'explore')).toBe(true);
+  });
+
+  it('unavailable and disliked items are never recommended', async () => {
+    const { context, items, vectors } = await bookContext();
+    const { createEngineContext } = await import('../../src/engine/context.ts');
+    const ctx = createEngineContext({
+      items: items.map((i) => (i.id === 'b2' ? { ...i, available: false } : i)),
+      vectors,
+      dims: context.dims,
+    });
+    const state = buildUserState(
+      ctx,
+      [
+        { kind: 'like', itemId: 'b1', at },
+        { kind: 'dislike', itemId: 'b3', at: at + 1 },
+      ],
+      DEFAULT_USER_STATE_CONFIG,
+      at + 2,
+    );
+    const recs = await recommendFor(
+      ctx,
+      state,
+      ranker,
+      { limit: 7, now: at + 2, rng: seededRng(1) },
+      config,
+    );
+    expect(recs.map((r) => r.itemId)).not.toContain('b2');
+    expect(recs.map((r) => r.itemId)).not.toContain('b3');
+  });
+});

@@ -1,0 +1,109 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  applyRetention,
+  createIndexedDbEventLog,
+  createMemoryEventLog,
+} from '../../src/engine/events.ts';
+import { linearRanker } from '../../src/engine/ranker.ts';
+import { createEngineService } from '../../src/engine/service.ts';
+import { seededRng } from '../../src/shared/rng.ts';
+import { listHearthDatabases } from '../../src/store/schema.ts';
+import { createFakeEncoder } from '../helpers/fake-encoder.ts';
+import { bookContext } from './fixture.ts';
+
+const at = 1_700_000_000_000;
+const ranker = linearRanker('test', [1, 1, 1, 0.5, 1, 1, 0.5, 0, -1, 4], 0);
+
+async function service(dbName: string) {
+  const { items, vectors } = await bookContext();
+  const catalog = { snapshot: async () => ({ items, vectors, dims: 64, version: 'c1' }) };
+  return createEngineService({
+    catalog,
+    encoder: createFakeEncoder(64),
+    ranker,
+    events: createIndexedDbEventLog(undefined, dbName),
+    rng: seededRng(1),
+    now: () => at + 10,
+  });
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('engine service', () => {
+  it('the prompt never reaches IndexedDB or fetch', async () => {
+    // Arrange
+    const engine = await service('hearth-test-prompt');
+    const fetchSpy = vi.fn();
+    vi.stubGlobal('fetch', fetchSpy);
+    const writes: unknown[] = [];
+    for (const method of ['put', 'add'] as const) {
+      const original = IDBObjectStore.prototype[method];
+      vi.spyOn(IDBObjectStore.prototype, method).mockImplementation(function (
+        this: IDBObjectStore,
+        ...args
+      ) {
+        writes.push(args);
+        return original.apply(this, args as Parameters<typeof original>);
+      });
+    }
+    // Act
+    await engine.track({ kind: 'view', itemId: 'b1', at });
+    const recs = await engine.recommend({
+      limit: 3,
+      prompt: 'secret wish: cozy tea, nothing dark',
+    });
+    // Assert
+    expect(recs.length).toBe(3);
+    expect(writes.length).toBeGreaterThan(0);
+    expect(JSON.stringify(writes)).not.toMatch(/secret|wish|tea/);
+    expect(fetchSpy).not.toHaveBeenCalled();
+    vi.unstubAllGlobals();
+  });
+
+  it('tracks events in IndexedDB and forget() leaves no Hearth database behind', async () => {
+    const engine = await service('hearth-test-forget');
+    await engine.track({ kind: 'like', itemId: 'b2', at });
+    await engine.track({ kind: 'view', itemId: 'not-in-catalog-yet', at: at + 1 });
+    expect((await engine.events()).map((e) => e.itemId)).toEqual(['b2', 'not-in-catalog-yet']);
+    expect(await listHearthDatabases()).toContain('hearth-test-forget');
+    await engine.forget();
+    const left = (await indexedDB.databases()).map((d) => d.name);
+    expect(left.filter((n) => n === 'hearth' || n?.startsWith('hearth-'))).toEqual([]);
+  });
+
+  it('rejects malformed events with an actionable message', async () => {
+    const engine = await service('hearth-test-bad');
+    await expect(engine.track({ kind: 'stare' as 'view', itemId: 'b1', at })).rejects.toThrow(
+      /kind must be one of/,
+    );
+    await engine.forget();
+  });
+});
+
+describe('retention', () => {
+  it('keeps the newest maxEvents within maxAgeDays', () => {
+    const day = 86_400_000;
+    const events = [0, 1, 2, 3].map((i) => ({
+      kind: 'view' as const,
+      itemId: `i${i}`,
+      at: i * day,
+    }));
+    const kept = applyRetention(events, { maxAgeDays: 2, maxEvents: 2 }, 3 * day);
+    expect(kept.map((e) => e.itemId)).toEqual(['i2', 'i3']);
+  });
+
+  it('the memory and IndexedDB logs apply the same limits', async () => {
+    const retention = { maxAgeDays: 1000, maxEvents: 3 };
+    const logs = [
+      createMemoryEventLog(retention),
+      createIndexedDbEventLog(retention, 'hearth-test-ret'),
+    ];
+    for (const log of logs) {
+      for (let i = 0; i < 5; i++) await log.append({ kind: 'click', itemId: `x${i}`, at: at + i });
+      expect((await log.list()).map((e) => e.itemId)).toEqual(['x2', 'x3', 'x4']);
+    }
+  });
+});
