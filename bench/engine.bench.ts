@@ -1,0 +1,73 @@
+/** `recommend.p95_ms_10k` / `recommend.p95_ms_100k`: warm recommend() latency on synthetic catalogs (Node). */
+import { createCollabModel } from '../src/engine/collab-model.ts';
+import { createEngineContext } from '../src/engine/context.ts';
+import { encodePrompt } from '../src/engine/prompt.ts';
+import { linearRanker } from '../src/engine/ranker.ts';
+import { recommendFor } from '../src/engine/recommend.ts';
+import type { EngineEvent, EngineItem } from '../src/engine/types.ts';
+import { buildUserState, DEFAULT_USER_STATE_CONFIG } from '../src/engine/user-state.ts';
+import { gaussian, seededRng } from '../src/shared/rng.ts';
+import { createFakeEncoder } from '../test/helpers/fake-encoder.ts';
+import type { BenchSuite } from './types.ts';
+
+const DIMS = 100;
+
+async function p95(n: number, log: (m: string) => void): Promise<number> {
+  const rng = seededRng(n);
+  const items: EngineItem[] = Array.from({ length: n }, (_, i) => ({
+    id: `i${i}`,
+    title: `item ${i}`,
+    categories: [`c${i % 20}`],
+    text: `item ${i} c${i % 20}`,
+    createdAt: i * 1000,
+  }));
+  const vectors = new Float32Array(n * DIMS);
+  for (let i = 0; i < n; i++) {
+    let norm = 0;
+    for (let k = 0; k < DIMS; k++) {
+      const v = gaussian(rng);
+      vectors[i * DIMS + k] = v;
+      norm += v * v;
+    }
+    for (let k = 0; k < DIMS; k++) vectors[i * DIMS + k]! /= Math.sqrt(norm);
+  }
+  const collab = createCollabModel(
+    items.map((i) => i.id),
+    32,
+    rng,
+  );
+  const popularity = new Map(items.map((item, i) => [item.id, (i * 7919) % 1000]));
+  const context = createEngineContext({ items, vectors, dims: DIMS, collab, popularity });
+  const ranker = linearRanker('bench', [1, 1, 1, 0.5, 1, 0.2, 0.3, 0, -1, 8], 0);
+  const encoder = createFakeEncoder(DIMS);
+  const now = n * 1000;
+  const events: EngineEvent[] = Array.from({ length: 200 }, (_, i) => ({
+    kind: i % 10 === 0 ? 'like' : 'view',
+    itemId: `i${Math.floor(rng() * n)}`,
+    at: now - (200 - i) * 60_000,
+  }));
+  const times: number[] = [];
+  for (let run = 0; run < 60; run++) {
+    const start = performance.now();
+    const state = buildUserState(context, events, DEFAULT_USER_STATE_CONFIG, now);
+    const prompt = run % 2 === 0 ? await encodePrompt(encoder, 'item c3, nothing c4') : null;
+    await recommendFor(context, state, ranker, { limit: 10, now, prompt, rng: seededRng(run) });
+    if (run >= 10) times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  const value = times[Math.ceil(0.95 * times.length) - 1]!;
+  log(`engine: ${n} items p95 ${value.toFixed(1)} ms (50 warm runs, 200 events, prompt on half)`);
+  return Number(value.toFixed(2));
+}
+
+const suite: BenchSuite = {
+  name: 'engine',
+  async run({ log }) {
+    return {
+      'recommend.p95_ms_10k': await p95(10_000, log),
+      'recommend.p95_ms_100k': await p95(100_000, log),
+    };
+  },
+};
+
+export default suite;
