@@ -58,7 +58,8 @@ export type SyncResult =
 
 /** Where the catalog stands. */
 export interface CatalogStatus {
-  readonly state: 'loading' | 'empty' | 'syncing' | 'ready';
+  /** `unavailable`: the store or the encoder could not be opened (see `lastAttempt.error`). */
+  readonly state: 'loading' | 'empty' | 'syncing' | 'ready' | 'unavailable';
   readonly count: number;
   /** Items with a vector for the current encoder (searchable). */
   readonly indexed: number;

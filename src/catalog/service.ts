@@ -104,6 +104,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
   let persisted: boolean | null = null;
   let queue: Promise<unknown> = Promise.resolve();
   let currentModel: string | null = null;
+  let lastAttempt: CatalogStatus['lastAttempt'] = null;
 
   const init = (async () => {
     const [db, encoder] = await Promise.all([
@@ -122,6 +123,17 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
       onProgress,
     });
     const loaded = await store.load(model);
+    const attempt = await store.lastAttempt();
+    if (attempt !== null) {
+      const error: CatalogError | null = attempt.ok
+        ? null
+        : {
+            kind: (attempt.errorKind ?? 'internal') as CatalogError['kind'],
+            message: attempt.message ?? '',
+            httpStatus: attempt.httpStatus,
+          };
+      lastAttempt = { at: attempt.at, ok: attempt.ok, error };
+    }
     const items = new Map(loaded.items.map((item) => [item.id, item]));
     state = {
       ...loaded,
@@ -134,7 +146,10 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     currentModel = model;
     return { store, encoder, model, ctx };
   })();
-  init.catch(() => undefined);
+  init.catch((error: unknown) => {
+    phase = 'unavailable';
+    lastAttempt = { at: now(), ok: false, error: toCatalogError(error) };
+  });
 
   /** Runs catalog mutations one at a time. */
   const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
@@ -147,9 +162,10 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     const { store } = await init;
     phase = state.items.size > 0 ? 'ready' : 'empty';
     const error = result.ok ? null : result.error;
+    lastAttempt = { at: now(), ok: result.ok, error };
     try {
       await store.recordAttempt({
-        at: now(),
+        at: lastAttempt.at,
         ok: result.ok,
         errorKind: error?.kind ?? null,
         message: error?.message ?? null,
@@ -327,9 +343,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
         model: null,
         encoder: null,
       }));
-      const [attempt, staging] = store
-        ? await Promise.all([store.lastAttempt(), store.staging()])
-        : [null, null];
+      const staging = store ? await store.staging() : null;
       const pointer = state.pointer;
       return {
         state: phase,
@@ -338,17 +352,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
         version: pointer?.version ?? null,
         url: pointer?.url ?? null,
         appliedAt: pointer?.appliedAt ?? null,
-        lastAttempt: attempt && {
-          at: attempt.at,
-          ok: attempt.ok,
-          error: attempt.ok
-            ? null
-            : {
-                kind: (attempt.errorKind ?? 'internal') as CatalogError['kind'],
-                message: attempt.message ?? '',
-                httpStatus: attempt.httpStatus,
-              },
-        },
+        lastAttempt,
         model: model && encoder ? { key: model, dims: encoder.info.dims } : null,
         resumable: staging !== null,
         persisted,

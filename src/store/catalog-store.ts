@@ -47,6 +47,23 @@ export async function writeTx<T>(
   return result;
 }
 
+/**
+ * Collects the request promises of one transaction. Each gets a handler at once, so that the
+ * requests rejected by an abort (after a synchronous throw) never surface as unhandled.
+ */
+class Writes {
+  private readonly list: Promise<unknown>[] = [];
+  add(...requests: Promise<unknown>[]): void {
+    for (const request of requests) {
+      request.catch(() => undefined);
+      this.list.push(request);
+    }
+  }
+  async settle(): Promise<void> {
+    await Promise.all(this.list);
+  }
+}
+
 /** Key range of one generation's items. */
 function generationRange(gen: number): IDBKeyRange {
   return IDBKeyRange.bound([gen], [gen, []]);
@@ -140,13 +157,13 @@ export class CatalogStore {
       const current = await syncStore.get('staging');
       const itemStore = tx.objectStore('items');
       const vectorStore = tx.objectStore('vectors');
-      const writes: Promise<unknown>[] = [];
-      for (const v of vectors) writes.push(vectorStore.put(v));
-      for (const item of items) writes.push(itemStore.put({ ...item, gen: staging.gen }));
+      const writes = new Writes();
+      for (const v of vectors) writes.add(vectorStore.put(v));
+      for (const item of items) writes.add(itemStore.put({ ...item, gen: staging.gen }));
       if (current?.key === 'staging') {
-        writes.push(syncStore.put({ ...current, stored: current.stored + items.length }));
+        writes.add(syncStore.put({ ...current, stored: current.stored + items.length }));
       }
-      await Promise.all(writes);
+      await writes.settle();
     });
   }
 
@@ -162,15 +179,16 @@ export class CatalogStore {
   ): Promise<void> {
     const old = await this.pointer();
     await writeTx(this.db, ['items', 'vectors', 'sync'], async (tx) => {
-      const writes: Promise<unknown>[] = [
+      const writes = new Writes();
+      writes.add(
         tx.objectStore('sync').put({ ...pointer, key: 'catalog', activeGen: staging.gen }),
         tx.objectStore('sync').delete('staging'),
-      ];
+      );
       if (old !== null && old.activeGen !== staging.gen) {
-        writes.push(tx.objectStore('items').delete(generationRange(old.activeGen)));
+        writes.add(tx.objectStore('items').delete(generationRange(old.activeGen)));
       }
-      writes.push(...this.pruneVectorWrites(tx, model, staleHashes));
-      await Promise.all(writes);
+      writes.add(...this.pruneVectorWrites(tx, model, staleHashes));
+      await writes.settle();
     });
   }
 
@@ -202,13 +220,13 @@ export class CatalogStore {
     await writeTx(this.db, ['items', 'vectors', 'sync'], async (tx) => {
       const items = tx.objectStore('items');
       const vectors = tx.objectStore('vectors');
-      const writes: Promise<unknown>[] = [];
-      for (const v of change.vectors) writes.push(vectors.put(v));
-      for (const id of change.deletions) writes.push(items.delete([gen, id]));
-      for (const item of change.upserts) writes.push(items.put({ ...item, gen }));
-      writes.push(tx.objectStore('sync').put(change.pointer));
-      writes.push(...this.pruneVectorWrites(tx, change.model, change.staleHashes));
-      await Promise.all(writes);
+      const writes = new Writes();
+      for (const v of change.vectors) writes.add(vectors.put(v));
+      for (const id of change.deletions) writes.add(items.delete([gen, id]));
+      for (const item of change.upserts) writes.add(items.put({ ...item, gen }));
+      writes.add(tx.objectStore('sync').put(change.pointer));
+      writes.add(...this.pruneVectorWrites(tx, change.model, change.staleHashes));
+      await writes.settle();
     });
   }
 
@@ -219,10 +237,10 @@ export class CatalogStore {
     staleHashes: Iterable<string> = [],
   ): Promise<void> {
     await writeTx(this.db, ['vectors'], async (tx) => {
-      await Promise.all([
-        ...vectors.map((v) => tx.objectStore('vectors').put(v)),
-        ...this.pruneVectorWrites(tx, model, staleHashes),
-      ]);
+      const writes = new Writes();
+      for (const v of vectors) writes.add(tx.objectStore('vectors').put(v));
+      writes.add(...this.pruneVectorWrites(tx, model, staleHashes));
+      await writes.settle();
     });
   }
 
