@@ -1,7 +1,8 @@
 /**
  * The catalog API as the page sees it through the engine worker (comlink). Every argument and
  * result is structured-clone friendly; vectors travel as transferable ArrayBuffers. A progress
- * listener passed over comlink must be wrapped with `Comlink.proxy`.
+ * listener is always a separate, last argument so that it can be passed over comlink wrapped
+ * with `Comlink.proxy(fn)` (comlink proxies top-level arguments only).
  */
 import type { IndexFilter } from '../index/filter.ts';
 import type { CatalogItem } from '../protocol/catalog.ts';
@@ -81,7 +82,6 @@ export interface CatalogStatus {
 
 /** Options of `sync`. */
 export interface SyncOptions {
-  readonly onProgress?: ProgressListener;
   /** Abort the request after this many ms (default 30 000). */
   readonly timeoutMs?: number;
   /** Ignore ETag and version and fetch the full catalog. */
@@ -90,7 +90,6 @@ export interface SyncOptions {
 
 /** Options of `load`. */
 export interface LoadOptions {
-  readonly onProgress?: ProgressListener;
   readonly format?: CatalogFormat;
   readonly version?: string;
 }
@@ -124,9 +123,13 @@ export interface VectorBlock {
 /** What the catalog part of the engine worker offers. */
 export interface CatalogApi {
   /** Fetches the catalog URL (ETag, deltas) and applies it atomically. Never throws for network errors. */
-  sync(url: string, options?: SyncOptions): Promise<SyncResult>;
+  sync(url: string, options?: SyncOptions, onProgress?: ProgressListener): Promise<SyncResult>;
   /** Applies a catalog given as text (JSON, JSON Lines, CSV) or as an array of records. */
-  load(input: string | readonly unknown[], options?: LoadOptions): Promise<SyncResult>;
+  load(
+    input: string | readonly unknown[],
+    options?: LoadOptions,
+    onProgress?: ProgressListener,
+  ): Promise<SyncResult>;
   status(): Promise<CatalogStatus>;
   search(query: SearchQuery): Promise<CatalogHit[]>;
   /** Items in the order of `ids`; null where an id is unknown. */

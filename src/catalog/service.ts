@@ -223,12 +223,16 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     });
   };
 
-  const syncOnce = async (url: string, opts: SyncOptions): Promise<SyncResult> => {
+  const syncOnce = async (
+    url: string,
+    opts: SyncOptions,
+    onProgress?: ProgressListener,
+  ): Promise<SyncResult> => {
     const { ctx } = await init;
     phase = 'syncing';
     const pointer = state.pointer;
     const sameSource = !opts.full && pointer !== null && pointer.url === url;
-    report(opts.onProgress, { phase: 'fetch', total: 0, parsed: 0, embedded: 0, stored: 0 });
+    report(onProgress, { phase: 'fetch', total: 0, parsed: 0, embedded: 0, stored: 0 });
     let parsed: CatalogParseResult | null = null;
     try {
       const fetched = await fetchCatalog(fetchFn, url, {
@@ -255,14 +259,14 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
         (delta.since === undefined || delta.since === pointer.version)
       ) {
         parsed = parseCatalogRecords(delta.upserts, { allowEmpty: true });
-        const out = await applyDelta(ctx(opts.onProgress), state, parsed.items, delta.deletions, {
+        const out = await applyDelta(ctx(onProgress), state, parsed.items, delta.deletions, {
           version: delta.version,
           etag: fetched.etag,
           url,
           sourceHash: null,
         });
         state = out.state;
-        report(opts.onProgress, {
+        report(onProgress, {
           phase: 'done',
           total: state.items.size,
           parsed: parsed.items.length,
@@ -280,7 +284,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
           report: parseReport(parsed),
         });
       }
-      if (delta !== null) return syncOnce(url, { ...opts, full: true });
+      if (delta !== null) return syncOnce(url, { ...opts, full: true }, onProgress);
       const sourceHash = textHash(fetched.text);
       if (pointer !== null && pointer.url === url && pointer.sourceHash === sourceHash) {
         return finish({
@@ -299,7 +303,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
       return await applyParsed(
         parsed,
         { version, etag: fetched.etag, url, sourceHash },
-        opts.onProgress,
+        onProgress,
       );
     } catch (error) {
       return failed(error, parsed);
@@ -314,8 +318,8 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     getItem: (id) => state.items.get(id),
     allItems: () => state.items.values(),
     modelKey: () => currentModel,
-    sync: (url, opts = {}) => exclusive(() => syncOnce(url, opts)),
-    load: (input, opts: LoadOptions = {}) =>
+    sync: (url, opts = {}, onProgress) => exclusive(() => syncOnce(url, opts, onProgress)),
+    load: (input, opts: LoadOptions = {}, onProgress) =>
       exclusive(async () => {
         await init;
         phase = 'syncing';
@@ -331,7 +335,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
           return await applyParsed(
             parsed,
             { version, etag: null, url: null, sourceHash },
-            opts.onProgress,
+            onProgress,
           );
         } catch (error) {
           return failed(error, parsed);

@@ -244,7 +244,7 @@ describe('CatalogService.sync', () => {
     const s = service({ encoder: countingEncoder(), dbName: freshDbName(), fetch, batchSize: 2 });
     const phases: string[] = [];
     // Act
-    await s.sync('/c', { onProgress: (p) => phases.push(`${p.phase}:${p.stored}/${p.total}`) });
+    await s.sync('/c', {}, (p) => phases.push(`${p.phase}:${p.stored}/${p.total}`));
     // Assert
     expect(phases).toEqual([
       'fetch:0/0',
