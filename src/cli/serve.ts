@@ -20,7 +20,8 @@ Admin endpoints need HEARTH_ADMIN_TOKEN in the environment.`;
 function numberOption(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new CliUsageError(`--${name} must be a positive number, got '${raw}'.\n${HELP}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new CliUsageError(`--${name} must be a positive number, got '${raw}'.\n${HELP}`);
   return value;
 }
 
@@ -45,27 +46,48 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  const port = numberOption('port', values.port, 8787);
-  if (!Number.isInteger(port) || port > 65535) throw new CliUsageError(`--port must be an integer 1-65535.\n${HELP}`);
+  const port = values.port === undefined ? 8787 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CliUsageError(
+      `--port must be an integer 0-65535 (0 picks a free port), got '${values.port}'.\n${HELP}`,
+    );
+  }
   if (values.strategy !== 'fedavg' && values.strategy !== 'fedadam') {
     throw new CliUsageError(`--strategy must be fedavg or fedadam, got '${values.strategy}'.`);
   }
   if (values.db !== ':memory:') mkdirSync(dirname(values.db), { recursive: true });
   const storage = openServerStorage(values.db);
-  const serverLr = values['server-lr'] === undefined ? undefined : numberOption('server-lr', values['server-lr'], 1);
+  const serverLr =
+    values['server-lr'] === undefined
+      ? undefined
+      : numberOption('server-lr', values['server-lr'], 1);
   const strategy =
-    values.strategy === 'fedadam' ? fedAdam({ learningRate: serverLr ?? 0.01 }) : fedAvg({ serverLearningRate: serverLr ?? 1 });
+    values.strategy === 'fedadam'
+      ? fedAdam({ learningRate: serverLr ?? 0.01 })
+      : fedAvg({ serverLearningRate: serverLr ?? 1 });
   const app = createApp({
     storage,
     strategy,
     adminToken: process.env.HEARTH_ADMIN_TOKEN,
-    corsOrigins: values.cors?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? [],
+    corsOrigins:
+      values.cors
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '') ?? [],
     telemetryEpsilon: numberOption('telemetry-epsilon', values['telemetry-epsilon'], 2),
-    rateLimit: { perSecond: numberOption('rate', values.rate, 200), burst: numberOption('burst', values.burst, 400) },
-    onError: (error) => process.stderr.write(`hearth serve: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+    rateLimit: {
+      perSecond: numberOption('rate', values.rate, 200),
+      burst: numberOption('burst', values.burst, 400),
+    },
+    onError: (error) =>
+      process.stderr.write(
+        `hearth serve: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      ),
   });
   const server = serve({ fetch: app.fetch, port, hostname: values.host }, (info) => {
-    process.stdout.write(`hearth serve: listening on http://${values.host}:${info.port} (db ${values.db})\n`);
+    process.stdout.write(
+      `hearth serve: listening on http://${values.host}:${info.port} (db ${values.db})\n`,
+    );
   });
   await new Promise<void>((resolve) => {
     const stop = () => {

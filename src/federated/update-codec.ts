@@ -20,7 +20,11 @@ export function payloadByteLength(header: Pick<UpdateHeader, 'encoding' | 'lengt
 }
 
 /** Builds an update frame from a header and the (already clipped and noised) values. */
-export function encodeUpdateFrame(header: UpdateHeader, values: Float32Array, rng: Rng): Uint8Array {
+export function encodeUpdateFrame(
+  header: UpdateHeader,
+  values: Float32Array,
+  rng: Rng,
+): Uint8Array<ArrayBuffer> {
   const head = new TextEncoder().encode(JSON.stringify(header));
   const start = Math.ceil((8 + head.length) / 4) * 4;
   const payload =
@@ -36,7 +40,10 @@ export function encodeUpdateFrame(header: UpdateHeader, values: Float32Array, rn
 }
 
 /** Parses a frame; throws UpdateFrameError with reasons. Values are decoded to Float32. */
-export function decodeUpdateFrame(bytes: Uint8Array): { header: UpdateHeader; values: Float32Array } {
+export function decodeUpdateFrame(bytes: Uint8Array): {
+  header: UpdateHeader;
+  values: Float32Array;
+} {
   if (bytes.length < 8) throw new UpdateFrameError(['body shorter than the 8-byte preamble']);
   if (new TextDecoder().decode(bytes.subarray(0, 4)) !== UPDATE_MAGIC) {
     throw new UpdateFrameError([`body must start with '${UPDATE_MAGIC}'`]);

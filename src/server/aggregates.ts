@@ -13,7 +13,8 @@ const Z95 = 1.959964;
 /** Creates the aggregates service for reports made at `epsilon`. */
 export function createAggregates(storage: ServerStorage, epsilon: number) {
   const params: OlhParams = olhParams(epsilon);
-  let cache: { key: string; support: Float64Array; processed: number; reports: number } | null = null;
+  let cache: { key: string; support: Float64Array; processed: number; reports: number } | null =
+    null;
 
   return {
     params,
@@ -27,12 +28,15 @@ export function createAggregates(storage: ServerStorage, epsilon: number) {
         const rows = storage.reportsAfter(cache.processed, epsilon);
         if (rows.length === 0) break;
         const batch = olhSupport(itemIds, rows, params.range);
-        for (let i = 0; i < batch.length; i++) cache.support[i] = (cache.support[i] ?? 0) + (batch[i] ?? 0);
+        for (let i = 0; i < batch.length; i++)
+          cache.support[i] = (cache.support[i] ?? 0) + (batch[i] ?? 0);
         cache.processed = rows.at(-1)?.n ?? cache.processed;
         cache.reports += rows.length;
       }
       const est = olhDebias(itemIds, cache.support, cache.reports, params);
-      const order = Array.from(est.counts.keys()).sort((a, b) => (est.counts[b] ?? 0) - (est.counts[a] ?? 0));
+      const order = Array.from(est.counts.keys()).sort(
+        (a, b) => (est.counts[b] ?? 0) - (est.counts[a] ?? 0),
+      );
       return {
         v: PROTOCOL_VERSION,
         kind: 'aggregates',
@@ -42,7 +46,12 @@ export function createAggregates(storage: ServerStorage, epsilon: number) {
         items: order.slice(0, limit).map((i) => {
           const count = est.counts[i] ?? 0;
           const sd = Math.sqrt(est.variances[i] ?? 0);
-          return { itemId: itemIds[i] ?? '', count, variance: est.variances[i] ?? 0, ci95: [count - Z95 * sd, count + Z95 * sd] as [number, number] };
+          return {
+            itemId: itemIds[i] ?? '',
+            count,
+            variance: est.variances[i] ?? 0,
+            ci95: [count - Z95 * sd, count + Z95 * sd] as [number, number],
+          };
         }),
       };
     },

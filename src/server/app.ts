@@ -51,14 +51,22 @@ function defaultConnection(c: Context): object {
   return env?.incoming?.socket ?? IN_PROCESS;
 }
 
-function zodReasons(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string[] {
-  return error.issues.slice(0, 20).map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`);
+function zodReasons(error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): string[] {
+  return error.issues
+    .slice(0, 20)
+    .map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`);
 }
 
 async function readJson(c: Context): Promise<unknown> {
   const type = c.req.header('content-type') ?? '';
   if (!type.toLowerCase().startsWith('application/json')) {
-    throw new HttpError(415, 'bad_content_type', `expected content-type application/json, got '${type || 'none'}'.`);
+    throw new HttpError(
+      415,
+      'bad_content_type',
+      `expected content-type application/json, got '${type || 'none'}'.`,
+    );
   }
   const text = await c.req.text();
   try {
@@ -80,7 +88,8 @@ function limit(maxSize: number): MiddlewareHandler {
 
 function base64ToFloat32(data: string): Float32Array {
   const bytes = Buffer.from(data, 'base64');
-  if (bytes.length % 4 !== 0) throw new HttpError(400, 'invalid', 'model data is not a whole number of float32 values');
+  if (bytes.length % 4 !== 0)
+    throw new HttpError(400, 'invalid', 'model data is not a whole number of float32 values');
   const copy = new Uint8Array(bytes.length);
   copy.set(bytes);
   return new Float32Array(copy.buffer);
@@ -107,10 +116,25 @@ export function createApp(deps: AppDeps) {
       return c.json(http.body(), http.status);
     }
     deps.onError?.(error);
-    return c.json({ error: { code: 'internal' as const, message: 'internal error; see the server log.' } }, 500);
+    return c.json(
+      { error: { code: 'internal' as const, message: 'internal error; see the server log.' } },
+      500,
+    );
   });
-  app.notFound((c) => c.json({ error: { code: 'not_found' as const, message: `no route ${c.req.method} ${c.req.path}` } }, 404));
-  app.use('*', cors({ origin: [...(deps.corsOrigins ?? [])], allowMethods: ['GET', 'POST', 'PUT'], exposeHeaders: ['ETag'] }));
+  app.notFound((c) =>
+    c.json(
+      { error: { code: 'not_found' as const, message: `no route ${c.req.method} ${c.req.path}` } },
+      404,
+    ),
+  );
+  app.use(
+    '*',
+    cors({
+      origin: [...(deps.corsOrigins ?? [])],
+      allowMethods: ['GET', 'POST', 'PUT'],
+      exposeHeaders: ['ETag'],
+    }),
+  );
   app.use(
     '/v1/*',
     rateLimit({
@@ -124,19 +148,29 @@ export function createApp(deps: AppDeps) {
   const requireAdmin: MiddlewareHandler = async function requireAdmin(c, next) {
     const expected = deps.adminToken;
     if (expected === undefined || expected === '') {
-      throw new HttpError(401, 'unauthorized', 'admin endpoints are disabled; start the server with HEARTH_ADMIN_TOKEN set.');
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'admin endpoints are disabled; start the server with HEARTH_ADMIN_TOKEN set.',
+      );
     }
     const given = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
     const a = Buffer.from(given);
     const b = Buffer.from(expected);
     if (a.length !== b.length || !timingSafeEqual(a, b)) {
       c.header('www-authenticate', 'Bearer');
-      throw new HttpError(401, 'unauthorized', 'missing or wrong admin token; send Authorization: Bearer <HEARTH_ADMIN_TOKEN>.');
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'missing or wrong admin token; send Authorization: Bearer <HEARTH_ADMIN_TOKEN>.',
+      );
     }
     await next();
   };
 
-  app.get('/healthz', (c) => c.json({ ok: true, modelVersion: rounds.config()?.modelVersion ?? null }));
+  app.get('/healthz', (c) =>
+    c.json({ ok: true, modelVersion: rounds.config()?.modelVersion ?? null }),
+  );
 
   app.get('/v1/catalog', (c) => {
     const version = catalog.version();
@@ -145,12 +179,15 @@ export function createApp(deps: AppDeps) {
     if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
     c.header('etag', etag);
     const since = sinceRaw === undefined ? Number.NaN : Number(sinceRaw);
-    if (Number.isInteger(since) && since >= 0 && since <= version) return c.json(catalog.delta(since));
+    if (Number.isInteger(since) && since >= 0 && since <= version)
+      return c.json(catalog.delta(since));
     return c.json(catalog.full());
   });
 
   app.get('/v1/model', (c) => {
-    const names = storage.modelNames().filter((n) => c.req.query('name') === undefined || n === c.req.query('name'));
+    const names = storage
+      .modelNames()
+      .filter((n) => c.req.query('name') === undefined || n === c.req.query('name'));
     const models = names.flatMap((n) => {
       const m = storage.latestModel(n);
       return m === null ? [] : [m];
@@ -162,13 +199,16 @@ export function createApp(deps: AppDeps) {
       v: PROTOCOL_VERSION,
       kind: 'models',
       models: models.map((m) => {
-        const layout = m.layout === null ? undefined : ModelLayoutSchema.safeParse(JSON.parse(m.layout)).data;
+        const layout =
+          m.layout === null ? undefined : ModelLayoutSchema.safeParse(JSON.parse(m.layout)).data;
         return {
           name: m.name,
           version: m.version,
           length: m.params.length,
           encoding: 'f32-base64' as const,
-          data: Buffer.from(m.params.buffer, m.params.byteOffset, m.params.byteLength).toString('base64'),
+          data: Buffer.from(m.params.buffer, m.params.byteOffset, m.params.byteLength).toString(
+            'base64',
+          ),
           ...(layout ? { layout } : {}),
         };
       }),
@@ -178,7 +218,8 @@ export function createApp(deps: AppDeps) {
 
   app.get('/v1/round', (c) => {
     const config = rounds.config();
-    if (config === null) throw new HttpError(404, 'not_found', 'no round is open: no model has been published yet.');
+    if (config === null)
+      throw new HttpError(404, 'not_found', 'no round is open: no model has been published yet.');
     c.header('cache-control', 'no-store');
     return c.json(config);
   });
@@ -192,17 +233,23 @@ export function createApp(deps: AppDeps) {
     async (c) => {
       const type = (c.req.header('content-type') ?? '').toLowerCase();
       if (!type.startsWith('application/octet-stream')) {
-        throw new HttpError(415, 'bad_content_type', `updates are binary frames: send content-type application/octet-stream, got '${type || 'none'}'.`);
+        throw new HttpError(
+          415,
+          'bad_content_type',
+          `updates are binary frames: send content-type application/octet-stream, got '${type || 'none'}'.`,
+        );
       }
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       let frame: ReturnType<typeof decodeUpdateFrame>;
       try {
         frame = decodeUpdateFrame(bytes);
       } catch (error) {
-        if (error instanceof UpdateFrameError) throw new HttpError(400, 'invalid', 'update frame rejected', error.reasons);
+        if (error instanceof UpdateFrameError)
+          throw new HttpError(400, 'invalid', 'update frame rejected', error.reasons);
         throw error;
       }
-      const start = Math.ceil((8 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)) / 4) * 4;
+      const start =
+        Math.ceil((8 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)) / 4) * 4;
       const ack = rounds.accept(frame.header, bytes.subarray(start), frame.values);
       return c.json(
         { v: PROTOCOL_VERSION, kind: 'ack' as const, id: frame.header.id, ...ack },
@@ -213,15 +260,24 @@ export function createApp(deps: AppDeps) {
 
   app.post('/v1/telemetry', limit(telemetryBytes), async (c) => {
     const parsed = TelemetryBatchSchema.safeParse(await readJson(c));
-    if (!parsed.success) throw new HttpError(400, 'invalid', 'telemetry batch rejected', zodReasons(parsed.error));
+    if (!parsed.success)
+      throw new HttpError(400, 'invalid', 'telemetry batch rejected', zodReasons(parsed.error));
     const batch = parsed.data;
     if (batch.epsilon !== aggregates.params.epsilon) {
-      throw new HttpError(400, 'invalid', 'telemetry batch rejected', [`epsilon ${batch.epsilon} is not this server's per-report epsilon ${aggregates.params.epsilon}`]);
+      throw new HttpError(400, 'invalid', 'telemetry batch rejected', [
+        `epsilon ${batch.epsilon} is not this server's per-report epsilon ${aggregates.params.epsilon}`,
+      ]);
     }
     const bad = batch.reports.findIndex(([, value]) => value >= aggregates.params.range);
-    if (bad >= 0) throw new HttpError(400, 'invalid', 'telemetry batch rejected', [`reports.${bad}: value must be < hash range ${aggregates.params.range}`]);
+    if (bad >= 0)
+      throw new HttpError(400, 'invalid', 'telemetry batch rejected', [
+        `reports.${bad}: value must be < hash range ${aggregates.params.range}`,
+      ]);
     storage.insertReports(batch.epsilon, batch.reports);
-    return c.json({ v: PROTOCOL_VERSION, kind: 'telemetry-ack' as const, accepted: batch.reports.length }, 202);
+    return c.json(
+      { v: PROTOCOL_VERSION, kind: 'telemetry-ack' as const, accepted: batch.reports.length },
+      202,
+    );
   });
 
   app.get('/v1/aggregates', (c) => {
@@ -230,9 +286,15 @@ export function createApp(deps: AppDeps) {
       const layout = storage.latestModel(rounds.model)?.layout;
       domain = layout ? (ModelLayoutSchema.safeParse(JSON.parse(layout)).data?.itemIds ?? []) : [];
     }
-    if (domain.length === 0) throw new HttpError(404, 'not_found', 'no item domain: upload a catalog (PUT /v1/admin/catalog) first.');
+    if (domain.length === 0)
+      throw new HttpError(
+        404,
+        'not_found',
+        'no item domain: upload a catalog (PUT /v1/admin/catalog) first.',
+      );
     const limitParam = Number(c.req.query('limit') ?? '100');
-    const top = Number.isInteger(limitParam) && limitParam > 0 ? Math.min(limitParam, domain.length) : 100;
+    const top =
+      Number.isInteger(limitParam) && limitParam > 0 ? Math.min(limitParam, domain.length) : 100;
     const etag = `"a-${aggregates.watermark()}-${catalog.version()}-${fnv1a(domain.join('\n'))}-${top}"`;
     if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
     c.header('etag', etag);
@@ -241,29 +303,45 @@ export function createApp(deps: AppDeps) {
 
   app.put('/v1/admin/catalog', requireAdmin, limit(adminBytes), async (c) => {
     const raw = await readJson(c);
-    const full = Array.isArray(raw) ? catalogFullSchema.safeParse({ version: 0, items: raw }) : catalogFullSchema.safeParse(raw);
-    if (!full.success) throw new HttpError(400, 'invalid', 'catalog rejected', zodReasons(full.error));
+    const full = Array.isArray(raw)
+      ? catalogFullSchema.safeParse({ version: 0, items: raw })
+      : catalogFullSchema.safeParse(raw);
+    if (!full.success)
+      throw new HttpError(400, 'invalid', 'catalog rejected', zodReasons(full.error));
     const items = full.data.items.map((item) => catalogItemInputSchema.parse(item));
     const ids = new Set(items.map((i) => String(i.id)));
-    if (ids.size !== items.length) throw new HttpError(400, 'invalid', 'catalog rejected', ['item ids must be unique']);
+    if (ids.size !== items.length)
+      throw new HttpError(400, 'invalid', 'catalog rejected', ['item ids must be unique']);
     return c.json({ version: String(catalog.replace(items)), items: items.length });
   });
 
   app.put('/v1/admin/model', requireAdmin, limit(adminBytes), async (c) => {
     const parsed = ModelUploadSchema.safeParse(await readJson(c));
-    if (!parsed.success) throw new HttpError(400, 'invalid', 'model rejected', zodReasons(parsed.error));
+    if (!parsed.success)
+      throw new HttpError(400, 'invalid', 'model rejected', zodReasons(parsed.error));
     const upload = parsed.data;
     const params = base64ToFloat32(upload.data);
     const reasons: string[] = [];
     if (params.length === 0) reasons.push('model has no parameters');
     if (!params.every(Number.isFinite)) reasons.push('model contains NaN or Infinity');
-    if (upload.layout && params.length !== upload.layout.itemIds.length * (2 * upload.layout.dims + 1)) {
-      reasons.push(`collab layout needs ${upload.layout.itemIds.length * (2 * upload.layout.dims + 1)} values, got ${params.length}`);
+    if (
+      upload.layout &&
+      params.length !== upload.layout.itemIds.length * (2 * upload.layout.dims + 1)
+    ) {
+      reasons.push(
+        `collab layout needs ${upload.layout.itemIds.length * (2 * upload.layout.dims + 1)} values, got ${params.length}`,
+      );
     }
     if (reasons.length > 0) throw new HttpError(400, 'invalid', 'model rejected', reasons);
     const version = storage.transaction(() => {
       const next = (storage.latestModel(upload.name)?.version ?? -1) + 1;
-      storage.insertModel({ name: upload.name, version: next, params, layout: upload.layout ? JSON.stringify(upload.layout) : null, state: [] });
+      storage.insertModel({
+        name: upload.name,
+        version: next,
+        params,
+        layout: upload.layout ? JSON.stringify(upload.layout) : null,
+        state: [],
+      });
       storage.setSetting('round_started_at', String(now()));
       return next;
     });
@@ -272,7 +350,8 @@ export function createApp(deps: AppDeps) {
 
   app.post('/v1/admin/round', requireAdmin, limit(64 * 1024), async (c) => {
     const parsed = RoundSettingsSchema.safeParse(await readJson(c));
-    if (!parsed.success) throw new HttpError(400, 'invalid', 'round settings rejected', zodReasons(parsed.error));
+    if (!parsed.success)
+      throw new HttpError(400, 'invalid', 'round settings rejected', zodReasons(parsed.error));
     storage.setSetting('round', JSON.stringify({ ...rounds.settings(), ...parsed.data }));
     rounds.maybeAggregate();
     return c.json({ settings: rounds.settings(), round: rounds.config() });

@@ -40,14 +40,19 @@ export function createCatalog(storage: ServerStorage) {
       });
     },
     full(): CatalogFull {
-      return { version: String(version()), items: storage.catalogLive().map((r) => JSON.parse(r.body) as CatalogFull['items'][number]) };
+      return {
+        version: String(version()),
+        items: storage.catalogLive().map((r) => JSON.parse(r.body) as CatalogFull['items'][number]),
+      };
     },
     delta(since: number): CatalogDelta {
       const rows = storage.catalogSince(since);
       return {
         version: String(version()),
         since: String(since),
-        upserts: rows.filter((r) => r.deleted === 0).map((r) => JSON.parse(r.body) as CatalogDelta['upserts'][number]),
+        upserts: rows
+          .filter((r) => r.deleted === 0)
+          .map((r) => JSON.parse(r.body) as CatalogDelta['upserts'][number]),
         deletions: rows.filter((r) => r.deleted === 1).map((r) => r.id),
       };
     },

@@ -12,7 +12,12 @@ import type { AggregationStrategy } from './strategy.ts';
 
 /** Options of the DP wrapper. */
 export type DpWrapperOptions =
-  | { readonly mode: 'central'; readonly clipNorm: number; readonly noiseMultiplier: number; readonly rng: Rng }
+  | {
+      readonly mode: 'central';
+      readonly clipNorm: number;
+      readonly noiseMultiplier: number;
+      readonly rng: Rng;
+    }
   | { readonly mode: 'local'; readonly maxUpdateNorm: number };
 
 /** Wraps `inner` so it only ever aggregates DP-bounded updates. */
@@ -24,7 +29,10 @@ export function withDifferentialPrivacy(
     return {
       name: `local-dp(${inner.name})`,
       aggregate: (input) =>
-        inner.aggregate({ ...input, updates: input.updates.map((u) => clipL2(u, options.maxUpdateNorm)) }),
+        inner.aggregate({
+          ...input,
+          updates: input.updates.map((u) => clipL2(u, options.maxUpdateNorm)),
+        }),
     };
   }
   return {
@@ -39,7 +47,8 @@ export function withDifferentialPrivacy(
       const sigma = options.noiseMultiplier * options.clipNorm;
       const noisyMean = new Float32Array(n);
       const k = Math.max(1, input.updates.length);
-      for (let i = 0; i < n; i++) noisyMean[i] = ((sum[i] ?? 0) + sigma * gaussian(options.rng)) / k;
+      for (let i = 0; i < n; i++)
+        noisyMean[i] = ((sum[i] ?? 0) + sigma * gaussian(options.rng)) / k;
       // The inner strategy averages; a list of k copies of the noisy mean averages to itself.
       return inner.aggregate({ ...input, updates: [noisyMean] });
     },

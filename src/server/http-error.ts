@@ -30,14 +30,26 @@ export class HttpError extends Error {
 export function databaseError(error: unknown): HttpError | null {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-    return new HttpError(503, 'unavailable', 'the database is locked by another writer; retry shortly.', undefined, {
-      'retry-after': '1',
-    });
+    return new HttpError(
+      503,
+      'unavailable',
+      'the database is locked by another writer; retry shortly.',
+      undefined,
+      {
+        'retry-after': '1',
+      },
+    );
   }
   if (code === 'SQLITE_FULL') {
-    return new HttpError(507, 'unavailable', 'the database is full; the operator must free disk space. Nothing was stored.', undefined, {
-      'retry-after': '60',
-    });
+    return new HttpError(
+      507,
+      'unavailable',
+      'the database is full; the operator must free disk space. Nothing was stored.',
+      undefined,
+      {
+        'retry-after': '60',
+      },
+    );
   }
   return null;
 }

@@ -25,14 +25,23 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     const key = options.connection(c);
     const t = options.now();
     const bucket = buckets.get(key) ?? { tokens: options.burst, at: t };
-    bucket.tokens = Math.min(options.burst, bucket.tokens + ((t - bucket.at) / 1000) * options.perSecond);
+    bucket.tokens = Math.min(
+      options.burst,
+      bucket.tokens + ((t - bucket.at) / 1000) * options.perSecond,
+    );
     bucket.at = t;
     buckets.set(key, bucket);
     if (bucket.tokens < 1) {
       const wait = Math.ceil((1 - bucket.tokens) / options.perSecond);
-      throw new HttpError(429, 'rate_limited', `too many requests on this connection; retry in ${wait} s.`, undefined, {
-        'retry-after': String(wait),
-      });
+      throw new HttpError(
+        429,
+        'rate_limited',
+        `too many requests on this connection; retry in ${wait} s.`,
+        undefined,
+        {
+          'retry-after': String(wait),
+        },
+      );
     }
     bucket.tokens -= 1;
     await next();

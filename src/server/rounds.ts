@@ -4,11 +4,12 @@
  * the current version arrived — all in SQLite transactions so a crash at any point neither loses
  * a 202-acknowledged update nor counts one twice.
  */
+
+import { decodeQ8 } from '../federated/quantize.ts';
+import { l2Norm } from '../privacy/clip.ts';
 import { type RoundConfig, type RoundSettings, RoundSettingsSchema } from '../protocol/round.ts';
 import type { UpdateHeader } from '../protocol/update.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
-import { l2Norm } from '../privacy/clip.ts';
-import { decodeQ8 } from '../federated/quantize.ts';
 import { HttpError } from './http-error.ts';
 import type { ServerStorage } from './storage.ts';
 import type { AggregationStrategy } from './strategy.ts';
@@ -92,7 +93,13 @@ export function createRounds(deps: {
       );
       const result = strategy.aggregate({ global: current.params, updates, state: current.state });
       const next = current.version + 1;
-      storage.insertModel({ name: model, version: next, params: result.params, layout: current.layout, state: result.state });
+      storage.insertModel({
+        name: model,
+        version: next,
+        params: result.params,
+        layout: current.layout,
+        state: result.state,
+      });
       for (const u of pending) storage.consumeUpdate(u.id, next);
       storage.setSetting('round_started_at', String(now()));
       return next;
@@ -103,16 +110,33 @@ export function createRounds(deps: {
     if (storage.hasUpdate(header.id)) {
       const current = storage.latestModel(model);
       const version = current?.version ?? header.modelVersion;
-      return { status: 'duplicate' as const, pending: storage.pendingCount(model, version), modelVersion: version };
+      return {
+        status: 'duplicate' as const,
+        pending: storage.pendingCount(model, version),
+        modelVersion: version,
+      };
     }
     const round = config();
-    if (round === null) throw new HttpError(409, 'stale_version', 'no model is published yet; the operator must upload one first.');
+    if (round === null)
+      throw new HttpError(
+        409,
+        'stale_version',
+        'no model is published yet; the operator must upload one first.',
+      );
     const reasons: string[] = [];
-    if (header.model !== round.model) reasons.push(`model '${header.model}' is not trained in this round (expected '${round.model}')`);
+    if (header.model !== round.model)
+      reasons.push(
+        `model '${header.model}' is not trained in this round (expected '${round.model}')`,
+      );
     if (header.modelVersion !== round.modelVersion) {
-      throw new HttpError(409, 'stale_version', `update is for model version ${header.modelVersion}, the current version is ${round.modelVersion}; fetch /v1/round and recompute.`);
+      throw new HttpError(
+        409,
+        'stale_version',
+        `update is for model version ${header.modelVersion}, the current version is ${round.modelVersion}; fetch /v1/round and recompute.`,
+      );
     }
-    if (header.length !== round.length) reasons.push(`update has ${header.length} values, the model has ${round.length}`);
+    if (header.length !== round.length)
+      reasons.push(`update has ${header.length} values, the model has ${round.length}`);
     let finite = true;
     for (let i = 0; i < values.length; i++) {
       if (!Number.isFinite(values[i])) {
@@ -123,11 +147,21 @@ export function createRounds(deps: {
     if (!finite) reasons.push('update contains NaN or Infinity');
     else {
       const norm = l2Norm(values);
-      if (norm > round.maxUpdateNorm) reasons.push(`update L2 norm ${norm.toFixed(3)} exceeds the bound ${round.maxUpdateNorm.toFixed(3)} for C = ${round.clipNorm}, z = ${round.noiseMultiplier}`);
+      if (norm > round.maxUpdateNorm)
+        reasons.push(
+          `update L2 norm ${norm.toFixed(3)} exceeds the bound ${round.maxUpdateNorm.toFixed(3)} for C = ${round.clipNorm}, z = ${round.noiseMultiplier}`,
+        );
     }
     if (reasons.length > 0) throw new HttpError(400, 'invalid', 'update rejected', reasons);
     const inserted = storage.transaction(() =>
-      storage.insertUpdate({ id: header.id, model: header.model, modelVersion: header.modelVersion, encoding: header.encoding, length: header.length, data: payload }),
+      storage.insertUpdate({
+        id: header.id,
+        model: header.model,
+        modelVersion: header.modelVersion,
+        encoding: header.encoding,
+        length: header.length,
+        data: payload,
+      }),
     );
     let aggregated: number | null = null;
     if (inserted) {

@@ -85,13 +85,20 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
   db.exec(SCHEMA);
 
   const s = {
-    latestModel: db.prepare<[string], { name: string; version: number; params: Buffer; layout: string | null; state: Buffer | null }>(
+    latestModel: db.prepare<
+      [string],
+      { name: string; version: number; params: Buffer; layout: string | null; state: Buffer | null }
+    >(
       'SELECT name, version, params, layout, state FROM models WHERE name = ? ORDER BY version DESC LIMIT 1',
     ),
     modelNames: db.prepare<[], { name: string }>('SELECT DISTINCT name FROM models ORDER BY name'),
-    insertModel: db.prepare('INSERT INTO models (name, version, params, layout, state) VALUES (?, ?, ?, ?, ?)'),
+    insertModel: db.prepare(
+      'INSERT INTO models (name, version, params, layout, state) VALUES (?, ?, ?, ?, ?)',
+    ),
     getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
-    setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+    setSetting: db.prepare(
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    ),
     insertUpdate: db.prepare(
       'INSERT OR IGNORE INTO updates (id, model, model_version, encoding, length, data) VALUES (?, ?, ?, ?, ?, ?)',
     ),
@@ -99,7 +106,10 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
     pendingCount: db.prepare<[string, number], { n: number }>(
       'SELECT COUNT(*) AS n FROM updates WHERE model = ? AND model_version = ? AND consumed_in IS NULL',
     ),
-    pending: db.prepare<[string, number], { id: string; encoding: string; length: number; data: Buffer }>(
+    pending: db.prepare<
+      [string, number],
+      { id: string; encoding: string; length: number; data: Buffer }
+    >(
       'SELECT id, encoding, length, data FROM updates WHERE model = ? AND model_version = ? AND consumed_in IS NULL ORDER BY rowid',
     ),
     consume: db.prepare('UPDATE updates SET consumed_in = ? WHERE id = ? AND consumed_in IS NULL'),
@@ -122,7 +132,13 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
     ),
   };
 
-  const rowToModel = (row: { name: string; version: number; params: Buffer; layout: string | null; state: Buffer | null }): StoredModel => ({
+  const rowToModel = (row: {
+    name: string;
+    version: number;
+    params: Buffer;
+    layout: string | null;
+    state: Buffer | null;
+  }): StoredModel => ({
     name: row.name,
     version: row.version,
     params: toFloat32(row.params),
@@ -159,8 +175,22 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
       s.setSetting.run(key, value);
     },
     /** Inserts an update; false when the id was already stored (replay). */
-    insertUpdate(u: { id: string; model: string; modelVersion: number; encoding: string; length: number; data: Uint8Array }): boolean {
-      const info = s.insertUpdate.run(u.id, u.model, u.modelVersion, u.encoding, u.length, Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength));
+    insertUpdate(u: {
+      id: string;
+      model: string;
+      modelVersion: number;
+      encoding: string;
+      length: number;
+      data: Uint8Array;
+    }): boolean {
+      const info = s.insertUpdate.run(
+        u.id,
+        u.model,
+        u.modelVersion,
+        u.encoding,
+        u.length,
+        Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength),
+      );
       return info.changes === 1;
     },
     hasUpdate(id: string): boolean {
@@ -170,7 +200,12 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
       return s.pendingCount.get(model, version)?.n ?? 0;
     },
     pendingUpdates(model: string, version: number): StoredUpdate[] {
-      return s.pending.all(model, version).map((r) => ({ id: r.id, encoding: r.encoding, length: r.length, data: new Uint8Array(r.data) }));
+      return s.pending.all(model, version).map((r) => ({
+        id: r.id,
+        encoding: r.encoding,
+        length: r.length,
+        data: new Uint8Array(r.data),
+      }));
     },
     /** Marks an update as counted in `version`; returns false if it was already counted. */
     consumeUpdate(id: string, version: number): boolean {

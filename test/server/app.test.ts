@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorBodySchema, ModelsResponseSchema, RoundConfigSchema } from '../../src/protocol/index.ts';
+import {
+  ErrorBodySchema,
+  ModelsResponseSchema,
+  RoundConfigSchema,
+} from '../../src/protocol/index.ts';
 import { admin, frame, postUpdate, setupApp } from './helpers.ts';
 
 async function errorOf(res: Response) {
@@ -14,9 +18,17 @@ describe('server: health, admin, model, round', () => {
 
   it('rejects admin calls with a missing or wrong token (401)', async () => {
     const { app } = await setupApp();
-    const missing = await app.request('/v1/admin/round', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const missing = await app.request('/v1/admin/round', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(missing.status).toBe(401);
-    const wrong = await app.request('/v1/admin/round', { method: 'POST', body: '{}', headers: { ...admin, authorization: 'Bearer nope' } });
+    const wrong = await app.request('/v1/admin/round', {
+      method: 'POST',
+      body: '{}',
+      headers: { ...admin, authorization: 'Bearer nope' },
+    });
     expect(wrong.status).toBe(401);
     expect((await errorOf(wrong)).code).toBe('unauthorized');
   });
@@ -26,7 +38,11 @@ describe('server: health, admin, model, round', () => {
     const { createApp } = await import('../../src/server/app.ts');
     const { openServerStorage } = await import('../../src/server/storage.ts');
     const bare = createApp({ storage: openServerStorage(':memory:') });
-    const res = await bare.request('/v1/admin/round', { method: 'POST', headers: admin, body: '{}' });
+    const res = await bare.request('/v1/admin/round', {
+      method: 'POST',
+      headers: admin,
+      body: '{}',
+    });
     expect(res.status).toBe(401);
     expect((await errorOf(res)).message).toMatch(/HEARTH_ADMIN_TOKEN/);
     expect(app).toBeDefined();
@@ -38,13 +54,21 @@ describe('server: health, admin, model, round', () => {
     const body = ModelsResponseSchema.parse(await res.json());
     expect(body.models[0]).toMatchObject({ name: 'collab', version: 0, length: 4 });
     const etag = res.headers.get('etag') ?? '';
-    expect((await app.request('/v1/model', { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect((await app.request('/v1/model', { headers: { 'if-none-match': etag } })).status).toBe(
+      304,
+    );
   });
 
   it('serves a valid round config with the norm bound', async () => {
     const { app } = await setupApp(100, {}, { clipNorm: 2, noiseMultiplier: 0.5 });
     const round = RoundConfigSchema.parse(await (await app.request('/v1/round')).json());
-    expect(round).toMatchObject({ modelVersion: 0, length: 100, clipNorm: 2, noiseMultiplier: 0.5, minUpdates: 3 });
+    expect(round).toMatchObject({
+      modelVersion: 0,
+      length: 100,
+      clipNorm: 2,
+      noiseMultiplier: 0.5,
+      minUpdates: 3,
+    });
     expect(round.maxUpdateNorm).toBeCloseTo(2 * (1 + 0.5 * (10 + 6)), 9);
   });
 });
@@ -67,7 +91,9 @@ describe('server: updates', () => {
     expect(models.models[0]?.version).toBe(1);
     const raw = Buffer.from(models.models[0]?.data ?? '', 'base64');
     const params = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
-    expect(Array.from(params).map((x) => Number(x.toFixed(5)))).toEqual([0.03333, 0.06667, 0.1, 0.1]);
+    expect(Array.from(params).map((x) => Number(x.toFixed(5)))).toEqual([
+      0.03333, 0.06667, 0.1, 0.1,
+    ]);
   });
 
   it('ignores a replayed update id (200 duplicate) and never counts it twice', async () => {
@@ -93,7 +119,10 @@ describe('server: updates', () => {
     expect((await errorOf(shape)).reasons?.join()).toMatch(/5 values, the model has 4/);
     const nan = await postUpdate(app, frame(Float32Array.of(0, Number.NaN, 0, 0)));
     expect((await errorOf(nan)).reasons?.join()).toMatch(/NaN or Infinity/);
-    const inf = await postUpdate(app, frame(Float32Array.of(0, Number.POSITIVE_INFINITY, 0, 0), { encoding: 'q8' }));
+    const inf = await postUpdate(
+      app,
+      frame(Float32Array.of(0, Number.POSITIVE_INFINITY, 0, 0), { encoding: 'q8' }),
+    );
     expect((await errorOf(inf)).reasons?.join()).toMatch(/NaN or Infinity/);
     const big = await postUpdate(app, frame(Float32Array.of(3, 0, 0, 0)));
     expect(big.status).toBe(400);
@@ -122,10 +151,20 @@ describe('server: telemetry and aggregates', () => {
     expect((await post('{oops')).status).toBe(400);
     expect((await errorOf(await post('{oops'))).code).toBe('bad_json');
     expect((await post('{}', 'text/plain')).status).toBe(415);
-    const shape = await post(JSON.stringify({ v: 1, kind: 'telemetry', mechanism: 'olh', epsilon: 2, reports: [[1.5, 2]] }));
+    const shape = await post(
+      JSON.stringify({
+        v: 1,
+        kind: 'telemetry',
+        mechanism: 'olh',
+        epsilon: 2,
+        reports: [[1.5, 2]],
+      }),
+    );
     expect(shape.status).toBe(400);
     expect((await errorOf(shape)).reasons?.length).toBeGreaterThan(0);
-    const eps = await post(JSON.stringify({ v: 1, kind: 'telemetry', mechanism: 'olh', epsilon: 3, reports: [[1, 2]] }));
+    const eps = await post(
+      JSON.stringify({ v: 1, kind: 'telemetry', mechanism: 'olh', epsilon: 3, reports: [[1, 2]] }),
+    );
     expect((await errorOf(eps)).reasons?.join()).toMatch(/per-report epsilon 2/);
     expect((await post('x'.repeat(70_000))).status).toBe(413);
   });
@@ -136,7 +175,11 @@ describe('server: telemetry and aggregates', () => {
     const { seededRng } = await import('../../src/shared/rng.ts');
     const { app } = await setupApp();
     const items = Array.from({ length: 20 }, (_, i) => ({ id: `i${i}`, title: `Item ${i}` }));
-    await app.request('/v1/admin/catalog', { method: 'PUT', headers: admin, body: JSON.stringify({ version: 1, items }) });
+    await app.request('/v1/admin/catalog', {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ version: 1, items }),
+    });
     const rng = seededRng(9);
     const params = olhParams(2);
     const reports = Array.from({ length: 3000 }, (_, j) => {
@@ -148,7 +191,13 @@ describe('server: telemetry and aggregates', () => {
       const res = await app.request('/v1/telemetry', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ v: 1, kind: 'telemetry', mechanism: 'olh', epsilon: 2, reports: reports.slice(s, s + 500) }),
+        body: JSON.stringify({
+          v: 1,
+          kind: 'telemetry',
+          mechanism: 'olh',
+          epsilon: 2,
+          reports: reports.slice(s, s + 500),
+        }),
       });
       expect(res.status).toBe(202);
     }
@@ -164,12 +213,29 @@ describe('server: telemetry and aggregates', () => {
 describe('server: catalog', () => {
   it('serves full catalogs with ETag and deltas since a version', async () => {
     const { app } = await setupApp();
-    const put = (items: object[]) => app.request('/v1/admin/catalog', { method: 'PUT', headers: admin, body: JSON.stringify(items) });
-    await put([{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }]);
-    await put([{ id: 'a', title: 'A2' }, { id: 'c', title: 'C' }]);
+    const put = (items: object[]) =>
+      app.request('/v1/admin/catalog', {
+        method: 'PUT',
+        headers: admin,
+        body: JSON.stringify(items),
+      });
+    await put([
+      { id: 'a', title: 'A' },
+      { id: 'b', title: 'B' },
+    ]);
+    await put([
+      { id: 'a', title: 'A2' },
+      { id: 'c', title: 'C' },
+    ]);
     const full = await app.request('/v1/catalog');
     expect((await full.json()).items.map((i: { id: string }) => i.id)).toEqual(['a', 'c']);
-    expect((await app.request('/v1/catalog', { headers: { 'if-none-match': full.headers.get('etag') ?? '' } })).status).toBe(304);
+    expect(
+      (
+        await app.request('/v1/catalog', {
+          headers: { 'if-none-match': full.headers.get('etag') ?? '' },
+        })
+      ).status,
+    ).toBe(304);
     const delta = await (await app.request('/v1/catalog?since=1')).json();
     expect(delta).toMatchObject({ version: '2', since: '1', deletions: ['b'] });
     expect(delta.upserts.map((i: { id: string }) => i.id)).toEqual(['a', 'c']);

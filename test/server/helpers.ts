@@ -1,5 +1,5 @@
 import { encodeUpdateFrame } from '../../src/federated/update-codec.ts';
-import { createApp, type AppDeps } from '../../src/server/app.ts';
+import { type AppDeps, createApp } from '../../src/server/app.ts';
 import { openServerStorage } from '../../src/server/storage.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 
@@ -7,14 +7,24 @@ export const TOKEN = 'test-admin-token';
 export const admin = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
 /** An in-memory app with a tiny model of `length` zeros published as version 0. */
-export async function setupApp(length = 8, overrides: Partial<AppDeps> = {}, round: Record<string, number> = {}) {
+export async function setupApp(
+  length = 8,
+  overrides: Partial<AppDeps> = {},
+  round: Record<string, number> = {},
+) {
   const storage = overrides.storage ?? openServerStorage(':memory:');
   const app = createApp({ storage, adminToken: TOKEN, now: () => 1_000_000, ...overrides });
   const data = Buffer.from(new Float32Array(length).buffer).toString('base64');
   const put = await app.request('/v1/admin/model', {
     method: 'PUT',
     headers: admin,
-    body: JSON.stringify({ v: 1, kind: 'model-upload', name: 'collab', encoding: 'f32-base64', data }),
+    body: JSON.stringify({
+      v: 1,
+      kind: 'model-upload',
+      name: 'collab',
+      encoding: 'f32-base64',
+      data,
+    }),
   });
   if (put.status !== 201) throw new Error(`model upload failed: ${put.status} ${await put.text()}`);
   const r = await app.request('/v1/admin/round', {
@@ -34,7 +44,10 @@ export function newId(): string {
 }
 
 /** Encodes an update frame for the given values. */
-export function frame(values: Float32Array, options: { id?: string; modelVersion?: number; length?: number; encoding?: 'f32' | 'q8' } = {}) {
+export function frame(
+  values: Float32Array,
+  options: { id?: string; modelVersion?: number; length?: number; encoding?: 'f32' | 'q8' } = {},
+) {
   return encodeUpdateFrame(
     {
       v: 1,
@@ -51,6 +64,10 @@ export function frame(values: Float32Array, options: { id?: string; modelVersion
 }
 
 /** POSTs an update frame. */
-export function postUpdate(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, body: Uint8Array, type = 'application/octet-stream') {
+export function postUpdate(
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+  body: Uint8Array<ArrayBuffer>,
+  type = 'application/octet-stream',
+) {
   return app.request('/v1/updates', { method: 'POST', headers: { 'content-type': type }, body });
 }

@@ -1,0 +1,159 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { frame } from './helpers.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const TOKEN = 'kill-test-token';
+const LENGTH = 20_000;
+const K = 4;
+const children: ChildProcess[] = [];
+let dir = '';
+
+afterEach(() => {
+  for (const c of children.splice(0))
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts `hearth serve --port 0` as a child process and resolves with its base URL. */
+function startServer(db: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin/hearth.mjs'),
+      'serve',
+      '--port',
+      '0',
+      '--db',
+      db,
+      '--rate',
+      '100000',
+      '--burst',
+      '100000',
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, HEARTH_ADMIN_TOKEN: TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  return new Promise((res, rej) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m?.[1]) res({ child, url: m[1] });
+    });
+    child.on('exit', (code) => rej(new Error(`server exited early (${code}): ${out}`)));
+  });
+}
+
+/** Update i is the constant vector (i+1)/1000 / sqrt(LENGTH)-scaled so its norm is ≤ C = 1. */
+function updateValue(i: number): number {
+  return (i + 1) / 1000 / Math.sqrt(LENGTH);
+}
+
+describe('server crash safety (child process, SIGKILL)', () => {
+  it('after SIGKILL mid-stream no 202-acknowledged update is lost and none is counted twice', async () => {
+    // Arrange
+    dir = mkdtempSync(join(tmpdir(), 'hearth-kill-'));
+    const db = join(dir, 'server.db');
+    const first = await startServer(db);
+    const adminHeaders = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const model = Buffer.from(new Float32Array(LENGTH).buffer).toString('base64');
+    expect(
+      (
+        await fetch(`${first.url}/v1/admin/model`, {
+          method: 'PUT',
+          headers: adminHeaders,
+          body: JSON.stringify({
+            v: 1,
+            kind: 'model-upload',
+            name: 'collab',
+            encoding: 'f32-base64',
+            data: model,
+          }),
+        })
+      ).status,
+    ).toBe(201);
+    await fetch(`${first.url}/v1/admin/round`, {
+      method: 'POST',
+      headers: adminHeaders,
+      body: JSON.stringify({ minUpdates: K, clipNorm: 1, noiseMultiplier: 0 }),
+    });
+
+    // Act: stream updates (4 in flight), kill the server after the 13th acknowledgement.
+    const acked = new Set<string>();
+    const valueById = new Map<string, number>();
+    let next = 0;
+    let killed = false;
+    const worker = async () => {
+      while (!killed && next < 400) {
+        const i = next++;
+        const round = await fetch(`${first.url}/v1/round`)
+          .then((r) => r.json() as Promise<{ modelVersion: number }>)
+          .catch(() => null);
+        if (round === null) return;
+        const id = `kill-test-update-${String(i).padStart(6, '0')}`;
+        valueById.set(id, updateValue(i));
+        const body = frame(new Float32Array(LENGTH).fill(updateValue(i)), {
+          id,
+          modelVersion: round.modelVersion,
+        });
+        const res = await fetch(`${first.url}/v1/updates`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream' },
+          body,
+        }).catch(() => null);
+        if (res?.status === 202) {
+          acked.add(id);
+          if (acked.size === 13 && !killed) {
+            killed = true;
+            first.child.kill('SIGKILL');
+          }
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    if (first.child.exitCode === null && first.child.signalCode === null) {
+      await new Promise((r) => first.child.once('exit', r));
+    }
+
+    const second = await startServer(db);
+    const health = (await (await fetch(`${second.url}/healthz`)).json()) as {
+      modelVersion: number;
+    };
+    second.child.kill('SIGTERM');
+    await new Promise((r) => second.child.once('exit', r));
+
+    // Assert: every acknowledged id is stored exactly once…
+    const sqlite = new Database(db, { readonly: true });
+    const rows = sqlite.prepare('SELECT id, consumed_in FROM updates').all() as {
+      id: string;
+      consumed_in: number | null;
+    }[];
+    const stored = new Set(rows.map((r) => r.id));
+    for (const id of acked) expect(stored.has(id)).toBe(true);
+    expect(stored.size).toBe(rows.length);
+    // …each version consumed exactly K updates, and its params moved by exactly their mean.
+    const models = sqlite
+      .prepare("SELECT version, params FROM models WHERE name = 'collab' ORDER BY version")
+      .all() as { version: number; params: Buffer }[];
+    expect(models.length).toBeGreaterThanOrEqual(2);
+    expect(health.modelVersion).toBe(models.at(-1)?.version);
+    for (let v = 1; v < models.length; v++) {
+      const consumed = rows.filter((r) => r.consumed_in === v);
+      expect(consumed.length).toBe(K);
+      const mean = consumed.reduce((s, r) => s + (valueById.get(r.id) ?? Number.NaN), 0) / K;
+      const prev = models[v - 1]?.params.readFloatLE(0) ?? Number.NaN;
+      const cur = models[v]?.params.readFloatLE(0) ?? Number.NaN;
+      expect(cur - prev).toBeCloseTo(mean, 6);
+    }
+    sqlite.close();
+  }, 60_000);
+});
