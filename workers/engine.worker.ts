@@ -4,7 +4,7 @@
  */
 import { expose } from 'comlink';
 import { createCatalogService } from '../src/catalog/service.ts';
-import { catalogWorkerApi } from '../src/catalog/worker-api.ts';
+import { type CatalogWorkerApi, catalogWorkerApi } from '../src/catalog/worker-api.ts';
 import { createEncoder } from '../src/encoder/index.ts';
 
 const params = new URL(self.location.href).searchParams;
@@ -13,4 +13,10 @@ const catalog = createCatalogService({
   dbName: params.get('db') ?? undefined,
 });
 
-expose({ catalog: catalogWorkerApi(catalog) });
+/** What the page gets from `Comlink.wrap<EngineWorkerApi>(worker)`. */
+export interface EngineWorkerApi {
+  readonly catalog: CatalogWorkerApi;
+}
+
+const api: EngineWorkerApi = { catalog: catalogWorkerApi(catalog) };
+expose(api);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CatalogApi } from '../../src/catalog/catalog.api.ts';
 import type { SyncProgress } from '../../src/catalog/progress.ts';
 import { createCatalogService } from '../../src/catalog/service.ts';
-import { catalogWorkerApi } from '../../src/catalog/worker-api.ts';
+import { type CatalogWorkerApi, catalogWorkerApi } from '../../src/catalog/worker-api.ts';
 import { books, countingEncoder, freshDbName } from './helpers.ts';
 
 const channels: MessageChannel[] = [];
@@ -16,14 +16,16 @@ afterEach(() => {
   }
 });
 
-function connect(service: CatalogApi): Remote<{ catalog: CatalogApi }> {
+function connect(service: CatalogApi): Remote<{ catalog: CatalogWorkerApi }> {
   const channel = new MessageChannel();
   channels.push(channel);
   expose(
     { catalog: catalogWorkerApi(service) },
     channel.port1 as unknown as Parameters<typeof expose>[1],
   );
-  return wrap<{ catalog: CatalogApi }>(channel.port2 as unknown as Parameters<typeof wrap>[0]);
+  return wrap<{ catalog: CatalogWorkerApi }>(
+    channel.port2 as unknown as Parameters<typeof wrap>[0],
+  );
 }
 
 describe('catalogWorkerApi over comlink', () => {
