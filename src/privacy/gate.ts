@@ -6,6 +6,7 @@
  */
 import { ConsentRequiredError } from './errors.ts';
 import type { Ledger, LedgerEntry, LedgerKind } from './ledger.ts';
+import { rhoToEpsilon } from './rdp.ts';
 
 /** The fetch subset the gate needs; injected so tests and the simulation can route in memory. */
 export type GateFetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -14,16 +15,15 @@ export type GateFetch = (url: string, init: RequestInit) => Promise<Response>;
 export interface GateRequest {
   readonly url: string;
   readonly method?: 'GET' | 'POST';
-  readonly body?: string;
+  readonly body?: string | Uint8Array<ArrayBuffer>;
   readonly contentType?: string;
   readonly kind: LedgerKind;
   /** A readable description for the privacy panel ("12 LDP item reports, ε=2 each"). */
   readonly summary: string;
   /** Pure ε of this release (LDP), 0 for none. */
   readonly epsilon?: number;
-  /** zCDP ρ of a Gaussian release and the δ it is displayed at. */
+  /** zCDP ρ of a Gaussian release (its ε is shown at the ledger's δ). */
   readonly rho?: number;
-  readonly displayEpsilon?: number;
 }
 
 /** The gate API. */
@@ -53,7 +53,12 @@ export function createPrivacyGate(options: {
     async send(request) {
       if (!consent) throw new ConsentRequiredError();
       const body = request.body;
-      const bytes = body === undefined ? 0 : new TextEncoder().encode(body).byteLength;
+      const bytes =
+        body === undefined
+          ? 0
+          : typeof body === 'string'
+            ? new TextEncoder().encode(body).byteLength
+            : body.byteLength;
       const method = request.method ?? (body === undefined ? 'GET' : 'POST');
       const base = {
         at: now(),
@@ -67,7 +72,7 @@ export function createPrivacyGate(options: {
           ? {
               ...base,
               rho: request.rho,
-              epsilon: request.displayEpsilon ?? 0,
+              epsilon: rhoToEpsilon(request.rho, options.ledger.caps.delta),
               delta: options.ledger.caps.delta,
             }
           : { ...base, epsilon: request.epsilon ?? 0, delta: 0 };
