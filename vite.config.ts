@@ -10,6 +10,7 @@ export default defineConfig({
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
+  optimizeDeps: { include: ['comlink', 'idb'] },
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',

@@ -1,0 +1,22 @@
+/** Named errors of the widget, with messages that say what to do. */
+
+export const WIDGET_MESSAGES = {
+  missingCatalog:
+    '<hearth-recs> needs a catalog: add catalog="/path/to/catalog.json" or call Hearth.init({ catalog }) first.',
+  notInitialised:
+    'Hearth is not initialised: call Hearth.init({ catalog }) before track/recommend.',
+  badLimit: (value: string) =>
+    `<hearth-recs limit="${value}"> is not a whole number between 1 and 50; using the default 6.`,
+  workerFailed: (detail: string) =>
+    `The Hearth engine worker failed to start (${detail}). Check that the worker and /ort/ files are served from this origin.`,
+} as const;
+
+/** Thrown when the widget or the API is used without the configuration it needs. */
+export class HearthConfigError extends Error {
+  override readonly name = 'HearthConfigError';
+}
+
+/** Thrown when the engine worker cannot be started or stops answering. */
+export class HearthWorkerError extends Error {
+  override readonly name = 'HearthWorkerError';
+}

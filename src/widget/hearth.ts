@@ -1,0 +1,117 @@
+/**
+ * The page-side Hearth API (`Hearth.init/track/recommend/forget/ledger`). It owns one client
+ * (the engine worker); init is cached so every element and caller shares one load.
+ */
+import { HearthConfigError, WIDGET_MESSAGES } from './errors.ts';
+import type {
+  HearthClient,
+  HearthConfig,
+  InitResult,
+  LedgerView,
+  Progress,
+  Recommendation,
+  RecommendRequest,
+  StorageStats,
+  TrackEvent,
+} from './types.ts';
+
+/** Events: `progress` (detail Progress), `changed` (after track/forget), `error` (detail Error). */
+export interface HearthApi extends EventTarget {
+  readonly ready: boolean;
+  readonly lastProgress: Progress | undefined;
+  init(config: HearthConfig): Promise<InitResult>;
+  recommend(request?: Partial<RecommendRequest>): Promise<Recommendation[]>;
+  track(event: TrackEvent): Promise<void>;
+  forget(): Promise<void>;
+  ledger(): Promise<LedgerView>;
+  storage(): Promise<StorageStats>;
+  setConsent(on: boolean): Promise<void>;
+  item(id: string): Promise<Recommendation['item'] | undefined>;
+}
+
+/** Creates the API over a client factory (the worker client in pages, a fake in tests). */
+export function createHearth(makeClient: (config: HearthConfig) => HearthClient): HearthApi {
+  const target = new EventTarget();
+  let client: HearthClient | undefined;
+  let loading: Promise<InitResult> | undefined;
+  let ready = false;
+  let lastProgress: Progress | undefined;
+
+  const need = async (): Promise<HearthClient> => {
+    if (loading === undefined || client === undefined)
+      throw new HearthConfigError(WIDGET_MESSAGES.notInitialised);
+    await loading;
+    return client;
+  };
+  const changed = () => target.dispatchEvent(new Event('changed'));
+
+  // Object.assign would snapshot getters, so the live state is defined as accessors.
+  Object.defineProperties(target, {
+    ready: { get: () => ready },
+    lastProgress: { get: () => lastProgress },
+  });
+  const api: HearthApi = Object.assign(
+    target as EventTarget & Pick<HearthApi, 'ready' | 'lastProgress'>,
+    {
+      init(config: HearthConfig): Promise<InitResult> {
+        if (loading !== undefined) return loading;
+        if (!config?.catalog)
+          return Promise.reject(new HearthConfigError(WIDGET_MESSAGES.missingCatalog));
+        const created = makeClient(config);
+        client = created;
+        lastProgress = { stage: 'model', done: 0, total: 0 };
+        target.dispatchEvent(new CustomEvent('progress', { detail: lastProgress }));
+        loading = created
+          .init(config, (progress) => {
+            lastProgress = progress;
+            target.dispatchEvent(new CustomEvent('progress', { detail: progress }));
+          })
+          .then((result) => {
+            ready = true;
+            return result;
+          })
+          .catch((error: unknown) => {
+            // A failed load can be retried: drop the cached promise and the client.
+            loading = undefined;
+            client = undefined;
+            created.dispose();
+            target.dispatchEvent(new CustomEvent('error', { detail: error }));
+            throw error;
+          });
+        return loading;
+      },
+      async recommend(request: Partial<RecommendRequest> = {}) {
+        const c = await need();
+        return c.recommend({
+          limit: request.limit ?? 6,
+          prompt: request.prompt,
+          exclude: request.exclude,
+        });
+      },
+      async track(event: TrackEvent) {
+        const c = await need();
+        await c.track({ ...event, at: event.at ?? Date.now() });
+        changed();
+      },
+      async forget() {
+        const c = await need();
+        await c.forget();
+        changed();
+      },
+      async ledger() {
+        return (await need()).ledger();
+      },
+      async storage() {
+        return (await need()).storage();
+      },
+      async setConsent(on: boolean) {
+        await (await need()).setConsent(on);
+        changed();
+      },
+      async item(id: string) {
+        return (await need()).item(id);
+      },
+    },
+  );
+  return api;
+}

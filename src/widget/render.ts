@@ -1,0 +1,160 @@
+/**
+ * DOM building for <hearth-recs>: cards, progress and error states. Catalog text only ever goes
+ * through `textContent` and attributes set with setAttribute (never innerHTML), and links or
+ * images with a non-http(s) scheme are dropped. Rendering only: nothing here computes scores.
+ */
+import { explain } from './explain.ts';
+import { formatPrice, progressFraction } from './format.ts';
+import { safeUrl } from './safe-url.ts';
+import type { Progress, Recommendation, WidgetLayout } from './types.ts';
+
+/** What a card's buttons ask the element to do. */
+export type CardAction = { kind: 'like' | 'dismiss' | 'open'; itemId: string };
+
+const STAGE_LABEL: Record<Progress['stage'], string> = {
+  model: 'Loading the model',
+  catalog: 'Syncing the catalog',
+  embedding: 'Reading the catalog',
+  ready: 'Ready',
+};
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  doc: Document,
+  tag: K,
+  attrs: Record<string, string> = {},
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const node = doc.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** The author and year line, from the item's extra fields when the catalog has them. */
+function byline(rec: Recommendation): string {
+  const author = rec.item.extra.author;
+  const year = rec.item.extra.year;
+  const parts: string[] = [];
+  if (typeof author === 'string' && author !== '') parts.push(author);
+  if (typeof year === 'number' || (typeof year === 'string' && year !== ''))
+    parts.push(String(year));
+  return parts.join(', ');
+}
+
+/** Builds one card: link with lazy image and title, byline, reason, like and dismiss buttons. */
+export function renderCard(
+  doc: Document,
+  rec: Recommendation,
+  liked: boolean,
+  base: string,
+): HTMLLIElement {
+  const { item } = rec;
+  const titleId = `hr-title-${item.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const card = el(doc, 'li', { part: 'card', 'data-item-id': item.id, 'aria-labelledby': titleId });
+  const href = safeUrl(item.url, base);
+  const link = el(doc, 'a', { part: 'link', 'data-action': 'open' });
+  if (href !== undefined) link.setAttribute('href', href);
+  const src = safeUrl(item.image, base);
+  if (src !== undefined) {
+    const img = el(doc, 'img', {
+      part: 'image',
+      loading: 'lazy',
+      decoding: 'async',
+      alt: item.title,
+    });
+    img.setAttribute('width', '120');
+    img.setAttribute('height', '180');
+    img.setAttribute('src', src);
+    link.append(img);
+  }
+  link.append(el(doc, 'span', { part: 'title', id: titleId }, item.title));
+  card.append(link);
+  const by = byline(rec);
+  if (by !== '') card.append(el(doc, 'span', { part: 'byline' }, by));
+  const price = formatPrice(item.price, item.currency);
+  if (price !== '') card.append(el(doc, 'span', { part: 'price' }, price));
+  card.append(el(doc, 'span', { part: 'reason' }, rec.explanation ?? explain(rec.reason)));
+  const actions = el(doc, 'div', {
+    part: 'actions',
+    role: 'group',
+    'aria-label': `Actions for ${item.title}`,
+  });
+  const like = el(
+    doc,
+    'button',
+    {
+      type: 'button',
+      part: 'like',
+      'data-action': 'like',
+      'aria-pressed': String(liked),
+      'aria-label': `Like ${item.title}`,
+    },
+    liked ? '♥ Liked' : '♡ Like',
+  );
+  const dismiss = el(
+    doc,
+    'button',
+    {
+      type: 'button',
+      part: 'dismiss',
+      'data-action': 'dismiss',
+      'aria-label': `Not interested in ${item.title}`,
+    },
+    '✕ Not for me',
+  );
+  actions.append(like, dismiss);
+  card.append(actions);
+  return card;
+}
+
+/** Builds the list of cards for a layout. */
+export function renderList(
+  doc: Document,
+  recs: readonly Recommendation[],
+  layout: WidgetLayout,
+  liked: ReadonlySet<string>,
+  base: string,
+): HTMLUListElement {
+  const list = el(doc, 'ul', {
+    part: `list ${layout}`,
+    class: layout,
+    role: 'list',
+    'aria-label': 'Recommendations',
+  });
+  if (layout === 'carousel') list.setAttribute('tabindex', '0');
+  for (const rec of recs) list.append(renderCard(doc, rec, liked.has(rec.item.id), base));
+  if (recs.length === 0) list.append(el(doc, 'li', { part: 'empty' }, 'No recommendations yet.'));
+  return list;
+}
+
+/** Builds (or updates) the progress bar for a loading stage. */
+export function renderProgress(doc: Document, progress: Progress): HTMLDivElement {
+  const fraction = progressFraction(progress.done, progress.total);
+  const label = STAGE_LABEL[progress.stage];
+  const wrap = el(doc, 'div', { part: 'loading', class: 'loading' });
+  const bar = el(doc, 'div', {
+    part: 'progress',
+    role: 'progressbar',
+    'aria-label': label,
+    'aria-valuemin': '0',
+    'aria-valuemax': '100',
+  });
+  if (progress.total > 0) bar.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
+  const fill = el(doc, 'div', { part: 'progress-fill', class: 'fill' });
+  fill.style.width = `${(fraction * 100).toFixed(1)}%`;
+  bar.append(fill);
+  const detail = progress.total > 0 ? ` (${Math.round(fraction * 100)}%)` : '…';
+  wrap.append(el(doc, 'span', { part: 'progress-label' }, `${label}${detail}`), bar);
+  return wrap;
+}
+
+/** Builds the error state: what went wrong and a retry button. */
+export function renderError(doc: Document, message: string): HTMLDivElement {
+  const box = el(doc, 'div', { part: 'error', role: 'alert' });
+  box.append(
+    el(doc, 'strong', {}, 'Recommendations are unavailable. '),
+    el(doc, 'span', {}, message),
+    el(doc, 'button', { type: 'button', part: 'retry', 'data-action': 'retry' }, 'Try again'),
+  );
+  return box;
+}

@@ -1,0 +1,206 @@
+/**
+ * <hearth-recs> in headless Chromium against the stand-in engine worker: rendering, prompt,
+ * like + reload (real IndexedDB), forget, hostile catalog text, events and accessibility.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrowserHarness, type Page, startBrowserHarness } from './harness.ts';
+
+const XSS_TITLE = '<img src=x onerror="window.__pwned=1">Evil';
+const CATALOG = [
+  {
+    id: 'm1',
+    title: 'Murder at the Manor',
+    description: 'a detective solves a country house murder mystery',
+    tags: ['mystery'],
+    url: '/m1',
+  },
+  {
+    id: 'm2',
+    title: 'The Poisoned Vicar',
+    description: 'a village detective and a poison mystery',
+    tags: ['mystery'],
+  },
+  {
+    id: 's1',
+    title: 'Rockets to Mars',
+    description: 'spaceships and aliens on a red planet',
+    tags: ['space'],
+  },
+  {
+    id: 's2',
+    title: 'Robots Rising',
+    description: 'robots and spaceships in the far future',
+    tags: ['space'],
+  },
+  {
+    id: 'c1',
+    title: 'Bread and Butter',
+    description: 'a cookbook of simple baking recipes',
+    tags: ['cooking'],
+  },
+  {
+    id: 'c2',
+    title: 'Soup Season',
+    description: 'warming soup recipes for winter cooking',
+    tags: ['cooking'],
+  },
+  {
+    id: 'x1',
+    title: XSS_TITLE,
+    description: 'javascript link and hostile markup',
+    tags: [],
+    url: 'javascript:alert(1)',
+    image: 'javascript:alert(2)',
+  },
+  {
+    id: 'g1',
+    title: 'Gardening Basics',
+    description: 'grow vegetables and flowers in a small garden',
+    tags: ['garden'],
+  },
+];
+
+let harness: BrowserHarness;
+
+async function openWidget(): Promise<Page> {
+  const page = await harness.newPage();
+  await page.goto(`${harness.baseUrl}/test/browser/pages/widget.html`);
+  await page.waitForFunction(() => 'startHearth' in window);
+  await page.evaluate(
+    (json) => (window as unknown as { startHearth(j: string): Promise<unknown> }).startHearth(json),
+    JSON.stringify(CATALOG),
+  );
+  await page.locator('hearth-recs li[data-item-id]').first().waitFor();
+  return page;
+}
+
+const shownIds = (page: Page) =>
+  page
+    .locator('hearth-recs li[data-item-id]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')));
+
+beforeAll(async () => {
+  harness = await startBrowserHarness();
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+describe('<hearth-recs>', () => {
+  it('renders recommendations with titles, reasons, parts and ready events', async () => {
+    const page = await openWidget();
+    const ids = await shownIds(page);
+    expect(ids).toHaveLength(4);
+    const events = await page.evaluate(() =>
+      (window as unknown as { hearthEvents: { name: string }[] }).hearthEvents.map((e) => e.name),
+    );
+    expect(events).toContain('hearth:ready');
+    expect(events).toContain('hearth:recommendations');
+    await expect(
+      page.locator('hearth-recs [part~=reason]').first().textContent(),
+    ).resolves.not.toBe('');
+    expect(await page.locator('hearth-recs').getAttribute('aria-busy')).toBe('false');
+    await page.close();
+  });
+
+  it('moves typed-prompt matches to the top', async () => {
+    const page = await openWidget();
+    await page.locator('hearth-recs input[type=search]').fill('spaceships robots aliens');
+    await page.locator('hearth-recs button[type=submit]').click();
+    await page.waitForFunction(() => {
+      const first = document
+        .querySelector('hearth-recs')
+        ?.shadowRoot?.querySelector('li[data-item-id]');
+      return first?.getAttribute('data-item-id')?.startsWith('s') === true;
+    });
+    const ids = await shownIds(page);
+    expect(ids.slice(0, 2).sort()).toEqual(['s1', 's2']);
+    await page.close();
+  });
+
+  it('renders a hostile title as text, drops javascript: links and runs nothing', async () => {
+    const page = await openWidget();
+    await page.locator('hearth-recs input[type=search]').fill('javascript hostile markup');
+    await page.locator('hearth-recs button[type=submit]').click();
+    const card = page.locator('hearth-recs li[data-item-id="x1"]');
+    await card.waitFor();
+    expect(await card.locator('[part~=title]').textContent()).toBe(XSS_TITLE);
+    expect(await card.locator('img').count()).toBe(0);
+    expect(await card.locator('a').getAttribute('href')).toBeNull();
+    expect(
+      await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined();
+    await page.close();
+  });
+
+  it('keeps a like across a reload and forgets it on forget()', async () => {
+    const page = await openWidget();
+    await page.locator('hearth-recs input[type=search]').fill('baking recipes');
+    await page.locator('hearth-recs button[type=submit]').click();
+    await page.locator('hearth-recs li[data-item-id="c1"] [part~=like]').click();
+    await page
+      .locator('hearth-recs li[data-item-id="c1"] [part~=like][aria-pressed=true]')
+      .waitFor();
+    await page.reload();
+    await page.waitForFunction(() => 'startHearth' in window);
+    await page.evaluate(
+      (json) =>
+        (window as unknown as { startHearth(j: string): Promise<unknown> }).startHearth(json),
+      JSON.stringify(CATALOG),
+    );
+    await page.locator('hearth-recs li[data-item-id]').first().waitFor();
+    const afterReload = await shownIds(page);
+    expect(afterReload[0]).toBe('c1');
+    const stored = await page.evaluate(() =>
+      (
+        window as unknown as {
+          Hearth: { storage(): Promise<{ stores: { name: string; count: number }[] }> };
+        }
+      ).Hearth.storage(),
+    );
+    expect(stored.stores.find((s) => s.name === 'events')?.count).toBe(1);
+    await page.evaluate(() =>
+      (window as unknown as { Hearth: { forget(): Promise<void> } }).Hearth.forget(),
+    );
+    const dbs = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+    expect(dbs).not.toContain('hearth-fake');
+    await page.close();
+  });
+
+  it('is keyboard reachable: the prompt box is labelled and cards expose named buttons', async () => {
+    const page = await openWidget();
+    expect(await page.getByLabel('What are you in the mood for?').count()).toBe(1);
+    const like = page.locator('hearth-recs [part~=like]').first();
+    expect(await like.getAttribute('aria-label')).toMatch(/^Like /);
+    await page.locator('hearth-recs input[type=search]').focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() =>
+      document.querySelector('hearth-recs')?.shadowRoot?.activeElement?.getAttribute('part'),
+    );
+    expect(['link', 'like']).toContain(focused);
+    await page.close();
+  });
+
+  it('shows an error state with a retry button when the catalog cannot be loaded', async () => {
+    const page = await harness.newPage();
+    await page.goto(`${harness.baseUrl}/test/browser/pages/widget.html`);
+    await page.waitForFunction(() => 'Hearth' in window);
+    const message = await page.evaluate(() =>
+      (window as unknown as { Hearth: { init(c: object): Promise<unknown> } }).Hearth.init({
+        catalog: '/no-such-catalog.json',
+        worker: '/test/browser/fixtures/fake-engine.worker.ts',
+      }).then(
+        () => 'resolved',
+        (e: Error) => e.message,
+      ),
+    );
+    expect(message).toContain('HTTP 404');
+    harness.consoleErrors.length = 0; // the 404 above is expected
+    await page.close();
+  });
+
+  it('logged no console errors', () => {
+    expect(harness.consoleErrors.filter((e) => !e.includes('404'))).toEqual([]);
+  });
+});
