@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Encoder } from '../src/encoder/types.ts';
+import { createEncoder } from '../src/encoder/index.ts';
 import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../src/engine/collab-train.ts';
 import { FEATURE_COUNT, FEATURE_NAMES } from '../src/engine/features.ts';
 import type { RankerManifest } from '../src/engine/ranker.ts';
@@ -49,10 +49,6 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const encoderModule = '../src/encoder/index.ts';
-  const { createEncoder } = (await import(encoderModule)) as {
-    createEncoder: () => Promise<Encoder>;
-  };
   const encoder = await createEncoder();
   const data = loadMovieLens(values.data);
   const fit = await fitRanker(data, {

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createEncoder } from '../encoder/index.ts';
 import type { Encoder } from '../encoder/types.ts';
 import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../engine/collab-train.ts';
 import { loadRanker } from '../engine/ranker-model.ts';
@@ -76,11 +77,6 @@ export async function run(args: string[]): Promise<number> {
 }
 
 async function loadEncoder(): Promise<Encoder> {
-  // Resolved at run time so this command type-checks before the encoder module lands.
-  const encoderModule = '../encoder/index.ts';
-  const { createEncoder } = (await import(/* @vite-ignore */ encoderModule)) as {
-    createEncoder: (options?: { model?: string }) => Promise<Encoder>;
-  };
   return createEncoder();
 }
 

@@ -111,3 +111,25 @@ export function rankerGroups(
   });
   return groups;
 }
+
+/**
+ * The collab model's items are those seen in training: an item absent from training (a cold
+ * item) must not get a row, or sampled negatives would push its bias down; with no row the
+ * engine treats it as unknown to the model and reaches it through content.
+ */
+export function trainedItems(split: Split): { itemIds: string[]; sequences: number[][] } {
+  const remap = new Map<number, number>();
+  const itemIds: string[] = [];
+  const sequences = split.train.map((rows) =>
+    rows.map((r) => {
+      let m = remap.get(r);
+      if (m === undefined) {
+        m = itemIds.length;
+        remap.set(r, m);
+        itemIds.push(split.itemIds[r]!);
+      }
+      return m;
+    }),
+  );
+  return { itemIds, sequences };
+}

@@ -8,7 +8,7 @@ import { type CollabTrainOptions, trainCollab } from '../engine/collab-train.ts'
 import { type RankerTrainOptions, trainRankerWeights } from '../engine/ranker-train.ts';
 import type { UserStateConfig } from '../engine/user-state.ts';
 import { seededRng } from '../shared/rng.ts';
-import { embedAll, movieItems, rankerGroups, splitContext } from './hearth-method.ts';
+import { embedAll, movieItems, rankerGroups, splitContext, trainedItems } from './hearth-method.ts';
 import type { MovieLensData } from './movielens.ts';
 import { leaveLastOut, validationSplit } from './split.ts';
 
@@ -32,9 +32,10 @@ export async function fitRanker(
   options.log(`embedding ${texts.length} item texts`);
   const vectors = await embedAll(options.encoder, texts);
   options.log('training the collab model on the validation-training part');
+  const trained = trainedItems(validation);
   const collab = trainCollab(
-    validation.itemIds,
-    validation.train,
+    trained.itemIds,
+    trained.sequences,
     options.collab,
     seededRng(options.seed),
   );

@@ -20,6 +20,7 @@ import {
   movieItems,
   nowOf,
   splitContext,
+  trainedItems,
   userCounts,
 } from './hearth-method.ts';
 import { coverage } from './metrics/coverage.ts';
@@ -84,9 +85,10 @@ export async function evaluate(data: MovieLensData, options: EvalOptions): Promi
   options.log(
     `training the collab model (${options.collab.epochs} epochs, ${options.collab.dims} dims)`,
   );
+  const trained = trainedItems(split);
   const collab = trainCollab(
-    split.itemIds,
-    split.train,
+    trained.itemIds,
+    trained.sequences,
     options.collab,
     seededRng(options.seed),
     (e, loss) => options.log(`  epoch ${e + 1}: loss ${loss.toFixed(3)}`),
