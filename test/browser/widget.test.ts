@@ -162,8 +162,14 @@ describe('<hearth-recs>', () => {
     await page.evaluate(() =>
       (window as unknown as { Hearth: { forget(): Promise<void> } }).Hearth.forget(),
     );
-    const dbs = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
-    expect(dbs).not.toContain('hearth-fake');
+    const after = await page.evaluate(() =>
+      (
+        window as unknown as {
+          Hearth: { storage(): Promise<{ stores: { name: string; count: number }[] }> };
+        }
+      ).Hearth.storage(),
+    );
+    expect(after.stores.find((s) => s.name === 'events')?.count).toBe(0);
     await page.close();
   });
 
