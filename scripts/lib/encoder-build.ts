@@ -3,8 +3,10 @@
  *
  * Sentence embedding by smooth inverse frequency (Arora, Liang & Ma, "A Simple but Tough-to-Beat
  * Baseline for Sentence Embeddings", ICLR 2017): v_s = mean_w a/(a + p(w)) · v_w, then the common
- * component(s) u are projected out, v_s − u uᵀ v_s. Both steps are linear, so they are applied to
- * each word row once here and mean pooling the stored rows gives the SIF embedding directly.
+ * components u_k of a reference corpus's sentence vectors are projected out, v_s − Σ u_k u_kᵀ v_s
+ * (five components, as in Ethayarajh's uSIF, "Unsupervised Random Walk Sentence Embeddings",
+ * RepL4NLP 2018). Both steps are linear, so they are applied to each word row once here and mean
+ * pooling the stored rows gives the embedding directly.
  */
 
 /** A word list ordered by corpus frequency (most frequent first) with one vector per word. */
@@ -27,26 +29,18 @@ export interface EncoderBuildParams {
   readonly zipfExponent: number;
   /** Scale every word vector to unit length before weighting. */
   readonly unitWords: boolean;
-  /** How many common components to remove. */
+  /** How many common components of the reference corpus to remove. */
   readonly commonComponents: number;
-  /** Typical sentence length in words: the expected sentence moment is m mᵀ + Cov / L. */
-  readonly sentenceLength: number;
 }
 
 export const DEFAULT_BUILD_PARAMS: EncoderBuildParams = {
-  vocabLimit: 56_000,
+  vocabLimit: 60_000,
   sifA: 1e-3,
   zipfOffset: 2.7,
   zipfExponent: 1,
   unitWords: true,
-  commonComponents: 1,
-  sentenceLength: 10,
+  commonComponents: 5,
 };
-
-/** Tokens the BERT pre-tokenizer can produce whole: letters/digits only, or one punctuation mark. */
-export function isWholeToken(word: string): boolean {
-  return /^[\p{L}\p{N}]+$/u.test(word) || /^[\p{P}\p{S}]$/u.test(word);
-}
 
 /** Lowercases and strips accents the way the BERT normalizer does, so vocabulary keys match. */
 export function normalizeLikeBert(word: string): string {
@@ -54,6 +48,16 @@ export function normalizeLikeBert(word: string): string {
     .toLowerCase()
     .normalize('NFD')
     .replace(/\p{Mn}/gu, '');
+}
+
+/** Splits text roughly as BERT's normalizer and pre-tokenizer do: word runs and single punctuation marks. */
+export function roughTokens(text: string): string[] {
+  return normalizeLikeBert(text).match(/[\p{L}\p{N}]+|[\p{P}\p{S}]/gu) ?? [];
+}
+
+/** Tokens the BERT pre-tokenizer can produce whole: letters/digits only, or one punctuation mark. */
+export function isWholeToken(word: string): boolean {
+  return /^[\p{L}\p{N}]+$/u.test(word) || /^[\p{P}\p{S}]$/u.test(word);
 }
 
 /** Estimates unigram probabilities from frequency ranks with the Zipf–Mandelbrot law. */
@@ -68,74 +72,60 @@ export function zipfProbabilities(total: number, offset: number, exponent: numbe
   return p;
 }
 
-/** SIF weight a / (a + p) per word. */
-export function sifWeights(probabilities: Float64Array, a: number): Float64Array {
-  return probabilities.map((p) => a / (a + p));
-}
-
 /**
- * Top principal directions (uncentred) of the expected sentence vector when words are drawn from
- * the unigram distribution, found by power iteration with deflation on the dims × dims second-moment matrix.
+ * Top principal directions (uncentred, as SIF's truncated SVD) of a set of vectors, by power
+ * iteration with deflation on the dims × dims second-moment matrix.
  */
-export function commonDirections(
-  rows: Float32Array,
+export function principalDirections(
+  vectors: Float32Array,
   dims: number,
-  rowWeights: Float64Array,
   count: number,
-  sentenceLength: number,
 ): Float64Array[] {
-  const n = rowWeights.length;
-  const mean = new Float64Array(dims);
   const moment = new Float64Array(dims * dims);
+  const n = vectors.length / dims;
   for (let r = 0; r < n; r++) {
-    const w = rowWeights[r]!;
-    if (w === 0) continue;
     const base = r * dims;
     for (let i = 0; i < dims; i++) {
-      const xi = rows[base + i]! * w;
-      mean[i] = mean[i]! + xi;
+      const xi = vectors[base + i]!;
+      if (xi === 0) continue;
       for (let j = 0; j < dims; j++)
-        moment[i * dims + j] = moment[i * dims + j]! + xi * rows[base + j]!;
-    }
-  }
-  // A sentence of L independent words has E[v vᵀ] = m mᵀ + (E[x xᵀ] − m mᵀ) / L.
-  const inv = 1 / sentenceLength;
-  for (let i = 0; i < dims; i++) {
-    for (let j = 0; j < dims; j++) {
-      const mm = mean[i]! * mean[j]!;
-      moment[i * dims + j] = mm + (moment[i * dims + j]! - mm) * inv;
+        moment[i * dims + j] = moment[i * dims + j]! + xi * vectors[base + j]!;
     }
   }
   const directions: Float64Array[] = [];
   for (let c = 0; c < count; c++) {
-    let v = new Float64Array(dims).fill(1 / Math.sqrt(dims));
-    for (let iter = 0; iter < 500; iter++) {
+    let v = new Float64Array(dims).map(
+      (_, i) => 1 / Math.sqrt(dims) + (i % 2 === 0 ? 1e-3 : -1e-3),
+    );
+    for (let iter = 0; iter < 1000; iter++) {
       const next = new Float64Array(dims);
       for (let i = 0; i < dims; i++) {
         let s = 0;
         for (let j = 0; j < dims; j++) s += moment[i * dims + j]! * v[j]!;
         next[i] = s;
       }
-      for (const u of directions) {
-        const d = dot(next, u);
-        for (let i = 0; i < dims; i++) next[i] = next[i]! - d * u[i]!;
-      }
+      for (const u of directions) subtractProjection(next, u);
       const norm = Math.sqrt(dot(next, next));
       if (norm === 0) break;
       for (let i = 0; i < dims; i++) next[i] = next[i]! / norm;
       const change = 1 - Math.abs(dot(next, v));
       v = next;
-      if (change < 1e-12) break;
+      if (change < 1e-13) break;
     }
     directions.push(v);
   }
   return directions;
 }
 
-function dot(a: Float64Array, b: Float64Array): number {
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
+}
+
+function subtractProjection(v: Float64Array, u: Float64Array): void {
+  const d = dot(v, u);
+  for (let i = 0; i < v.length; i++) v[i] = v[i]! - d * u[i]!;
 }
 
 /** Weighted, common-component-free rows for the selected vocabulary. */
@@ -145,56 +135,66 @@ export interface EncoderRows {
   readonly rows: Float32Array;
 }
 
-/** Applies vocabulary selection, SIF weighting and common-component removal. */
-export function buildEncoderRows(source: WordVectors, params: EncoderBuildParams): EncoderRows {
+/**
+ * Selects the vocabulary, applies SIF weights, and projects out the common components of the
+ * reference corpus's (mean-pooled) sentence vectors.
+ */
+export function buildEncoderRows(
+  source: WordVectors,
+  corpus: readonly string[],
+  params: EncoderBuildParams,
+): EncoderRows {
   const { dims } = source;
   const probabilities = zipfProbabilities(
     source.words.length,
     params.zipfOffset,
     params.zipfExponent,
   );
-  const weights = sifWeights(probabilities, params.sifA);
-  const weighted = new Float32Array(source.data.length);
-  for (let r = 0; r < source.words.length; r++) {
-    let norm = 1;
-    if (params.unitWords) {
-      let sq = 0;
-      for (let i = 0; i < dims; i++) sq += source.data[r * dims + i]! ** 2;
-      norm = Math.sqrt(sq) || 1;
-    }
-    const w = weights[r]! / norm;
-    for (let i = 0; i < dims; i++) weighted[r * dims + i] = source.data[r * dims + i]! * w;
-  }
-  const directions = commonDirections(
-    weighted,
-    dims,
-    probabilities,
-    params.commonComponents,
-    params.sentenceLength,
-  );
 
   // The most frequent spelling wins when normalisation merges two words.
-  const keep: number[] = [];
-  const keys: string[] = [];
-  const seen = new Set<string>();
-  for (let r = 0; r < source.words.length && keep.length < params.vocabLimit; r++) {
+  const words: string[] = [];
+  const index = new Map<string, number>();
+  const rows = new Float32Array(params.vocabLimit * dims);
+  for (let r = 0; r < source.words.length && words.length < params.vocabLimit; r++) {
     const key = normalizeLikeBert(source.words[r]!);
-    if (!isWholeToken(key) || seen.has(key)) continue;
-    seen.add(key);
-    keep.push(r);
-    keys.push(key);
+    if (!isWholeToken(key) || index.has(key)) continue;
+    const k = words.length;
+    index.set(key, k);
+    words.push(key);
+    const base = r * dims;
+    let norm = 1;
+    if (params.unitWords)
+      norm =
+        Math.sqrt(
+          dot(source.data.subarray(base, base + dims), source.data.subarray(base, base + dims)),
+        ) || 1;
+    const weight = params.sifA / (params.sifA + probabilities[r]!) / norm;
+    for (let i = 0; i < dims; i++) rows[k * dims + i] = source.data[base + i]! * weight;
   }
-  const rows = new Float32Array(keep.length * dims);
-  const row = new Float64Array(dims);
-  keep.forEach((r, k) => {
-    for (let i = 0; i < dims; i++) row[i] = weighted[r * dims + i]!;
-    for (const u of directions) {
-      const d = dot(row, u);
-      for (let i = 0; i < dims; i++) row[i] = row[i]! - d * u[i]!;
+  const used = rows.subarray(0, words.length * dims);
+
+  const sentences = new Float32Array(corpus.length * dims);
+  corpus.forEach((text, s) => {
+    let count = 0;
+    for (const token of roughTokens(text)) {
+      const k = index.get(token);
+      if (k === undefined) continue;
+      count++;
+      for (let i = 0; i < dims; i++)
+        sentences[s * dims + i] = sentences[s * dims + i]! + used[k * dims + i]!;
     }
-    for (let i = 0; i < dims; i++) rows[k * dims + i] = row[i]!;
+    if (count > 0)
+      for (let i = 0; i < dims; i++) sentences[s * dims + i] = sentences[s * dims + i]! / count;
   });
-  return { words: keys, dims, rows };
+  const directions = principalDirections(sentences, dims, params.commonComponents);
+
+  const row = new Float64Array(dims);
+  for (let k = 0; k < words.length; k++) {
+    for (let i = 0; i < dims; i++) row[i] = used[k * dims + i]!;
+    for (const u of directions) subtractProjection(row, u);
+    for (let i = 0; i < dims; i++) used[k * dims + i] = row[i]!;
+  }
+  return { words, dims, rows: used.slice() };
 }
 
 /** Rows as int8 with one float scale per row: row ≈ q · scale, |error| ≤ scale / 2. */
