@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { serialize } from 'node:v8';
 // Node has no IndexedDB: the ingest figure uses fake-indexeddb (an in-memory implementation).
 import 'fake-indexeddb/auto';
-import { IDBKeyRange as FakeKeyRange, IDBFactory } from 'fake-indexeddb';
 import { createCatalogService } from '../src/catalog/service.ts';
 import type { Encoder } from '../src/encoder/types.ts';
 import { VectorIndex, type VectorKind } from '../src/index/vector-index.ts';
@@ -52,12 +51,6 @@ function percentile(sorted: readonly number[], p: number): number {
 
 function round(x: number, digits = 3): number {
   return Number(x.toFixed(digits));
-}
-
-/** Installs fake-indexeddb's globals (IDBFactory, IDBKeyRange, IDBRequest…) unless some exist. */
-async function ensureIndexedDB(): Promise<void> {
-  if ((globalThis as { indexedDB?: unknown }).indexedDB === undefined)
-    await import('fake-indexeddb/auto');
 }
 
 async function loadRealEncoder(): Promise<Encoder | string> {
