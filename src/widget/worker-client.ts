@@ -1,16 +1,41 @@
 /** HearthClient over a comlink-wrapped engine worker. */
 import * as Comlink from 'comlink';
+import type { SyncResult } from '../catalog/catalog.api.ts';
+import type { SyncProgress } from '../catalog/progress.ts';
 import { HearthWorkerError, WIDGET_MESSAGES } from './errors.ts';
-import type { HearthClient, HearthConfig, Recommendation } from './types.ts';
+import type { HearthClient, HearthConfig, LedgerView, Progress, Recommendation } from './types.ts';
 import type { EngineWorkerApi } from './worker-protocol.ts';
 
 type NestedRemote = {
-  readonly [K in keyof EngineWorkerApi]: EngineWorkerApi[K] & Comlink.ProxyMarked;
+  readonly [K in keyof EngineWorkerApi]-?: NonNullable<EngineWorkerApi[K]> & Comlink.ProxyMarked;
 };
 
-/** Where models and ONNX Runtime files are served from when the config does not say. */
-export const DEFAULT_MODELS_URL = '/models/';
-export const DEFAULT_WASM_URL = '/ort/';
+const NO_LEDGER: LedgerView = {
+  consent: false,
+  rows: [],
+  dailyEpsilon: 0,
+  lifetimeEpsilon: 0,
+  caps: { dailyEpsilon: 8, lifetimeEpsilon: 64 },
+};
+
+/** Maps the catalog's sync phases onto the progress bar's stages. */
+export function toProgress(p: SyncProgress): Progress {
+  switch (p.phase) {
+    case 'fetch':
+    case 'parse':
+      return { stage: 'catalog', done: p.parsed, total: p.total };
+    case 'embed':
+      return { stage: 'embedding', done: p.embedded, total: p.total };
+    case 'store':
+      return { stage: 'embedding', done: p.stored, total: p.total };
+    case 'done':
+      return { stage: 'ready', done: p.total, total: p.total };
+    default: {
+      const never: never = p.phase;
+      return { stage: 'catalog', done: 0, total: Number(never) };
+    }
+  }
+}
 
 /** Wraps a started worker; `terminate` is called on dispose. */
 export function createWorkerClient(worker: Worker): HearthClient {
@@ -24,40 +49,37 @@ export function createWorkerClient(worker: Worker): HearthClient {
   });
   failed.catch(() => {}); // observed through race() below; never an unhandled rejection
   const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, failed]);
-  const abs = (url: string) => new URL(url, document.baseURI).href;
   return {
     async init(config: HearthConfig, onProgress) {
-      const result = await race(
+      const url = new URL(config.catalog, document.baseURI).href;
+      const result: SyncResult = await race<SyncResult>(
         remote.catalog.sync(
-          {
-            catalogUrl: abs(config.catalog),
-            serverUrl: config.server === undefined ? undefined : abs(config.server),
-            modelsUrl: abs(config.models ?? DEFAULT_MODELS_URL),
-            wasmUrl: abs(config.wasm ?? DEFAULT_WASM_URL),
-          },
-          Comlink.proxy(onProgress),
+          url,
+          {},
+          Comlink.proxy((p: SyncProgress) => onProgress(toProgress(p))),
         ),
       );
-      onProgress({ stage: 'ready', done: result.items, total: result.items });
+      // A failed sync keeps the last good catalog (offline): go on when one is there.
+      if (!result.ok && result.count === 0) throw new HearthWorkerError(result.error.message);
+      const status = await race(remote.catalog.status());
+      onProgress({ stage: 'ready', done: result.count, total: result.count });
       return {
-        items: result.items,
-        catalogVersion: result.version,
-        encoderVersion: result.encoderVersion,
+        items: result.count,
+        catalogVersion: result.version ?? '',
+        encoderVersion: status.model?.key ?? '',
       };
     },
     async recommend(request) {
       const results = await race(
-        remote.engine.recommend({
-          ...request,
-          exclude: request.exclude ? [...request.exclude] : undefined,
-        }),
+        remote.engine.recommend({ limit: request.limit, prompt: request.prompt }),
       );
-      const items = await race(remote.catalog.items(results.map((r) => r.itemId)));
+      const items = await race(remote.catalog.getItems(results.map((r) => r.itemId)));
       const recs: Recommendation[] = [];
       results.forEach((r, i) => {
         const item = items[i];
-        if (item !== undefined)
+        if (item !== null && item !== undefined) {
           recs.push({ item, score: r.score, reason: r.reason, explanation: r.explanation });
+        }
       });
       return recs;
     },
@@ -65,11 +87,36 @@ export function createWorkerClient(worker: Worker): HearthClient {
       race(
         remote.engine.track({ kind: event.kind, itemId: event.itemId, at: event.at ?? Date.now() }),
       ),
-    item: async (id) => (await race(remote.catalog.items([id])))[0],
+    item: async (id) => (await race(remote.catalog.getItems([id])))[0] ?? undefined,
     forget: () => race(remote.engine.forget()),
-    ledger: () => race(remote.engine.ledger()),
-    storage: () => race(remote.catalog.stats()),
-    setConsent: (on) => race(remote.engine.setConsent(on)),
+    async ledger() {
+      try {
+        return await race(remote.privacy.ledger());
+      } catch {
+        return NO_LEDGER; // this worker has no privacy part: nothing can leave, nothing to show
+      }
+    },
+    async storage() {
+      const [events, items] = await Promise.all([
+        race(remote.engine.events()),
+        race(remote.catalog.count()),
+      ]);
+      const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
+      return {
+        stores: [
+          {
+            name: 'events',
+            count: events.length,
+            bytes: new TextEncoder().encode(JSON.stringify(events)).byteLength,
+          },
+          { name: 'catalog items', count: items, bytes: 0 },
+        ],
+        usageBytes: estimate?.usage,
+      };
+    },
+    async setConsent(on) {
+      await race(remote.privacy.setConsent(on));
+    },
     dispose() {
       remote[Comlink.releaseProxy]();
       worker.terminate();
