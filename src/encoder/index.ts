@@ -1,3 +1,12 @@
+export {
+  createEncoderWorkerApi,
+  type EncoderWorkerApi,
+  type EncoderWorkerOptions,
+  type PackedEmbeddings,
+  packEmbeddings,
+  remoteEncoder,
+  unpackEmbeddings,
+} from './encoder.api.ts';
 export { createEncoder, DEFAULT_MODEL, type EncoderOptions } from './encoder.ts';
 export { ENCODER_MESSAGES, EncoderInputError, EncoderModelError } from './errors.ts';
 export {
