@@ -1,0 +1,69 @@
+/** The demo bookshop: item pages that record views, like/dismiss, and the privacy panel. */
+import { Hearth } from '../index.ts';
+import { renderPrivacyPanel } from './privacy-panel.ts';
+
+const CATALOG_URL = '/demo-catalog.json';
+
+async function showItem(id: string): Promise<void> {
+  const item = await Hearth.item(id);
+  const section = document.getElementById('item');
+  if (item === undefined || section === null) return;
+  section.hidden = false;
+  const set = (elId: string, text: string) => {
+    const node = document.getElementById(elId);
+    if (node !== null) node.textContent = text; // catalog text as text only
+  };
+  const author = item.extra.author;
+  const year = item.extra.year;
+  set('item-title', item.title);
+  set(
+    'item-meta',
+    [author, year, item.category].filter((v) => v !== undefined && v !== null).join(' · '),
+  );
+  set('item-description', item.description);
+  document.title = `${item.title} — Hearth Books`;
+  await Hearth.track({ kind: 'view', itemId: id });
+  const like = document.getElementById('item-like');
+  like?.addEventListener('click', () => {
+    like.setAttribute('aria-pressed', 'true');
+    like.textContent = '♥ Liked';
+    void Hearth.track({ kind: 'like', itemId: id });
+  });
+  document.getElementById('item-dismiss')?.addEventListener('click', () => {
+    void Hearth.track({ kind: 'dismiss', itemId: id });
+  });
+}
+
+async function main(): Promise<void> {
+  if ('serviceWorker' in navigator && import.meta.env.PROD) {
+    navigator.serviceWorker
+      .register('/sw.js')
+      .catch((error: unknown) => console.warn('Service worker not registered', error));
+  }
+  const panel = () =>
+    void renderPrivacyPanel(Hearth, document).catch((e: unknown) => console.warn(e));
+  Hearth.addEventListener('changed', panel);
+  await Hearth.init({ catalog: CATALOG_URL });
+  const id = new URLSearchParams(location.search).get('item');
+  if (id !== null) await showItem(id);
+  panel();
+  setInterval(panel, 5000);
+  document.getElementById('consent')?.addEventListener('change', (event) => {
+    const on = (event.target as HTMLInputElement).checked;
+    void Hearth.setConsent(on).catch(() => {
+      (event.target as HTMLInputElement).checked = false;
+    });
+  });
+  document.getElementById('forget')?.addEventListener('click', async () => {
+    await Hearth.forget();
+    const caches = globalThis.caches;
+    if (caches !== undefined)
+      for (const key of await caches.keys())
+        if (key.startsWith('hearth-')) await caches.delete(key);
+    const status = document.getElementById('forget-status');
+    if (status !== null)
+      status.textContent = 'Everything Hearth stored on this device was deleted.';
+  });
+}
+
+main().catch((error: unknown) => console.error('Hearth demo failed to start', error));

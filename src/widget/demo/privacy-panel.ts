@@ -1,0 +1,78 @@
+/** Fills the demo's privacy panel: requests that left the page, the ε chart, local storage. */
+import { formatBytes } from '../format.ts';
+import type { HearthApi } from '../hearth.ts';
+import { cumulativeEpsilon, epsilonPath } from '../ledger-chart.ts';
+
+function row(doc: Document, cells: readonly string[]): HTMLTableRowElement {
+  const tr = doc.createElement('tr');
+  for (const text of cells) {
+    const td = doc.createElement('td');
+    td.textContent = text;
+    tr.append(td);
+  }
+  return tr;
+}
+
+/** Every resource request this page made, from the Resource Timing API (URL and size only). */
+function pageRequests(): { at: number; url: string; bytes: number }[] {
+  return performance
+    .getEntriesByType('resource')
+    .map((e) => e as PerformanceResourceTiming)
+    .map((e) => ({
+      at: performance.timeOrigin + e.startTime,
+      url: e.name,
+      bytes: e.encodedBodySize,
+    }));
+}
+
+/** Re-renders the panel from the ledger, the page's requests and the storage counts. */
+export async function renderPrivacyPanel(hearth: HearthApi, doc: Document): Promise<void> {
+  const [ledger, storage] = await Promise.all([hearth.ledger(), hearth.storage()]);
+  const requests = doc.getElementById('requests');
+  if (requests !== null) {
+    const rows = ledger.rows.map((r) =>
+      row(doc, [
+        new Date(r.at).toLocaleTimeString(),
+        `${r.kind} ${r.url ?? ''}`,
+        `${r.summary} · ${formatBytes(r.bytes)} · ε ${r.epsilon.toFixed(2)}`,
+      ]),
+    );
+    for (const r of pageRequests()) {
+      const url = new URL(r.url);
+      rows.push(
+        row(doc, [
+          new Date(r.at).toLocaleTimeString(),
+          `GET ${url.pathname}`,
+          `download, no payload sent · ${formatBytes(r.bytes)}`,
+        ]),
+      );
+    }
+    requests.replaceChildren(...rows.slice(-40));
+  }
+  const consent = doc.getElementById('consent');
+  if (consent instanceof HTMLInputElement) consent.checked = ledger.consent;
+  const note = doc.getElementById('consent-note');
+  if (note !== null) {
+    note.textContent = ledger.consent
+      ? 'Sharing is on: only noised statistics are sent, each one is listed below.'
+      : 'Sharing is off: nothing is sent. Only downloads (catalog, model) appear below.';
+  }
+  const path = doc.getElementById('epsilon-path');
+  path?.setAttribute(
+    'd',
+    epsilonPath(cumulativeEpsilon(ledger.rows), 320, 90, ledger.caps.lifetimeEpsilon),
+  );
+  const label = doc.getElementById('epsilon-label');
+  if (label !== null) {
+    label.textContent = `Spent today ε = ${ledger.dailyEpsilon.toFixed(2)} of ${ledger.caps.dailyEpsilon}; lifetime ε = ${ledger.lifetimeEpsilon.toFixed(2)} of ${ledger.caps.lifetimeEpsilon}.`;
+  }
+  const store = doc.getElementById('storage');
+  if (store !== null) {
+    const rows = storage.stores.map((s) =>
+      row(doc, [s.name, `${s.count} records`, s.bytes > 0 ? formatBytes(s.bytes) : '']),
+    );
+    if (storage.usageBytes !== undefined)
+      rows.push(row(doc, ['origin total', '', formatBytes(storage.usageBytes)]));
+    store.replaceChildren(...rows);
+  }
+}
