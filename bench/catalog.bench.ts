@@ -163,17 +163,63 @@ function search(kind: VectorKind, log: (m: string) => void): BenchFigures {
   filtered.sort((a, b) => a - b);
   log(`catalog: search ${kind} p95 ${percentile(plain, 0.95).toFixed(2)} ms`);
   const suffix = kind === 'f32' ? '' : `_${kind}`;
+  const extra: BenchFigures = {};
+  if (kind === 'i8') {
+    // int8 storage is exact over its own (quantised) vectors; against float32 it is approximate.
+    const exact = VectorIndex.build(rows, { dims, kind: 'f32' });
+    let found = 0;
+    for (const q of queries.slice(0, 200)) {
+      const truth = new Set(exact.topK(q, 10).map((h) => h.id));
+      found += index.topK(q, 10).filter((h) => truth.has(h.id)).length;
+    }
+    extra['search.i8_recall_at_10_vs_f32'] = round(found / 2000, 4);
+  }
   return {
     [`search.p50_ms_100k${suffix}`]: round(percentile(plain, 0.5)),
     [`search.p95_ms_100k${suffix}`]: round(percentile(plain, 0.95)),
     [`search.p95_ms_100k_filtered${suffix}`]: round(percentile(filtered, 0.95)),
+    ...extra,
   };
+}
+
+/** The same search in headless Chromium, inside a module worker (needs /usr/bin/chromium). */
+async function browserSearch(log: (m: string) => void): Promise<BenchFigures> {
+  const { CHROMIUM_PATH, startBrowserHarness } = await import('../test/browser/harness.ts');
+  if (!existsSync(CHROMIUM_PATH))
+    return { 'browser.search_p95_ms_100k': `no Chromium at ${CHROMIUM_PATH}` };
+  const harness = await startBrowserHarness();
+  try {
+    const page = await harness.newPage();
+    await page.goto(`${harness.baseUrl}/test/browser/pages/catalog-bench.html`);
+    await page.waitForFunction(
+      () => (window as unknown as { catalogBenchReady?: boolean }).catalogBenchReady === true,
+    );
+    type Run = (o: object) => Promise<{ p50: number; p95: number }>;
+    const figures = await page.evaluate(
+      (options) => (window as unknown as { runSearchBench: Run }).runSearchBench(options),
+      { n: 100_000, dims: 100, queries: 1000, kind: 'f32' },
+    );
+    log(`catalog: browser search p95 ${figures.p95.toFixed(2)} ms`);
+    return {
+      'browser.search_p50_ms_100k': round(figures.p50),
+      'browser.search_p95_ms_100k': round(figures.p95),
+    };
+  } finally {
+    await harness.close();
+  }
 }
 
 const suite: BenchSuite = {
   name: 'catalog',
   async run({ log }) {
-    return { ...search('f32', log), ...search('i8', log), ...(await ingest(log)) };
+    return {
+      ...search('f32', log),
+      ...search('i8', log),
+      ...(await ingest(log)),
+      ...(await browserSearch(log).catch((error: unknown) => ({
+        'browser.search_p95_ms_100k': `failed: ${error instanceof Error ? error.message : String(error)}`,
+      }))),
+    };
   },
 };
 
