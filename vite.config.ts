@@ -26,7 +26,10 @@ function hearthAssets(): Plugin {
         const name = (req.url ?? '').split('?')[0]?.replace(/^\//, '') ?? '';
         const file = join(ORT_DIST, name);
         if (!ORT_FILE.test(name) || !existsSync(file)) return next();
-        res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        res.setHeader(
+          'Content-Type',
+          name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript',
+        );
         res.setHeader('Content-Length', String(statSync(file).size));
         createReadStream(file).pipe(res);
       });
@@ -53,7 +56,8 @@ export default defineConfig({
     rollupOptions: {
       input: { main: resolve('index.html'), widget: resolve('src/widget/index.ts') },
       output: {
-        entryFileNames: (chunk) => (chunk.name === 'widget' ? 'hearth/hearth-widget.js' : 'assets/[name]-[hash].js'),
+        entryFileNames: (chunk) =>
+          chunk.name === 'widget' ? 'hearth/hearth-widget.js' : 'assets/[name]-[hash].js',
       },
       preserveEntrySignatures: 'exports-only',
     },
