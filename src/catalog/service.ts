@@ -9,7 +9,12 @@ import { type CatalogItem, catalogDeltaEnvelopeSchema } from '../protocol/catalo
 import { CatalogStore } from '../store/catalog-store.ts';
 import { isQuotaError } from '../store/errors.ts';
 import { requestPersistentStorage } from '../store/persist.ts';
-import { HEARTH_DB_NAME, openHearthDB, type StoredItem } from '../store/schema.ts';
+import {
+  type CatalogPointer,
+  HEARTH_DB_NAME,
+  openHearthDB,
+  type StoredItem,
+} from '../store/schema.ts';
 import {
   type ApplyContext,
   applyDelta,
@@ -237,7 +242,8 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     try {
       const fetched = await fetchCatalog(fetchFn, url, {
         etag: sameSource ? pointer.etag : null,
-        since: sameSource ? pointer.version : null,
+        since:
+          sameSource && pointer.version !== null && fromServer(pointer) ? pointer.version : null,
         timeoutMs: opts.timeoutMs ?? 30_000,
       });
       if (fetched.kind === 'not-modified') {
@@ -283,6 +289,11 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
           resumed: false,
           report: parseReport(parsed),
         });
+      }
+      if (delta !== null && opts.full) {
+        throw new CatalogParseError(
+          `${url} sent a delta to a request for the full catalog; the server must answer a request without 'since' with { version, items }.`,
+        );
       }
       if (delta !== null) return syncOnce(url, { ...opts, full: true }, onProgress);
       const sourceHash = textHash(fetched.text);
@@ -419,12 +430,24 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
         phase = 'empty';
       }),
     close: async () => {
-      const { store } = await init;
+      const ready = await init.catch(() => null);
       await queue;
-      store.db.close();
+      ready?.store.db.close();
     },
   };
   return service;
+}
+
+/**
+ * True when the pointer's version was named by the server (a `{ version }` body), so a delta
+ * `?since=` can be asked for; versions made up from an ETag or a body hash are not sent.
+ */
+function fromServer(pointer: CatalogPointer): boolean {
+  return (
+    pointer.version !== null &&
+    pointer.version !== pointer.etag &&
+    !pointer.version.startsWith('sha-')
+  );
 }
 
 /** Reads a delta envelope from a body, or null when the body is not a delta. */

@@ -258,4 +258,37 @@ describe('CatalogService.sync', () => {
       'done:5/5',
     ]);
   });
+
+  it('asks a static file only with If-None-Match, and an unchanged body is not applied again', async () => {
+    // Arrange
+    const body = JSON.stringify(books(2));
+    const { fetch, calls } = scriptedFetch(() => ({ status: 200, body, etag: '"static"' }));
+    const encoder = countingEncoder();
+    const s = service({ encoder, dbName: freshDbName(), fetch });
+    await s.sync('/catalog.json');
+    const embedded = encoder.texts.length;
+    // Act
+    const second = await s.sync('/catalog.json');
+    // Assert
+    expect(calls[1]).toEqual({
+      url: '/catalog.json',
+      headers: expect.objectContaining({ 'if-none-match': '"static"' }),
+    });
+    expect(second).toMatchObject({ ok: true, outcome: 'not-modified', count: 2 });
+    expect(encoder.texts.length).toBe(embedded);
+  });
+
+  it('refuses a server that answers every request with a delta, without looping', async () => {
+    // Arrange
+    const { fetch, calls } = scriptedFetch(() => ({
+      status: 200,
+      body: '{"version":"v1","upserts":[],"deletions":[]}',
+    }));
+    const s = service({ encoder: countingEncoder(), dbName: freshDbName(), fetch });
+    // Act
+    const result = await s.sync('/c');
+    // Assert
+    expect(result).toMatchObject({ ok: false, error: { kind: 'invalid' }, count: 0 });
+    expect(calls.length).toBeLessThanOrEqual(2);
+  });
 });
