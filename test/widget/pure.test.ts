@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { explain } from '../../src/widget/explain.ts';
+import { formatBytes, parseLayout, parseLimit, progressFraction } from '../../src/widget/format.ts';
+import { cumulativeEpsilon, epsilonPath } from '../../src/widget/ledger-chart.ts';
+import { safeUrl } from '../../src/widget/safe-url.ts';
+
+const row = (at: number, epsilon: number) => ({
+  at,
+  kind: 'telemetry',
+  bytes: 10,
+  epsilon,
+  delta: 0,
+  summary: 's',
+});
+
+describe('widget helpers', () => {
+  it('explains a similar-item reason with the viewed title', () => {
+    expect(explain({ kind: 'similar', itemId: 'a', title: 'Dracula' })).toBe(
+      'Because you viewed Dracula',
+    );
+  });
+
+  it('falls back to the default limit for out-of-range or non-integer values', () => {
+    expect([
+      parseLimit('4'),
+      parseLimit('0'),
+      parseLimit('2.5'),
+      parseLimit('x'),
+      parseLimit(null),
+    ]).toEqual([4, 6, 6, 6, 6]);
+  });
+
+  it('treats unknown layouts as grid', () => {
+    expect([parseLayout('list'), parseLayout('carousel'), parseLayout('tiles')]).toEqual([
+      'list',
+      'carousel',
+      'grid',
+    ]);
+  });
+
+  it('formats bytes with binary units', () => {
+    expect([formatBytes(0), formatBytes(812), formatBytes(2048), formatBytes(-1)]).toEqual([
+      '0 B',
+      '812 B',
+      '2.0 KB',
+      '—',
+    ]);
+  });
+
+  it('reports zero progress when the total is unknown and clamps to one', () => {
+    expect([progressFraction(5, 0), progressFraction(5, 10), progressFraction(20, 10)]).toEqual([
+      0, 0.5, 1,
+    ]);
+  });
+
+  it('keeps only http(s) and relative URLs', () => {
+    const base = 'https://shop.example/books/';
+    expect(safeUrl('javascript:alert(1)', base)).toBeUndefined();
+    expect(safeUrl('data:text/html,x', base)).toBeUndefined();
+    expect(safeUrl('/covers/a.svg', base)).toBe('https://shop.example/covers/a.svg');
+    expect(safeUrl(undefined, base)).toBeUndefined();
+  });
+
+  it('accumulates ε in time order and scales the path to the cap', () => {
+    const points = cumulativeEpsilon([row(20, 2), row(10, 1)]);
+    expect(points).toEqual([
+      { at: 10, epsilon: 1 },
+      { at: 20, epsilon: 3 },
+    ]);
+    expect(epsilonPath(points, 100, 60, 6)).toBe(
+      'M 0 60 L 0.0 60.0 L 0.0 50.0 L 100.0 50.0 L 100.0 30.0 L 100 30.0',
+    );
+  });
+});
