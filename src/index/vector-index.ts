@@ -127,14 +127,16 @@ export class VectorIndex {
 
   /**
    * Returns the k rows with the highest cosine similarity to `query` that pass `filter`, best
-   * first (ties: lower row first). Exact. A zero query returns no hits.
+   * first (ties: lower row first). Exact. A zero query, k ≤ 0 or an empty index return no hits.
    */
   topK(query: ArrayLike<number>, k: number, filter: IndexFilter = {}): SearchHit[] {
+    // An empty index (e.g. before the catalog has loaded) answers any query with nothing.
+    if (this.size === 0 || k <= 0) return [];
     if (query.length !== this.dims) {
       throw new IndexDimensionError(`Query has ${query.length} dims; the index has ${this.dims}.`);
     }
     const norm = l2norm(query);
-    if (!(norm > 0) || !Number.isFinite(norm) || k <= 0 || this.size === 0) return [];
+    if (!(norm > 0) || !Number.isFinite(norm)) return [];
     if (this.heapScores.length < k) {
       this.heapScores = new Float64Array(k);
       this.heapRows = new Int32Array(k);

@@ -43,7 +43,10 @@ type TestWindow = {
       filter?: Record<string, unknown>,
     ): Promise<{ id: string; title: string }[]>;
     item(id: string): Promise<{ title: string; description: string } | null>;
+    injectQuota(allowed: number): void;
+    rows(): Promise<string[]>;
   };
+  restorePut?: () => void;
   __pwned?: number;
 };
 
@@ -115,5 +118,34 @@ describe('catalog store in Chromium', () => {
     expect(pwned).toBeNull();
     expect(harness.consoleErrors).toEqual([]);
     await fresh.close();
+  });
+
+  it('keeps the previous catalog intact in Chromium when a sync hits the quota', async () => {
+    // Arrange
+    const page = await openPage();
+    const before = await page.evaluate(() => (window as unknown as TestWindow).catalogTest.rows());
+    const bigger = Array.from({ length: 600 }, (_, i) => ({
+      id: `n${i}`,
+      title: `New ${i}`,
+      description: 'dragons',
+    }));
+    // Act
+    const result = await page.evaluate(async (items) => {
+      const w = window as unknown as TestWindow;
+      w.catalogTest.injectQuota(300);
+      const out = await w.catalogTest.load(items);
+      w.restorePut?.();
+      return out;
+    }, bigger);
+    const after = await page.evaluate(() => (window as unknown as TestWindow).catalogTest.rows());
+    const status = await page.evaluate(() =>
+      (window as unknown as TestWindow).catalogTest.status(),
+    );
+    // Assert
+    expect(result).toMatchObject({ ok: false, error: { kind: 'quota' }, count: 4 });
+    expect(before).toHaveLength(4);
+    expect(after).toEqual(before);
+    expect(status).toMatchObject({ state: 'ready', count: 4, resumable: false });
+    await page.close();
   });
 });
