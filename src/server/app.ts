@@ -184,33 +184,42 @@ export function createApp(deps: AppDeps) {
     return c.json(catalog.full());
   });
 
+  // Encoding a model is megabytes of base64: keep the last body per model version.
+  const modelBodies = new Map<string, { version: number; entry: ModelsResponse['models'][number] }>();
+  const modelEntry = (name: string): ModelsResponse['models'][number] | null => {
+    const version = storage.latestVersion(name);
+    if (version === null) return null;
+    const cached = modelBodies.get(name);
+    if (cached?.version === version) return cached.entry;
+    const m = storage.latestModel(name);
+    if (m === null) return null;
+    const layout =
+      m.layout === null ? undefined : ModelLayoutSchema.safeParse(JSON.parse(m.layout)).data;
+    const entry = {
+      name: m.name,
+      version: m.version,
+      length: m.params.length,
+      encoding: 'f32-base64' as const,
+      data: Buffer.from(m.params.buffer, m.params.byteOffset, m.params.byteLength).toString('base64'),
+      ...(layout ? { layout } : {}),
+    };
+    modelBodies.set(name, { version: m.version, entry });
+    return entry;
+  };
+
   app.get('/v1/model', (c) => {
-    const names = storage
-      .modelNames()
-      .filter((n) => c.req.query('name') === undefined || n === c.req.query('name'));
-    const models = names.flatMap((n) => {
-      const m = storage.latestModel(n);
-      return m === null ? [] : [m];
-    });
-    const etag = `"m-${models.map((m) => `${m.name}.${m.version}`).join('-')}"`;
+    const wanted = c.req.query('name');
+    const names = storage.modelNames().filter((n) => wanted === undefined || n === wanted);
+    const versions = names.map((n) => `${n}.${storage.latestVersion(n) ?? 'none'}`);
+    const etag = `"m-${versions.join('-')}"`;
     if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
     c.header('etag', etag);
     const body: ModelsResponse = {
       v: PROTOCOL_VERSION,
       kind: 'models',
-      models: models.map((m) => {
-        const layout =
-          m.layout === null ? undefined : ModelLayoutSchema.safeParse(JSON.parse(m.layout)).data;
-        return {
-          name: m.name,
-          version: m.version,
-          length: m.params.length,
-          encoding: 'f32-base64' as const,
-          data: Buffer.from(m.params.buffer, m.params.byteOffset, m.params.byteLength).toString(
-            'base64',
-          ),
-          ...(layout ? { layout } : {}),
-        };
+      models: names.flatMap((n) => {
+        const entry = modelEntry(n);
+        return entry === null ? [] : [entry];
       }),
     };
     return c.json(body);
@@ -283,8 +292,8 @@ export function createApp(deps: AppDeps) {
   app.get('/v1/aggregates', (c) => {
     let domain = catalog.itemIds();
     if (domain.length === 0) {
-      const layout = storage.latestModel(rounds.model)?.layout;
-      domain = layout ? (ModelLayoutSchema.safeParse(JSON.parse(layout)).data?.itemIds ?? []) : [];
+      const layout = modelEntry(rounds.model)?.layout;
+      domain = layout ? [...layout.itemIds] : [];
     }
     if (domain.length === 0)
       throw new HttpError(
@@ -334,7 +343,7 @@ export function createApp(deps: AppDeps) {
     }
     if (reasons.length > 0) throw new HttpError(400, 'invalid', 'model rejected', reasons);
     const version = storage.transaction(() => {
-      const next = (storage.latestModel(upload.name)?.version ?? -1) + 1;
+      const next = (storage.latestVersion(upload.name) ?? -1) + 1;
       storage.insertModel({
         name: upload.name,
         version: next,

@@ -30,9 +30,18 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettingsFull = {
 /** Tail allowance t of the chi bound ‖N(0, I_D)‖ ≤ √D + t, failing with probability e^(−t²/2). */
 const NORM_TAIL = 6;
 
-/** Largest norm accepted for a noised update: C·(1 + z·(√D + 6)); honest clients fail w.p. < 2e-8. */
+/**
+ * q8 stochastic rounding moves each value by less than its block's max/127, so the error norm is
+ * below √64/127 ≈ 6.3% of the vector's norm (src/federated/quantize.ts).
+ */
+const QUANTIZATION_SLACK = 1 + Math.sqrt(64) / 127;
+
+/**
+ * Largest norm accepted for a noised update: C·(1 + z·(√D + 6))·(1 + 8/127); an honest client
+ * exceeds it with probability < 2e-8 (chi tail e^(−t²/2) at t = 6, plus the q8 slack).
+ */
 export function maxUpdateNorm(clipNorm: number, noiseMultiplier: number, length: number): number {
-  return clipNorm * (1 + noiseMultiplier * (Math.sqrt(length) + NORM_TAIL));
+  return clipNorm * (1 + noiseMultiplier * (Math.sqrt(length) + NORM_TAIL)) * QUANTIZATION_SLACK;
 }
 
 /** Creates the round service over storage and a strategy. */
@@ -60,8 +69,17 @@ export function createRounds(deps: {
     return started + (Math.floor(elapsed / s.roundDurationMs) + 1) * s.roundDurationMs;
   };
 
+  // Round config is read on every request: avoid loading the parameters (megabytes) for it.
+  let shape: { version: number; length: number } | null = null;
+  const currentShape = (): { version: number; length: number } | null => {
+    const version = storage.latestVersion(model);
+    if (version === null) return null;
+    if (shape?.version !== version) shape = { version, length: storage.modelLength(model, version) };
+    return shape;
+  };
+
   const config = (): RoundConfig | null => {
-    const current = storage.latestModel(model);
+    const current = currentShape();
     if (current === null) return null;
     const s = settings();
     return {
@@ -69,24 +87,24 @@ export function createRounds(deps: {
       kind: 'round',
       model,
       modelVersion: current.version,
-      length: current.params.length,
+      length: current.length,
       clipNorm: s.clipNorm,
       noiseMultiplier: s.noiseMultiplier,
       minUpdates: s.minUpdates,
       deadline: deadline(s),
       localSteps: s.localSteps,
       learningRate: s.learningRate,
-      maxUpdateNorm: maxUpdateNorm(s.clipNorm, s.noiseMultiplier, current.params.length),
+      maxUpdateNorm: maxUpdateNorm(s.clipNorm, s.noiseMultiplier, current.length),
     };
   };
 
   /** Aggregates if ≥ k pending updates of the current version exist; returns the new version. */
   const maybeAggregate = (): number | null =>
     storage.transaction(() => {
+      const version = storage.latestVersion(model);
+      if (version === null || storage.pendingCount(model, version) < settings().minUpdates) return null;
       const current = storage.latestModel(model);
       if (current === null) return null;
-      const s = settings();
-      if (storage.pendingCount(model, current.version) < s.minUpdates) return null;
       const pending = storage.pendingUpdates(model, current.version);
       const updates = pending.map((u) =>
         u.encoding === 'f32' ? new Float32Array(u.data.slice().buffer) : decodeQ8(u.data, u.length),
@@ -108,8 +126,7 @@ export function createRounds(deps: {
   /** Validates and durably stores one update; aggregates when the round is full. */
   const accept = (header: UpdateHeader, payload: Uint8Array, values: Float32Array) => {
     if (storage.hasUpdate(header.id)) {
-      const current = storage.latestModel(model);
-      const version = current?.version ?? header.modelVersion;
+      const version = storage.latestVersion(model) ?? header.modelVersion;
       return {
         status: 'duplicate' as const,
         pending: storage.pendingCount(model, version),

@@ -91,6 +91,12 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
     >(
       'SELECT name, version, params, layout, state FROM models WHERE name = ? ORDER BY version DESC LIMIT 1',
     ),
+    latestVersion: db.prepare<[string], { v: number | null }>(
+      'SELECT MAX(version) AS v FROM models WHERE name = ?',
+    ),
+    modelLength: db.prepare<[string, number], { n: number }>(
+      'SELECT length(params) / 4 AS n FROM models WHERE name = ? AND version = ?',
+    ),
     modelNames: db.prepare<[], { name: string }>('SELECT DISTINCT name FROM models ORDER BY name'),
     insertModel: db.prepare(
       'INSERT INTO models (name, version, params, layout, state) VALUES (?, ?, ?, ?, ?)',
@@ -155,6 +161,14 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
     latestModel(name: string): StoredModel | null {
       const row = s.latestModel.get(name);
       return row === undefined ? null : rowToModel(row);
+    },
+    /** Latest version number without loading the parameters (null if none). */
+    latestVersion(name: string): number | null {
+      return s.latestVersion.get(name)?.v ?? null;
+    },
+    /** Parameter count of one stored version. */
+    modelLength(name: string, version: number): number {
+      return s.modelLength.get(name, version)?.n ?? 0;
     },
     modelNames(): string[] {
       return s.modelNames.all().map((r) => r.name);
