@@ -22,7 +22,9 @@ async function showItem(id: string): Promise<void> {
   );
   set('item-description', item.description);
   document.title = `${item.title} — Hearth Books`;
-  await Hearth.track({ kind: 'view', itemId: id });
+  await Hearth.track({ kind: 'view', itemId: id }).catch((error: unknown) =>
+    console.warn('View not recorded', error),
+  );
   const like = document.getElementById('item-like');
   like?.addEventListener('click', () => {
     like.setAttribute('aria-pressed', 'true');
@@ -44,9 +46,9 @@ async function main(): Promise<void> {
     void renderPrivacyPanel(Hearth, document).catch((e: unknown) => console.warn(e));
   Hearth.addEventListener('changed', panel);
   await Hearth.init({ catalog: CATALOG_URL });
+  panel();
   const id = new URLSearchParams(location.search).get('item');
   if (id !== null) await showItem(id);
-  panel();
   setInterval(panel, 5000);
   document.getElementById('consent')?.addEventListener('change', (event) => {
     const on = (event.target as HTMLInputElement).checked;
