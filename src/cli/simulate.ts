@@ -11,11 +11,18 @@ const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [--rounds ${DEFA
   [--clients-per-round ${DEFAULT_SIMULATION.clientsPerRound}] [--clip ${DEFAULT_SIMULATION.clipNorm}]
   [--telemetry-epsilon ${DEFAULT_SIMULATION.telemetryEpsilon}] [--seed 1] [--json] [--http] [--no-telemetry]`;
 
-function positive(name: string, raw: string | undefined, fallback: number, integer = false): number {
+function positive(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  integer = false,
+): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
   if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
-    throw new CliUsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got '${raw}'.\n${HELP}`);
+    throw new CliUsageError(
+      `--${name} must be a positive ${integer ? 'integer' : 'number'}, got '${raw}'.\n${HELP}`,
+    );
   }
   return v;
 }
@@ -43,15 +50,26 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (values.data === undefined) throw new CliUsageError(`--data is required.\n${HELP}`);
-  if (values.epsilon === undefined) throw new CliUsageError(`--epsilon is required (a number, or inf for no noise).\n${HELP}`);
-  const epsilon = values.epsilon === 'inf' ? Number.POSITIVE_INFINITY : positive('epsilon', values.epsilon, 1);
+  if (values.epsilon === undefined)
+    throw new CliUsageError(`--epsilon is required (a number, or inf for no noise).\n${HELP}`);
+  const epsilon =
+    values.epsilon === 'inf' ? Number.POSITIVE_INFINITY : positive('epsilon', values.epsilon, 1);
   const data = loadMovieLens(values.data);
   const report = await runSimulation(data, {
     epsilon,
     rounds: positive('rounds', values.rounds, DEFAULT_SIMULATION.rounds, true),
-    clientsPerRound: positive('clients-per-round', values['clients-per-round'], DEFAULT_SIMULATION.clientsPerRound, true),
+    clientsPerRound: positive(
+      'clients-per-round',
+      values['clients-per-round'],
+      DEFAULT_SIMULATION.clientsPerRound,
+      true,
+    ),
     clipNorm: positive('clip', values.clip, DEFAULT_SIMULATION.clipNorm),
-    telemetryEpsilon: positive('telemetry-epsilon', values['telemetry-epsilon'], DEFAULT_SIMULATION.telemetryEpsilon),
+    telemetryEpsilon: positive(
+      'telemetry-epsilon',
+      values['telemetry-epsilon'],
+      DEFAULT_SIMULATION.telemetryEpsilon,
+    ),
     seed: positive('seed', values.seed, DEFAULT_SIMULATION.seed, true),
     http: values.http,
     skipTelemetry: values['no-telemetry'],

@@ -93,6 +93,8 @@ export function createFederatedClient(options: FederatedClientOptions) {
       new Float32Array(raw.buffer),
       String(entry.version),
     );
+    // Keep only the newest version: a model is megabytes and old versions are never used again.
+    for (const v of cache.keys()) if (v < entry.version) cache.delete(v);
     cache.set(entry.version, model);
     return model;
   };

@@ -62,7 +62,13 @@ export interface SimulationReport {
 const TOKEN = 'simulation-admin';
 const BASE = 'http://hearth.sim';
 
-async function startTransport(app: { fetch: (r: Request) => Response | Promise<Response>; request: (u: string, i: RequestInit) => Response | Promise<Response> }, http: boolean) {
+async function startTransport(
+  app: {
+    fetch: (r: Request) => Response | Promise<Response>;
+    request: (u: string, i: RequestInit) => Response | Promise<Response>;
+  },
+  http: boolean,
+) {
   if (!http) {
     const fetch: GateFetch = async (url, init) => app.request(url, init);
     return { fetch, base: BASE, close: async () => undefined };
@@ -72,11 +78,18 @@ async function startTransport(app: { fetch: (r: Request) => Response | Promise<R
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   const fetch: GateFetch = (url, init) => globalThis.fetch(url, init);
-  return { fetch, base: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    fetch,
+    base: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 /** Runs the whole simulation and returns the report. */
-export async function runSimulation(data: MovieLensData, options: SimulationOptions): Promise<SimulationReport> {
+export async function runSimulation(
+  data: MovieLensData,
+  options: SimulationOptions,
+): Promise<SimulationReport> {
   const { log } = options;
   const split = leaveLastOut(data.interactions);
   const clients = split.users.map((_, u) => u).filter((u) => (split.train[u]?.length ?? 0) >= 2);
@@ -85,31 +98,66 @@ export async function runSimulation(data: MovieLensData, options: SimulationOpti
 
   log(`central: training ${DEFAULT_COLLAB_TRAIN_OPTIONS.epochs} epochs on ${clients.length} users`);
   let t0 = performance.now();
-  const central = trainCollab(split.itemIds, split.train, DEFAULT_COLLAB_TRAIN_OPTIONS, seededRng(options.seed));
-  const centralFigures = { ...evaluateCollab(split, central, weights), seconds: (performance.now() - t0) / 1000 };
+  const central = trainCollab(
+    split.itemIds,
+    split.train,
+    DEFAULT_COLLAB_TRAIN_OPTIONS,
+    seededRng(options.seed),
+  );
+  const centralFigures = {
+    ...evaluateCollab(split, central, weights),
+    seconds: (performance.now() - t0) / 1000,
+  };
   log(`central: NDCG@10 ${centralFigures.ndcg10.toFixed(4)}`);
 
   // Privacy calibration: each client takes part m times; δ = 1/(10·clients).
   const participations = Math.ceil((options.rounds * options.clientsPerRound) / clients.length);
   const delta = 1 / (10 * clients.length);
-  const noise = Number.isFinite(options.epsilon) ? noiseMultiplierFor(noiseForBudget(options.epsilon, delta, participations)) : 0;
+  const noise = Number.isFinite(options.epsilon)
+    ? noiseMultiplierFor(noiseForBudget(options.epsilon, delta, participations))
+    : 0;
 
   const storage = openServerStorage(':memory:');
-  const app = createApp({ storage, adminToken: TOKEN, strategy: fedAdam({ learningRate: DEFAULT_COLLAB_TRAIN_OPTIONS.learningRate }), rateLimit: { perSecond: 1e9, burst: 1e9 }, limits: { telemetryBytes: 1 << 20 } , telemetryEpsilon: options.telemetryEpsilon });
+  const app = createApp({
+    storage,
+    adminToken: TOKEN,
+    strategy: fedAdam({ learningRate: DEFAULT_COLLAB_TRAIN_OPTIONS.learningRate }),
+    rateLimit: { perSecond: 1e9, burst: 1e9 },
+    limits: { telemetryBytes: 1 << 20 },
+    telemetryEpsilon: options.telemetryEpsilon,
+  });
   const transport = await startTransport(app, options.http);
   try {
     const admin = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-    const init = createCollabModel(split.itemIds, DEFAULT_COLLAB_TRAIN_OPTIONS.dims, seededRng(options.seed), 'collab-init');
+    const init = createCollabModel(
+      split.itemIds,
+      DEFAULT_COLLAB_TRAIN_OPTIONS.dims,
+      seededRng(options.seed),
+      'collab-init',
+    );
     const params = flattenCollab(init);
     await transport.fetch(`${transport.base}/v1/admin/model`, {
       method: 'PUT',
       headers: admin,
-      body: JSON.stringify({ v: 1, kind: 'model-upload', name: 'collab', encoding: 'f32-base64', data: Buffer.from(params.buffer).toString('base64'), layout: { kind: 'collab', itemIds: split.itemIds, dims: init.dims } }),
+      body: JSON.stringify({
+        v: 1,
+        kind: 'model-upload',
+        name: 'collab',
+        encoding: 'f32-base64',
+        data: Buffer.from(params.buffer).toString('base64'),
+        layout: { kind: 'collab', itemIds: split.itemIds, dims: init.dims },
+      }),
     });
     await transport.fetch(`${transport.base}/v1/admin/round`, {
       method: 'POST',
       headers: admin,
-      body: JSON.stringify({ minUpdates: options.clientsPerRound, clipNorm: options.clipNorm, noiseMultiplier: noise, localSteps: 1, learningRate: 1 }),
+      body: JSON.stringify({
+        minUpdates: options.clientsPerRound,
+        clipNorm: options.clipNorm,
+        noiseMultiplier: noise,
+        localSteps: 1,
+        learningRate: 1,
+      }),
     });
 
     const ledgers: Ledger[] = [];
@@ -117,14 +165,29 @@ export async function runSimulation(data: MovieLensData, options: SimulationOpti
     const federated = clients.map((u) => {
       const ledger = createLedger({
         storage: createMemoryLedgerStorage(),
-        caps: { dailyEpsilon: options.epsilon * (1 + 1e-9), lifetimeEpsilon: options.epsilon * (1 + 1e-9), delta },
+        caps: {
+          dailyEpsilon: options.epsilon * (1 + 1e-9),
+          lifetimeEpsilon: options.epsilon * (1 + 1e-9),
+          delta,
+        },
       });
       ledgers.push(ledger);
       const gate = createPrivacyGate({ ledger, fetch: transport.fetch, consent: true });
-      return { u, client: createFederatedClient({ gate, baseUrl: transport.base, rng: seededRng(options.seed * 100_003 + u), gradient, modelCache: cache }) };
+      return {
+        u,
+        client: createFederatedClient({
+          gate,
+          baseUrl: transport.base,
+          rng: seededRng(options.seed * 100_003 + u),
+          gradient,
+          modelCache: cache,
+        }),
+      };
     });
 
-    log(`federated: ${options.rounds} rounds × ${options.clientsPerRound} clients, ε = ${options.epsilon}, δ = ${delta.toExponential(2)}, z = ${noise.toFixed(3)}, C = ${options.clipNorm}, ${participations} participations per client (${transport.base})`);
+    log(
+      `federated: ${options.rounds} rounds × ${options.clientsPerRound} clients, ε = ${options.epsilon}, δ = ${delta.toExponential(2)}, z = ${noise.toFixed(3)}, C = ${options.clipNorm}, ${participations} participations per client (${transport.base})`,
+    );
     t0 = performance.now();
     const order = seededRng(options.seed + 7);
     let cycle: typeof federated = [];
@@ -153,7 +216,13 @@ export async function runSimulation(data: MovieLensData, options: SimulationOpti
       if ((round + 1) % 20 === 0) log(`federated: round ${round + 1}/${options.rounds}`);
     }
     const finalModel = storage.latestModel('collab');
-    const fedModel: CollabModel = finalModel ? unflattenCollab({ itemIds: split.itemIds, dims: init.dims }, finalModel.params, String(finalModel.version)) : init;
+    const fedModel: CollabModel = finalModel
+      ? unflattenCollab(
+          { itemIds: split.itemIds, dims: init.dims },
+          finalModel.params,
+          String(finalModel.version),
+        )
+      : init;
     const fedFigures = evaluateCollab(split, fedModel, weights);
     const spent = await Promise.all(ledgers.map(async (l) => (await l.spent()).lifetime.epsilon));
     const federatedReport = {
@@ -171,11 +240,15 @@ export async function runSimulation(data: MovieLensData, options: SimulationOpti
       refusedByLedger: refused,
       bytesPerClientPerRound: uploads === 0 ? 0 : uploadedBytes / uploads,
       epsilonSpentPerClientMax: Number.isFinite(options.epsilon) ? Math.max(...spent) : 'inf',
-      epsilonSpentPerClientMean: Number.isFinite(options.epsilon) ? spent.reduce((a, b) => a + b, 0) / spent.length : 'inf',
+      epsilonSpentPerClientMean: Number.isFinite(options.epsilon)
+        ? spent.reduce((a, b) => a + b, 0) / spent.length
+        : 'inf',
       transport: options.http ? 'http-loopback' : 'in-process',
       seconds: (performance.now() - t0) / 1000,
     };
-    log(`federated: NDCG@10 ${fedFigures.ndcg10.toFixed(4)} (${(federatedReport.ndcgRatioToCentral * 100).toFixed(1)}% of central)`);
+    log(
+      `federated: NDCG@10 ${fedFigures.ndcg10.toFixed(4)} (${(federatedReport.ndcgRatioToCentral * 100).toFixed(1)}% of central)`,
+    );
 
     const telemetry = options.skipTelemetry ? null : await runTelemetry(split, options, transport);
     return { federated: federatedReport, central: centralFigures, telemetry };
@@ -195,15 +268,28 @@ async function runTelemetry(
   let reports = 0;
   const perClientEpsilon: number[] = [];
   for (let u = 0; u < split.users.length; u++) {
-    const ledger = createLedger({ storage: createMemoryLedgerStorage(), caps: { dailyEpsilon: Number.POSITIVE_INFINITY, lifetimeEpsilon: Number.POSITIVE_INFINITY } });
+    const ledger = createLedger({
+      storage: createMemoryLedgerStorage(),
+      caps: { dailyEpsilon: Number.POSITIVE_INFINITY, lifetimeEpsilon: Number.POSITIVE_INFINITY },
+    });
     const gate = createPrivacyGate({ ledger, fetch: transport.fetch, consent: true });
-    const client = createTelemetryClient({ gate, url: `${transport.base}/v1/telemetry`, epsilon: options.telemetryEpsilon, maxBatch: 500, rng: seededRng(options.seed * 7919 + u), schedule: () => undefined });
+    const client = createTelemetryClient({
+      gate,
+      url: `${transport.base}/v1/telemetry`,
+      epsilon: options.telemetryEpsilon,
+      maxBatch: 500,
+      rng: seededRng(options.seed * 7919 + u),
+      schedule: () => undefined,
+    });
     for (const row of split.train[u] ?? []) client.report(split.itemIds[row] ?? '');
     while (client.pending > 0) reports += await client.flush();
     perClientEpsilon.push((await ledger.spent()).lifetime.epsilon);
   }
   log(`telemetry: ${reports} OLH reports sent; estimating`);
-  const res = await transport.fetch(`${transport.base}/v1/aggregates?limit=${split.itemIds.length}`, { method: 'GET' });
+  const res = await transport.fetch(
+    `${transport.base}/v1/aggregates?limit=${split.itemIds.length}`,
+    { method: 'GET' },
+  );
   const agg = AggregatesSchema.parse(await res.json());
   const index = new Map(split.itemIds.map((id, i) => [id, i]));
   const estimated = new Float32Array(split.itemIds.length);

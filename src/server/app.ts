@@ -185,7 +185,10 @@ export function createApp(deps: AppDeps) {
   });
 
   // Encoding a model is megabytes of base64: keep the last body per model version.
-  const modelBodies = new Map<string, { version: number; entry: ModelsResponse['models'][number] }>();
+  const modelBodies = new Map<
+    string,
+    { version: number; entry: ModelsResponse['models'][number] }
+  >();
   const modelEntry = (name: string): ModelsResponse['models'][number] | null => {
     const version = storage.latestVersion(name);
     if (version === null) return null;
@@ -200,7 +203,9 @@ export function createApp(deps: AppDeps) {
       version: m.version,
       length: m.params.length,
       encoding: 'f32-base64' as const,
-      data: Buffer.from(m.params.buffer, m.params.byteOffset, m.params.byteLength).toString('base64'),
+      data: Buffer.from(m.params.buffer, m.params.byteOffset, m.params.byteLength).toString(
+        'base64',
+      ),
       ...(layout ? { layout } : {}),
     };
     modelBodies.set(name, { version: m.version, entry });

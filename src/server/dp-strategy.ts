@@ -20,6 +20,10 @@ export type DpWrapperOptions =
     }
   | { readonly mode: 'local'; readonly maxUpdateNorm: number };
 
+function* mapIterable<T, U>(items: Iterable<T>, fn: (item: T) => U): Generator<U> {
+  for (const item of items) yield fn(item);
+}
+
 /** Wraps `inner` so it only ever aggregates DP-bounded updates. */
 export function withDifferentialPrivacy(
   inner: AggregationStrategy,
@@ -31,7 +35,7 @@ export function withDifferentialPrivacy(
       aggregate: (input) =>
         inner.aggregate({
           ...input,
-          updates: input.updates.map((u) => clipL2(u, options.maxUpdateNorm)),
+          updates: mapIterable(input.updates, (u) => clipL2(u, options.maxUpdateNorm)),
         }),
     };
   }
@@ -40,16 +44,17 @@ export function withDifferentialPrivacy(
     aggregate(input) {
       const n = input.global.length;
       const sum = new Float64Array(n);
+      let k = 0;
       for (const u of input.updates) {
+        k++;
         const clipped = clipL2(u, options.clipNorm);
         for (let i = 0; i < n; i++) sum[i] = (sum[i] ?? 0) + (clipped[i] ?? 0);
       }
       const sigma = options.noiseMultiplier * options.clipNorm;
       const noisyMean = new Float32Array(n);
-      const k = Math.max(1, input.updates.length);
       for (let i = 0; i < n; i++)
-        noisyMean[i] = ((sum[i] ?? 0) + sigma * gaussian(options.rng)) / k;
-      // The inner strategy averages; a list of k copies of the noisy mean averages to itself.
+        noisyMean[i] = ((sum[i] ?? 0) + sigma * gaussian(options.rng)) / Math.max(1, k);
+      // The inner strategy averages; the single noisy mean averages to itself.
       return inner.aggregate({ ...input, updates: [noisyMean] });
     },
   };

@@ -27,6 +27,9 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettingsFull = {
   learningRate: 1,
 };
 
+/** Model versions kept in storage (older ones are deleted after each aggregation). */
+const KEEP_VERSIONS = 3;
+
 /** Tail allowance t of the chi bound ‖N(0, I_D)‖ ≤ √D + t, failing with probability e^(−t²/2). */
 const NORM_TAIL = 6;
 
@@ -74,7 +77,8 @@ export function createRounds(deps: {
   const currentShape = (): { version: number; length: number } | null => {
     const version = storage.latestVersion(model);
     if (version === null) return null;
-    if (shape?.version !== version) shape = { version, length: storage.modelLength(model, version) };
+    if (shape?.version !== version)
+      shape = { version, length: storage.modelLength(model, version) };
     return shape;
   };
 
@@ -102,13 +106,21 @@ export function createRounds(deps: {
   const maybeAggregate = (): number | null =>
     storage.transaction(() => {
       const version = storage.latestVersion(model);
-      if (version === null || storage.pendingCount(model, version) < settings().minUpdates) return null;
+      if (version === null || storage.pendingCount(model, version) < settings().minUpdates)
+        return null;
       const current = storage.latestModel(model);
       if (current === null) return null;
-      const pending = storage.pendingUpdates(model, current.version);
-      const updates = pending.map((u) =>
-        u.encoding === 'f32' ? new Float32Array(u.data.slice().buffer) : decodeQ8(u.data, u.length),
-      );
+      // Snapshot the ids first: exactly these updates are decoded, averaged and marked consumed.
+      const ids = storage.pendingIds(model, current.version);
+      const wanted = new Set(ids);
+      const updates = (function* () {
+        for (const u of storage.iteratePending(model, current.version)) {
+          if (!wanted.has(u.id)) continue;
+          yield u.encoding === 'f32'
+            ? new Float32Array(u.data.slice().buffer)
+            : decodeQ8(u.data, u.length);
+        }
+      })();
       const result = strategy.aggregate({ global: current.params, updates, state: current.state });
       const next = current.version + 1;
       storage.insertModel({
@@ -118,7 +130,8 @@ export function createRounds(deps: {
         layout: current.layout,
         state: result.state,
       });
-      for (const u of pending) storage.consumeUpdate(u.id, next);
+      for (const id of ids) storage.consumeUpdate(id, next);
+      storage.prune(model, next, KEEP_VERSIONS);
       storage.setSetting('round_started_at', String(now()));
       return next;
     });

@@ -118,7 +118,18 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
     >(
       'SELECT id, encoding, length, data FROM updates WHERE model = ? AND model_version = ? AND consumed_in IS NULL ORDER BY rowid',
     ),
-    consume: db.prepare('UPDATE updates SET consumed_in = ? WHERE id = ? AND consumed_in IS NULL'),
+    pendingIds: db.prepare<[string, number], { id: string }>(
+      'SELECT id FROM updates WHERE model = ? AND model_version = ? AND consumed_in IS NULL ORDER BY rowid',
+    ),
+    // A counted update keeps its id (replay protection) but drops its payload.
+    consume: db.prepare(
+      "UPDATE updates SET consumed_in = ?, data = X'' WHERE id = ? AND consumed_in IS NULL",
+    ),
+    pruneModels: db.prepare('DELETE FROM models WHERE name = ? AND version < ?'),
+    pruneState: db.prepare('UPDATE models SET state = NULL WHERE name = ? AND version < ?'),
+    dropStale: db.prepare(
+      "UPDATE updates SET data = X'' WHERE model = ? AND model_version < ? AND consumed_in IS NULL",
+    ),
     insertReport: db.prepare('INSERT INTO telemetry (epsilon, seed, value) VALUES (?, ?, ?)'),
     reportsAfter: db.prepare<[number, number], { n: number; seed: number; value: number }>(
       'SELECT n, seed, value FROM telemetry WHERE n > ? AND epsilon = ? ORDER BY n LIMIT 100000',
@@ -207,11 +218,29 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
       );
       return info.changes === 1;
     },
+    /**
+     * Keeps the last `keep` versions of a model (optimizer state only on the newest) and drops
+     * the payloads of stale pending updates, so storage stays bounded over many rounds.
+     */
+    prune(name: string, latest: number, keep: number): void {
+      s.pruneModels.run(name, latest - keep + 1);
+      s.pruneState.run(name, latest);
+      s.dropStale.run(name, latest);
+    },
     hasUpdate(id: string): boolean {
       return s.hasUpdate.get(id) !== undefined;
     },
     pendingCount(model: string, version: number): number {
       return s.pendingCount.get(model, version)?.n ?? 0;
+    },
+    /** Pending updates one row at a time (one blob in memory at once). */
+    *iteratePending(model: string, version: number): Generator<StoredUpdate> {
+      for (const r of s.pending.iterate(model, version)) {
+        yield { id: r.id, encoding: r.encoding, length: r.length, data: new Uint8Array(r.data) };
+      }
+    },
+    pendingIds(model: string, version: number): string[] {
+      return s.pendingIds.all(model, version).map((r) => r.id);
     },
     pendingUpdates(model: string, version: number): StoredUpdate[] {
       return s.pending.all(model, version).map((r) => ({

@@ -8,10 +8,13 @@
  * per client reproduces central Adam on the averaged gradient.
  */
 
-/** Input of one aggregation: the current global parameters, the updates (deltas), the state. */
+/**
+ * Input of one aggregation: the current global parameters, the updates (deltas) — an iterable
+ * decoded lazily from storage, so memory stays at one update whatever k is — and the state.
+ */
 export interface AggregationInput {
   readonly global: Float32Array;
-  readonly updates: readonly Float32Array[];
+  readonly updates: Iterable<Float32Array>;
   readonly state: readonly Float32Array[];
 }
 
@@ -28,10 +31,14 @@ export interface AggregationStrategy {
 }
 
 /** Mean of the updates, coordinate-wise (float64 accumulation). */
-export function meanOf(updates: readonly Float32Array[], length: number): Float64Array {
+export function meanOf(updates: Iterable<Float32Array>, length: number): Float64Array {
   const sum = new Float64Array(length);
-  for (const u of updates) for (let i = 0; i < length; i++) sum[i] = (sum[i] ?? 0) + (u[i] ?? 0);
-  const n = Math.max(1, updates.length);
+  let count = 0;
+  for (const u of updates) {
+    count++;
+    for (let i = 0; i < length; i++) sum[i] = (sum[i] ?? 0) + (u[i] ?? 0);
+  }
+  const n = Math.max(1, count);
   for (let i = 0; i < length; i++) sum[i] = (sum[i] ?? 0) / n;
   return sum;
 }

@@ -146,14 +146,19 @@ describe('server crash safety (child process, SIGKILL)', () => {
       .all() as { version: number; params: Buffer }[];
     expect(models.length).toBeGreaterThanOrEqual(2);
     expect(health.modelVersion).toBe(models.at(-1)?.version);
-    for (let v = 1; v < models.length; v++) {
-      const consumed = rows.filter((r) => r.consumed_in === v);
+    for (let j = 1; j < models.length; j++) {
+      const [prev, cur] = [models[j - 1], models[j]];
+      if (prev === undefined || cur === undefined) continue;
+      expect(cur.version).toBe(prev.version + 1);
+      const consumed = rows.filter((r) => r.consumed_in === cur.version);
       expect(consumed.length).toBe(K);
       const mean = consumed.reduce((s, r) => s + (valueById.get(r.id) ?? Number.NaN), 0) / K;
-      const prev = models[v - 1]?.params.readFloatLE(0) ?? Number.NaN;
-      const cur = models[v]?.params.readFloatLE(0) ?? Number.NaN;
-      expect(cur - prev).toBeCloseTo(mean, 6);
+      expect(cur.params.readFloatLE(0) - prev.params.readFloatLE(0)).toBeCloseTo(mean, 6);
     }
+    // Every version ever published consumed exactly K updates.
+    const versions = Math.max(...models.map((m) => m.version));
+    for (let v = 1; v <= versions; v++)
+      expect(rows.filter((r) => r.consumed_in === v).length).toBe(K);
     sqlite.close();
   }, 60_000);
 });

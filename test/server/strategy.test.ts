@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { l2Norm } from '../../src/privacy/clip.ts';
 import { withDifferentialPrivacy } from '../../src/server/dp-strategy.ts';
-import { fedAdam, fedAvg } from '../../src/server/strategy.ts';
+import { type AggregationStrategy, fedAdam, fedAvg } from '../../src/server/strategy.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 
 describe('aggregation strategies', () => {
@@ -55,10 +55,10 @@ describe('aggregation strategies', () => {
 
   it('local DP wrapper re-clips updates to the accepted bound', () => {
     const seen: number[] = [];
-    const spy = {
+    const spy: AggregationStrategy = {
       name: 'spy',
-      aggregate: (input: { global: Float32Array; updates: readonly Float32Array[] }) => {
-        seen.push(...input.updates.map(l2Norm));
+      aggregate: (input) => {
+        for (const u of input.updates) seen.push(l2Norm(u));
         return { params: input.global, state: [] };
       },
     };
