@@ -5,44 +5,24 @@
  */
 import type { Encoder } from '../encoder/types.ts';
 import type { VectorIndex } from '../index/vector-index.ts';
-import { type CatalogItem, catalogDeltaEnvelopeSchema } from '../protocol/catalog.ts';
+import type { CatalogItem } from '../protocol/catalog.ts';
 import { CatalogStore } from '../store/catalog-store.ts';
-import { isQuotaError } from '../store/errors.ts';
 import { requestPersistentStorage } from '../store/persist.ts';
-import {
-  type CatalogPointer,
-  HEARTH_DB_NAME,
-  openHearthDB,
-  type StoredItem,
-} from '../store/schema.ts';
-import {
-  type ApplyContext,
-  applyDelta,
-  applyFull,
-  buildIndex,
-  type CatalogState,
-  ensureVectors,
-} from './apply.ts';
+import { HEARTH_DB_NAME, openHearthDB, type StoredItem } from '../store/schema.ts';
+import { type ApplyContext, buildIndex, type CatalogState, ensureVectors } from './apply.ts';
 import type {
   CatalogApi,
   CatalogError,
   CatalogHit,
   CatalogStatus,
   LoadOptions,
-  ParseReport,
   SearchQuery,
-  SyncOptions,
   SyncResult,
   VectorBlock,
 } from './catalog.api.ts';
-import { textHash } from './embed-text.ts';
-import { CatalogEmptyError, CatalogParseError, CatalogSyncError } from './errors.ts';
-import { type FetchFn, fetchCatalog } from './fetch-catalog.ts';
-import { type CatalogParseResult, parseCatalogRecords, parseCatalogText } from './parse.ts';
-import { type ProgressListener, report } from './progress.ts';
-
-/** Rejections, duplicates and warnings listed in a result (counts are always complete). */
-export const MAX_REPORTED = 100;
+import type { FetchFn } from './fetch-catalog.ts';
+import type { ProgressListener } from './progress.ts';
+import { loadCatalog, syncCatalog, toCatalogError } from './sync.ts';
 
 /** Options of `createCatalogService`. */
 export interface CatalogServiceOptions {
@@ -72,27 +52,6 @@ export interface CatalogService extends CatalogApi {
 function publicItem(stored: StoredItem): CatalogItem {
   const { gen: _gen, textHash: _hash, ...item } = stored;
   return item;
-}
-
-function parseReport(parsed: CatalogParseResult): ParseReport {
-  return {
-    accepted: parsed.items.length,
-    rejected: parsed.rejections.length,
-    rejections: parsed.rejections.slice(0, MAX_REPORTED),
-    duplicates: parsed.duplicates.slice(0, MAX_REPORTED),
-    warnings: parsed.warnings.slice(0, MAX_REPORTED),
-  };
-}
-
-function toCatalogError(error: unknown): CatalogError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof CatalogSyncError)
-    return { kind: error.kind, message, httpStatus: error.httpStatus };
-  if (isQuotaError(error)) return { kind: 'quota', message, httpStatus: null };
-  if (error instanceof CatalogParseError || error instanceof CatalogEmptyError) {
-    return { kind: 'invalid', message, httpStatus: null };
-  }
-  return { kind: 'internal', message, httpStatus: null };
 }
 
 /** Creates the catalog service; loading starts at once, calls wait for it. */
@@ -182,145 +141,6 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     return result;
   };
 
-  const failed = async (error: unknown, parsed: CatalogParseResult | null): Promise<SyncResult> => {
-    const { store } = await init;
-    if (isQuotaError(error)) await store.discardStaging().catch(() => undefined);
-    return finish({
-      ok: false,
-      error: toCatalogError(error),
-      version: state.pointer?.version ?? null,
-      count: state.items.size,
-      report: parsed ? parseReport(parsed) : null,
-    });
-  };
-
-  const applyParsed = async (
-    parsed: CatalogParseResult,
-    source: { version: string | null; etag: string | null; url: string | null; sourceHash: string },
-    onProgress: ProgressListener | undefined,
-  ): Promise<SyncResult> => {
-    const { ctx } = await init;
-    report(onProgress, {
-      phase: 'parse',
-      total: parsed.items.length,
-      parsed: parsed.items.length,
-      embedded: 0,
-      stored: 0,
-    });
-    const out = await applyFull(ctx(onProgress), state, parsed.items, source);
-    state = out.state;
-    report(onProgress, {
-      phase: 'done',
-      total: state.items.size,
-      parsed: state.items.size,
-      embedded: out.embedded,
-      stored: state.items.size,
-    });
-    return finish({
-      ok: true,
-      outcome: 'updated',
-      kind: 'full',
-      version: source.version,
-      count: state.items.size,
-      embedded: out.embedded,
-      resumed: out.resumed,
-      report: parseReport(parsed),
-    });
-  };
-
-  const syncOnce = async (
-    url: string,
-    opts: SyncOptions,
-    onProgress?: ProgressListener,
-  ): Promise<SyncResult> => {
-    const { ctx } = await init;
-    phase = 'syncing';
-    const pointer = state.pointer;
-    const sameSource = !opts.full && pointer !== null && pointer.url === url;
-    report(onProgress, { phase: 'fetch', total: 0, parsed: 0, embedded: 0, stored: 0 });
-    let parsed: CatalogParseResult | null = null;
-    try {
-      const fetched = await fetchCatalog(fetchFn, url, {
-        etag: sameSource ? pointer.etag : null,
-        since:
-          sameSource && pointer.version !== null && fromServer(pointer) ? pointer.version : null,
-        timeoutMs: opts.timeoutMs ?? 30_000,
-      });
-      if (fetched.kind === 'not-modified') {
-        return finish({
-          ok: true,
-          outcome: 'not-modified',
-          kind: 'none',
-          version: pointer?.version ?? null,
-          count: state.items.size,
-          embedded: 0,
-          resumed: false,
-          report: null,
-        });
-      }
-      const delta = readDelta(fetched.text);
-      if (
-        delta !== null &&
-        pointer !== null &&
-        (delta.since === undefined || delta.since === pointer.version)
-      ) {
-        parsed = parseCatalogRecords(delta.upserts, { allowEmpty: true });
-        const out = await applyDelta(ctx(onProgress), state, parsed.items, delta.deletions, {
-          version: delta.version,
-          etag: fetched.etag,
-          url,
-          sourceHash: null,
-        });
-        state = out.state;
-        report(onProgress, {
-          phase: 'done',
-          total: state.items.size,
-          parsed: parsed.items.length,
-          embedded: out.embedded,
-          stored: parsed.items.length,
-        });
-        return finish({
-          ok: true,
-          outcome: 'updated',
-          kind: 'delta',
-          version: delta.version,
-          count: state.items.size,
-          embedded: out.embedded,
-          resumed: false,
-          report: parseReport(parsed),
-        });
-      }
-      if (delta !== null && opts.full) {
-        throw new CatalogParseError(
-          `${url} sent a delta to a request for the full catalog; the server must answer a request without 'since' with { version, items }.`,
-        );
-      }
-      if (delta !== null) return syncOnce(url, { ...opts, full: true }, onProgress);
-      const sourceHash = textHash(fetched.text);
-      if (pointer !== null && pointer.url === url && pointer.sourceHash === sourceHash) {
-        return finish({
-          ok: true,
-          outcome: 'not-modified',
-          kind: 'none',
-          version: pointer.version,
-          count: state.items.size,
-          embedded: 0,
-          resumed: false,
-          report: null,
-        });
-      }
-      parsed = parseCatalogText(fetched.text);
-      const version = parsed.version ?? fetched.etag ?? `sha-${sourceHash}`;
-      return await applyParsed(
-        parsed,
-        { version, etag: fetched.etag, url, sourceHash },
-        onProgress,
-      );
-    } catch (error) {
-      return failed(error, parsed);
-    }
-  };
-
   const service: CatalogService = {
     ready: async () => {
       await init;
@@ -329,28 +149,21 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     getItem: (id) => state.items.get(id),
     allItems: () => state.items.values(),
     modelKey: () => currentModel,
-    sync: (url, opts = {}, onProgress) => exclusive(() => syncOnce(url, opts, onProgress)),
+    sync: (url, opts = {}, onProgress) =>
+      exclusive(async () => {
+        const { ctx } = await init;
+        phase = 'syncing';
+        const step = await syncCatalog(fetchFn, ctx(onProgress), state, url, opts);
+        state = step.state;
+        return finish(step.result);
+      }),
     load: (input, opts: LoadOptions = {}, onProgress) =>
       exclusive(async () => {
-        await init;
+        const { ctx } = await init;
         phase = 'syncing';
-        let parsed: CatalogParseResult | null = null;
-        try {
-          const text = typeof input === 'string' ? input : null;
-          parsed =
-            text !== null
-              ? parseCatalogText(text, { format: opts.format })
-              : parseCatalogRecords(input as readonly unknown[]);
-          const sourceHash = textHash(text ?? JSON.stringify(input));
-          const version = opts.version ?? parsed.version ?? `sha-${sourceHash}`;
-          return await applyParsed(
-            parsed,
-            { version, etag: null, url: null, sourceHash },
-            onProgress,
-          );
-        } catch (error) {
-          return failed(error, parsed);
-        }
+        const step = await loadCatalog(ctx(onProgress), state, input, opts);
+        state = step.state;
+        return finish(step.result);
       }),
     status: async () => {
       const { store, model, encoder } = await init.catch(() => ({
@@ -436,37 +249,4 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     },
   };
   return service;
-}
-
-/**
- * True when the pointer's version was named by the server (a `{ version }` body), so a delta
- * `?since=` can be asked for; versions made up from an ETag or a body hash are not sent.
- */
-function fromServer(pointer: CatalogPointer): boolean {
-  return (
-    pointer.version !== null &&
-    pointer.version !== pointer.etag &&
-    !pointer.version.startsWith('sha-')
-  );
-}
-
-/** Reads a delta envelope from a body, or null when the body is not a delta. */
-function readDelta(text: string) {
-  const trimmed = text.trimStart();
-  if (!trimmed.startsWith('{') || !trimmed.includes('"upserts"')) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(trimmed);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null || !('upserts' in value)) return null;
-  const envelope = catalogDeltaEnvelopeSchema.safeParse(value);
-  if (!envelope.success) {
-    const first = envelope.error.issues[0];
-    throw new CatalogParseError(
-      `Catalog delta does not match { version, upserts, deletions }: ${first?.path.join('.') || '(body)'}: ${first?.message ?? 'invalid'}.`,
-    );
-  }
-  return envelope.data;
 }

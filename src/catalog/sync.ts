@@ -1,0 +1,243 @@
+/**
+ * Catalog sync: fetch (ETag / If-None-Match, `?since=<version>` deltas), classify the body,
+ * parse, and apply atomically through `apply.ts`. Failures never throw and never touch the
+ * active catalog: they come back as `{ ok: false, error }` with the state unchanged.
+ */
+import { catalogDeltaEnvelopeSchema } from '../protocol/catalog.ts';
+import { isQuotaError } from '../store/errors.ts';
+import type { CatalogPointer } from '../store/schema.ts';
+import {
+  type ApplyContext,
+  applyDelta,
+  applyFull,
+  type CatalogSource,
+  type CatalogState,
+} from './apply.ts';
+import type {
+  CatalogError,
+  LoadOptions,
+  ParseReport,
+  SyncOptions,
+  SyncResult,
+} from './catalog.api.ts';
+import { textHash } from './embed-text.ts';
+import { CatalogEmptyError, CatalogParseError, CatalogSyncError } from './errors.ts';
+import { type FetchFn, fetchCatalog } from './fetch-catalog.ts';
+import { type CatalogParseResult, parseCatalogRecords, parseCatalogText } from './parse.ts';
+import { report } from './progress.ts';
+
+/** Rejections, duplicates and warnings listed in a result (counts are always complete). */
+export const MAX_REPORTED = 100;
+
+/** The state after a sync step and what to tell the caller. */
+export interface SyncStep {
+  readonly state: CatalogState;
+  readonly result: SyncResult;
+}
+
+/** Summarises a parse for a result (lists capped at `MAX_REPORTED`). */
+export function parseReport(parsed: CatalogParseResult): ParseReport {
+  return {
+    accepted: parsed.items.length,
+    rejected: parsed.rejections.length,
+    rejections: parsed.rejections.slice(0, MAX_REPORTED),
+    duplicates: parsed.duplicates.slice(0, MAX_REPORTED),
+    warnings: parsed.warnings.slice(0, MAX_REPORTED),
+  };
+}
+
+/** Classifies any error of a sync or load for the caller. */
+export function toCatalogError(error: unknown): CatalogError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof CatalogSyncError)
+    return { kind: error.kind, message, httpStatus: error.httpStatus };
+  if (isQuotaError(error)) return { kind: 'quota', message, httpStatus: null };
+  if (error instanceof CatalogParseError || error instanceof CatalogEmptyError) {
+    return { kind: 'invalid', message, httpStatus: null };
+  }
+  return { kind: 'internal', message, httpStatus: null };
+}
+
+/**
+ * True when the pointer's version was named by the server (a `{ version }` body), so a delta
+ * `?since=` can be asked for; versions made up from an ETag or a body hash are not sent.
+ */
+function fromServer(pointer: CatalogPointer): boolean {
+  return (
+    pointer.version !== null &&
+    pointer.version !== pointer.etag &&
+    !pointer.version.startsWith('sha-')
+  );
+}
+
+/** Reads a delta envelope from a body, or null when the body is not a delta. */
+function readDelta(text: string) {
+  const trimmed = text.trimStart();
+  if (!trimmed.startsWith('{') || !trimmed.includes('"upserts"')) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || !('upserts' in value)) return null;
+  const envelope = catalogDeltaEnvelopeSchema.safeParse(value);
+  if (!envelope.success) {
+    const first = envelope.error.issues[0];
+    throw new CatalogParseError(
+      `Catalog delta does not match { version, upserts, deletions }: ${first?.path.join('.') || '(body)'}: ${first?.message ?? 'invalid'}.`,
+    );
+  }
+  return envelope.data;
+}
+
+function unchanged(state: CatalogState): SyncStep {
+  const result: SyncResult = {
+    ok: true,
+    outcome: 'not-modified',
+    kind: 'none',
+    version: state.pointer?.version ?? null,
+    count: state.items.size,
+    embedded: 0,
+    resumed: false,
+    report: null,
+  };
+  return { state, result };
+}
+
+async function failure(
+  ctx: ApplyContext,
+  state: CatalogState,
+  error: unknown,
+  parsed: CatalogParseResult | null,
+): Promise<SyncStep> {
+  // A quota failure leaves a partial staging generation: free its space now.
+  if (isQuotaError(error)) await ctx.store.discardStaging().catch(() => undefined);
+  const result: SyncResult = {
+    ok: false,
+    error: toCatalogError(error),
+    version: state.pointer?.version ?? null,
+    count: state.items.size,
+    report: parsed ? parseReport(parsed) : null,
+  };
+  return { state, result };
+}
+
+/** Applies a parsed full catalog atomically and reports progress. */
+async function applyParsed(
+  ctx: ApplyContext,
+  state: CatalogState,
+  parsed: CatalogParseResult,
+  source: CatalogSource,
+): Promise<SyncStep> {
+  const n = parsed.items.length;
+  report(ctx.onProgress, { phase: 'parse', total: n, parsed: n, embedded: 0, stored: 0 });
+  const out = await applyFull(ctx, state, parsed.items, source);
+  const count = out.state.items.size;
+  report(ctx.onProgress, {
+    phase: 'done',
+    total: count,
+    parsed: count,
+    embedded: out.embedded,
+    stored: count,
+  });
+  const result: SyncResult = {
+    ok: true,
+    outcome: 'updated',
+    kind: 'full',
+    version: source.version,
+    count,
+    embedded: out.embedded,
+    resumed: out.resumed,
+    report: parseReport(parsed),
+  };
+  return { state: out.state, result };
+}
+
+/** Fetches a catalog URL and applies what it returns (full or delta); see the module summary. */
+export async function syncCatalog(
+  fetchFn: FetchFn,
+  ctx: ApplyContext,
+  state: CatalogState,
+  url: string,
+  options: SyncOptions = {},
+): Promise<SyncStep> {
+  const pointer = state.pointer;
+  const sameSource = !options.full && pointer !== null && pointer.url === url;
+  report(ctx.onProgress, { phase: 'fetch', total: 0, parsed: 0, embedded: 0, stored: 0 });
+  let parsed: CatalogParseResult | null = null;
+  try {
+    const fetched = await fetchCatalog(fetchFn, url, {
+      etag: sameSource ? pointer.etag : null,
+      since: sameSource && fromServer(pointer) ? pointer.version : null,
+      timeoutMs: options.timeoutMs ?? 30_000,
+    });
+    if (fetched.kind === 'not-modified') return unchanged(state);
+    const delta = readDelta(fetched.text);
+    if (
+      delta !== null &&
+      pointer !== null &&
+      (delta.since === undefined || delta.since === pointer.version)
+    ) {
+      parsed = parseCatalogRecords(delta.upserts, { allowEmpty: true });
+      const source = { version: delta.version, etag: fetched.etag, url, sourceHash: null };
+      const out = await applyDelta(ctx, state, parsed.items, delta.deletions, source);
+      const count = out.state.items.size;
+      const stored = parsed.items.length;
+      report(ctx.onProgress, {
+        phase: 'done',
+        total: count,
+        parsed: stored,
+        embedded: out.embedded,
+        stored,
+      });
+      const result: SyncResult = {
+        ok: true,
+        outcome: 'updated',
+        kind: 'delta',
+        version: delta.version,
+        count,
+        embedded: out.embedded,
+        resumed: false,
+        report: parseReport(parsed),
+      };
+      return { state: out.state, result };
+    }
+    if (delta !== null && options.full) {
+      throw new CatalogParseError(
+        `${url} sent a delta to a request for the full catalog; the server must answer a request without 'since' with { version, items }.`,
+      );
+    }
+    if (delta !== null) return syncCatalog(fetchFn, ctx, state, url, { ...options, full: true });
+    const sourceHash = textHash(fetched.text);
+    if (pointer !== null && pointer.url === url && pointer.sourceHash === sourceHash)
+      return unchanged(state);
+    parsed = parseCatalogText(fetched.text);
+    const version = parsed.version ?? fetched.etag ?? `sha-${sourceHash}`;
+    return await applyParsed(ctx, state, parsed, { version, etag: fetched.etag, url, sourceHash });
+  } catch (error) {
+    return failure(ctx, state, error, parsed);
+  }
+}
+
+/** Applies a catalog given as text or records (no network); same result shape as a sync. */
+export async function loadCatalog(
+  ctx: ApplyContext,
+  state: CatalogState,
+  input: string | readonly unknown[],
+  options: LoadOptions = {},
+): Promise<SyncStep> {
+  let parsed: CatalogParseResult | null = null;
+  try {
+    const text = typeof input === 'string' ? input : null;
+    parsed =
+      text !== null
+        ? parseCatalogText(text, { format: options.format })
+        : parseCatalogRecords(input as readonly unknown[]);
+    const sourceHash = textHash(text ?? JSON.stringify(input));
+    const version = options.version ?? parsed.version ?? `sha-${sourceHash}`;
+    return await applyParsed(ctx, state, parsed, { version, etag: null, url: null, sourceHash });
+  } catch (error) {
+    return failure(ctx, state, error, parsed);
+  }
+}
