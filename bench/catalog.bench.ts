@@ -93,7 +93,7 @@ async function ingest(log: (m: string) => void): Promise<BenchFigures> {
   await timed.embed(['warm up the encoder']);
   embedSeconds = 0;
   const dbName = `hearth-bench-${Date.now()}`;
-  const service = createCatalogService({ encoder: timed, dbName, batchSize: 512 });
+  const service = createCatalogService({ encoder: timed, dbName });
   await service.ready();
   log('catalog: ingesting 10k items');
   const started = performance.now();
