@@ -1,0 +1,47 @@
+/** Loads the ranker (`<models>/ranker/`) over HTTP in the worker, checking the ONNX bytes' sha256. */
+import * as ort from 'onnxruntime-web';
+import { sha256Hex } from '../encoder/manifest.ts';
+import { type Ranker, RankerError, type RankerManifest } from './ranker.ts';
+import { createOnnxRanker } from './ranker-onnx.ts';
+
+/** Where the ranker lives and how to fetch it. */
+export interface RankerFetchOptions {
+  /** Base URL of the model directory (default `/models/`); the ranker is in `ranker/`. */
+  readonly modelsUrl?: string;
+  /** Browser: where ONNX Runtime's .wasm/.mjs files are served (default `/ort/`). */
+  readonly wasmPaths?: string;
+  readonly fetch?: typeof fetch;
+}
+
+async function get(url: string, fetchFn: typeof fetch): Promise<Response> {
+  const response = await fetchFn(url);
+  if (!response.ok) {
+    throw new RankerError(
+      `GET ${url} answered HTTP ${response.status}; serve the repository's models/ranker/ under the models URL.`,
+    );
+  }
+  return response;
+}
+
+/** Fetches the manifest and ONNX graph, verifies the graph, and creates the ONNX ranker. */
+export async function fetchRanker(options: RankerFetchOptions = {}): Promise<Ranker> {
+  const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const base = new URL(
+    'ranker/',
+    new URL(options.modelsUrl ?? '/models/', globalThis.location?.href),
+  );
+  const manifestUrl = new URL('manifest.json', base).href;
+  const manifest = (await (await get(manifestUrl, fetchFn)).json()) as RankerManifest;
+  const onnxUrl = new URL(manifest.onnx, base).href;
+  const bytes = new Uint8Array(await (await get(onnxUrl, fetchFn)).arrayBuffer());
+  const actual = await sha256Hex(bytes);
+  if (actual !== manifest.sha256) {
+    throw new RankerError(
+      `${onnxUrl} has sha256 ${actual} but ${manifestUrl} says ${manifest.sha256}; the files are damaged or from different builds — redeploy models/ranker/.`,
+    );
+  }
+  if (typeof document !== 'undefined' || typeof importScripts === 'function') {
+    ort.env.wasm.wasmPaths = options.wasmPaths ?? '/ort/';
+  }
+  return createOnnxRanker(bytes, manifest);
+}
