@@ -1,6 +1,6 @@
 /**
  * `hearth simulate --data DIR --epsilon E [--rounds R] [--clients-per-round K] [--clip C]
- * [--telemetry-epsilon E] [--seed S] [--json] [--http] [--no-telemetry]`.
+ * [--telemetry-epsilon E] [--seed S] [--json] [--http] [--no-telemetry] [--no-federated]`.
  */
 import { parseArgs } from 'node:util';
 import { loadMovieLens } from '../eval/movielens.ts';
@@ -9,7 +9,7 @@ import { CliUsageError } from './errors.ts';
 
 const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [--rounds ${DEFAULT_SIMULATION.rounds}]
   [--clients-per-round ${DEFAULT_SIMULATION.clientsPerRound}] [--clip ${DEFAULT_SIMULATION.clipNorm}]
-  [--telemetry-epsilon ${DEFAULT_SIMULATION.telemetryEpsilon}] [--seed 1] [--json] [--http] [--no-telemetry]`;
+  [--telemetry-epsilon ${DEFAULT_SIMULATION.telemetryEpsilon}] [--seed 1] [--json] [--http] [--no-telemetry] [--no-federated]`;
 
 function positive(
   name: string,
@@ -42,6 +42,7 @@ export async function run(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       http: { type: 'boolean', default: false },
       'no-telemetry': { type: 'boolean', default: false },
+      'no-federated': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -73,6 +74,7 @@ export async function run(args: string[]): Promise<number> {
     seed: positive('seed', values.seed, DEFAULT_SIMULATION.seed, true),
     http: values.http,
     skipTelemetry: values['no-telemetry'],
+    skipFederated: values['no-federated'],
     log: (m) => process.stderr.write(`[simulate] ${m}\n`),
   });
   if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);

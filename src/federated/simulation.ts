@@ -39,6 +39,8 @@ export interface SimulationOptions {
   readonly seed: number;
   readonly http: boolean;
   readonly skipTelemetry?: boolean;
+  /** Telemetry only: no central training, no federated rounds (their keys are null). */
+  readonly skipFederated?: boolean;
   readonly log: (message: string) => void;
 }
 
@@ -54,8 +56,8 @@ export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'epsilon' | 'log'> = {
 
 /** The `--json` report. */
 export interface SimulationReport {
-  readonly federated: RankingFigures & Record<string, number | string | null>;
-  readonly central: RankingFigures & { readonly seconds: number };
+  readonly federated: (RankingFigures & Record<string, number | string | null>) | null;
+  readonly central: (RankingFigures & { readonly seconds: number }) | null;
   readonly telemetry: Record<string, number | string | RankingFigures> | null;
 }
 
@@ -92,6 +94,7 @@ export async function runSimulation(
 ): Promise<SimulationReport> {
   const { log } = options;
   const split = leaveLastOut(data.interactions);
+  if (options.skipFederated) return telemetryOnly(split, options);
   const clients = split.users.map((_, u) => u).filter((u) => (split.train[u]?.length ?? 0) >= 2);
   const gradient = DEFAULT_COLLAB_GRADIENT_OPTIONS;
   const weights = { decay: gradient.decay, longTermWeight: gradient.longTermWeight };
@@ -252,6 +255,20 @@ export async function runSimulation(
 
     const telemetry = options.skipTelemetry ? null : await runTelemetry(split, options, transport);
     return { federated: federatedReport, central: centralFigures, telemetry };
+  } finally {
+    await transport.close();
+    storage.close();
+  }
+}
+
+async function telemetryOnly(split: ReturnType<typeof leaveLastOut>, options: SimulationOptions): Promise<SimulationReport> {
+  const storage = openServerStorage(':memory:');
+  const app = createApp({ storage, adminToken: TOKEN, rateLimit: { perSecond: 1e9, burst: 1e9 }, limits: { telemetryBytes: 1 << 20 }, telemetryEpsilon: options.telemetryEpsilon });
+  const transport = await startTransport(app, options.http);
+  try {
+    const items = split.itemIds.map((id) => ({ id, title: id }));
+    await transport.fetch(`${transport.base}/v1/admin/catalog`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(items) });
+    return { federated: null, central: null, telemetry: await runTelemetry(split, options, transport) };
   } finally {
     await transport.close();
     storage.close();
