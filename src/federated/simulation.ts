@@ -261,14 +261,31 @@ export async function runSimulation(
   }
 }
 
-async function telemetryOnly(split: ReturnType<typeof leaveLastOut>, options: SimulationOptions): Promise<SimulationReport> {
+async function telemetryOnly(
+  split: ReturnType<typeof leaveLastOut>,
+  options: SimulationOptions,
+): Promise<SimulationReport> {
   const storage = openServerStorage(':memory:');
-  const app = createApp({ storage, adminToken: TOKEN, rateLimit: { perSecond: 1e9, burst: 1e9 }, limits: { telemetryBytes: 1 << 20 }, telemetryEpsilon: options.telemetryEpsilon });
+  const app = createApp({
+    storage,
+    adminToken: TOKEN,
+    rateLimit: { perSecond: 1e9, burst: 1e9 },
+    limits: { telemetryBytes: 1 << 20 },
+    telemetryEpsilon: options.telemetryEpsilon,
+  });
   const transport = await startTransport(app, options.http);
   try {
     const items = split.itemIds.map((id) => ({ id, title: id }));
-    await transport.fetch(`${transport.base}/v1/admin/catalog`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(items) });
-    return { federated: null, central: null, telemetry: await runTelemetry(split, options, transport) };
+    await transport.fetch(`${transport.base}/v1/admin/catalog`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(items),
+    });
+    return {
+      federated: null,
+      central: null,
+      telemetry: await runTelemetry(split, options, transport),
+    };
   } finally {
     await transport.close();
     storage.close();

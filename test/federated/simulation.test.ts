@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { MovieLensData } from '../../src/eval/movielens.ts';
+import { runSimulation } from '../../src/federated/simulation.ts';
+import { seededRng } from '../../src/shared/rng.ts';
+
+/** 40 users × 8 interactions over 30 items, items drawn with a popularity skew (seeded). */
+function tinyData(): MovieLensData {
+  const rng = seededRng(3);
+  const interactions = [];
+  for (let u = 0; u < 40; u++) {
+    const seen = new Set<number>();
+    for (let t = 0; seen.size < 8; t++) {
+      const item = Math.floor(30 * rng() ** 2);
+      if (seen.has(item)) continue;
+      seen.add(item);
+      interactions.push({ user: `u${u}`, item: `m${item}`, rating: 4, timestamp: t });
+    }
+  }
+  return { interactions, movies: new Map() };
+}
+
+describe('simulation', () => {
+  it('reports federated, central and telemetry figures and spends at most the epsilon given', async () => {
+    // Act
+    const report = await runSimulation(tinyData(), {
+      epsilon: 4,
+      rounds: 4,
+      clientsPerRound: 10,
+      clipNorm: 0.2,
+      telemetryEpsilon: 2,
+      seed: 1,
+      http: false,
+      log: () => undefined,
+    });
+    // Assert
+    expect(report.federated).toMatchObject({
+      rounds: 4,
+      clientsPerRound: 10,
+      modelVersion: 4,
+      uploads: 40,
+      refusedByLedger: 0,
+    });
+    expect(Number(report.federated?.epsilonSpentPerClientMax)).toBeLessThanOrEqual(4 + 1e-9);
+    expect(Number(report.federated?.epsilonSpentPerClientMax)).toBeGreaterThan(3.9);
+    expect(report.federated?.ndcg10).toBeGreaterThanOrEqual(0);
+    expect(report.central?.ndcg10).toBeGreaterThan(0);
+    expect(report.telemetry?.reports).toBe(40 * 7);
+    expect(report.telemetry?.top100Overlap).toBeGreaterThan(0);
+  }, 20_000);
+});
