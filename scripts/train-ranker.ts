@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       data: { type: 'string' },
       out: { type: 'string', default: 'models/ranker' },
       seed: { type: 'string', default: '1' },
-      version: { type: 'string', default: 'hearth-ranker-v1' },
+      version: { type: 'string', default: 'hearth-ranker-v2' },
     },
   });
   if (values.data === undefined) {

@@ -1,6 +1,7 @@
 /**
  * Candidate generation: the union of semantic neighbours of the profile and of the latest item,
- * prompt matches, collaborative neighbours, popular items and fresh items, minus what the
+ * prompt matches, collaborative and item-item neighbours, a quota of cold items by content,
+ * popular items and fresh items, minus what the
  * visitor already interacted with, rejected, or cannot get.
  */
 import { type EngineContext, itemVector } from './context.ts';
@@ -14,6 +15,10 @@ export interface CandidateConfig {
   readonly recent: number;
   readonly prompt: number;
   readonly collab: number;
+  /** Top items of the sequence (item-item) model. */
+  readonly itemItem: number;
+  /** Reserved quota: cold items (no interaction history anywhere) nearest the profile's content. */
+  readonly cold: number;
   readonly popular: number;
   readonly fresh: number;
   /** Leave out items the visitor already interacted with. */
@@ -26,6 +31,8 @@ export const DEFAULT_CANDIDATE_CONFIG: CandidateConfig = {
   recent: 30,
   prompt: 150,
   collab: 200,
+  itemItem: 200,
+  cold: 20,
   popular: 50,
   fresh: 20,
   excludeSeen: true,
@@ -53,6 +60,11 @@ export function generateCandidates(
     add(context.search.topK(itemVector(context, latest), config.recent, skip));
   if (signals.prompt?.vector) add(context.search.topK(signals.prompt.vector, config.prompt, skip));
   if (signals.collab) add(topIndices(signals.collab, config.collab, skip));
+  const itemItem = signals.itemItem;
+  if (itemItem) add(topIndices(itemItem, config.itemItem, (r) => skip(r) || itemItem[r] === 0));
+  const query = signals.prompt?.vector ?? profile;
+  if (query && context.coldCount > 0 && config.cold > 0)
+    add(context.search.topK(query, config.cold, (r) => skip(r) || context.cold[r] === 0));
   add(topIndices(context.popularity, config.popular, skip));
   add(topIndices(signals.freshness, config.fresh, (r) => skip(r) || signals.freshness[r] === 0));
   return [...out];

@@ -3,6 +3,7 @@
  * model aligned to those rows, and the popularity prior. Built once per catalog/model version.
  */
 import type { CollabModel } from './collab-model.ts';
+import type { SequenceModel } from './sequence-model.ts';
 import type { EngineItem } from './types.ts';
 import { dotRow, topIndices } from './vector-math.ts';
 
@@ -23,8 +24,19 @@ export interface EngineContext {
   readonly collab: CollabModel | null;
   /** Context row → collab row, -1 when the model does not know the item (cold). */
   readonly collabRow: Int32Array;
+  /** The sparse item-item ("what people took next") model, or null. */
+  readonly sequence: SequenceModel | null;
+  /** Context row → sequence-model row, -1 when the model does not know the item. */
+  readonly sequenceRow: Int32Array;
   /** Popularity prior in [0, 1] per row (log-scaled counts). */
   readonly popularity: Float32Array;
+  /**
+   * 1 for a cold item: no interaction history in any global model nor in the popularity prior
+   * (a new item). All 0 when the engine has no history signal at all (nothing to compare with).
+   */
+  readonly cold: Uint8Array;
+  /** Number of cold rows. */
+  readonly coldCount: number;
 }
 
 /** Inputs to `createEngineContext`. */
@@ -34,6 +46,7 @@ export interface EngineContextInput {
   readonly vectors: Float32Array;
   readonly dims: number;
   readonly collab?: CollabModel | null;
+  readonly sequence?: SequenceModel | null;
   /** Item id → count (or any non-negative estimate, e.g. from DP telemetry). */
   readonly popularity?: ReadonlyMap<string, number>;
   /** Overrides brute-force search (e.g. with the catalog's VectorIndex). */
@@ -57,13 +70,9 @@ export function createEngineContext(input: EngineContextInput): EngineContext {
   const { items, vectors, dims } = input;
   const rowOf = new Map(items.map((item, row) => [item.id, row]));
   const collab = input.collab ?? null;
-  const collabRow = new Int32Array(items.length).fill(-1);
-  if (collab) {
-    const byId = new Map(collab.itemIds.map((id, row) => [id, row]));
-    items.forEach((item, row) => {
-      collabRow[row] = byId.get(item.id) ?? -1;
-    });
-  }
+  const collabRow = rowMap(items, collab?.itemIds);
+  const sequence = input.sequence ?? null;
+  const sequenceRow = rowMap(items, sequence?.itemIds);
   const popularity = new Float32Array(items.length);
   if (input.popularity) {
     let max = 0;
@@ -75,6 +84,17 @@ export function createEngineContext(input: EngineContextInput): EngineContext {
       });
     }
   }
+  const cold = new Uint8Array(items.length);
+  let coldCount = 0;
+  const hasHistory = collab !== null || sequence !== null || (input.popularity?.size ?? 0) > 0;
+  if (hasHistory) {
+    for (let row = 0; row < items.length; row++) {
+      if (collabRow[row]! < 0 && sequenceRow[row]! < 0 && popularity[row] === 0) {
+        cold[row] = 1;
+        coldCount++;
+      }
+    }
+  }
   return {
     items,
     rowOf,
@@ -83,8 +103,22 @@ export function createEngineContext(input: EngineContextInput): EngineContext {
     search: input.search ?? bruteForceSearch(vectors, dims),
     collab,
     collabRow,
+    sequence,
+    sequenceRow,
     popularity,
+    cold,
+    coldCount,
   };
+}
+
+function rowMap(items: readonly EngineItem[], ids: readonly string[] | undefined): Int32Array {
+  const out = new Int32Array(items.length).fill(-1);
+  if (!ids) return out;
+  const byId = new Map(ids.map((id, row) => [id, row]));
+  items.forEach((item, row) => {
+    out[row] = byId.get(item.id) ?? -1;
+  });
+  return out;
 }
 
 /** Row `row`'s vector as a view (no copy). */

@@ -115,6 +115,22 @@ function reasonFor(input: ExplainInput, row: number, feature: FeatureName): Reas
       );
       return best === undefined ? null : { kind: 'collab', itemId: context.items[best]!.id };
     }
+    case 'item_item': {
+      const model = context.sequence;
+      const target = context.sequenceRow[row]!;
+      if (!model || target < 0) return null;
+      const weightTo = (r: number) => {
+        const from = context.sequenceRow[r]!;
+        if (from < 0) return 0;
+        for (let e = model.offsets[from]!; e < model.offsets[from + 1]!; e++)
+          if (model.neighbours[e] === target) return model.weights[e]!;
+        return 0;
+      };
+      const best = argmax(state.recentRows.filter(allowed), weightTo);
+      return best === undefined || weightTo(best) <= 0
+        ? null
+        : { kind: 'collab', itemId: context.items[best]!.id };
+    }
     case 'sim_prompt': {
       const terms = (prompt?.terms ?? []).filter((t) => !mentionsDenied(t, deny));
       return terms.length === 0 ? null : { kind: 'prompt', terms };

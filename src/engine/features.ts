@@ -2,6 +2,7 @@
 import { collabUserVector } from './collab-model.ts';
 import { type EngineContext, itemVector } from './context.ts';
 import type { PromptSignal } from './prompt.ts';
+import { sequenceScores } from './sequence-model.ts';
 import type { UserState } from './user-state.ts';
 import { dot, dotRow } from './vector-math.ts';
 
@@ -17,6 +18,7 @@ export const FEATURE_NAMES = [
   'seen',
   'sim_negative',
   'sim_prompt',
+  'item_item',
 ] as const;
 
 /** One feature's name. */
@@ -34,6 +36,8 @@ export function featureIndex(name: FeatureName): number {
 export interface ScoringSignals {
   /** Collab score per context row (NaN where the model lacks the item), or null. */
   readonly collab: Float32Array | null;
+  /** Sequence (item-item) score per context row (NaN where the model lacks the item), or null. */
+  readonly itemItem: Float32Array | null;
   /** Freshness in [0, 1] per row. */
   readonly freshness: Float32Array;
   readonly prompt: PromptSignal | null;
@@ -67,6 +71,34 @@ export function collabScoresByRow(context: EngineContext, state: UserState): Flo
   return out;
 }
 
+/** Sequence-model score per context row for this user (NaN for items it lacks), or null. */
+export function itemItemScoresByRow(context: EngineContext, state: UserState): Float32Array | null {
+  const model = context.sequence;
+  if (!model || state.sequenceHistory.length === 0) return null;
+  const scores = sequenceScores(model, state.sequenceHistory);
+  return Float32Array.from(context.sequenceRow, (r) => (r < 0 ? Number.NaN : scores[r]!));
+}
+
+/** Mean and max of `values` over `rows`, skipping NaN (0 and 0 when none). */
+function statsOver(
+  values: ArrayLike<number> | null,
+  rows: readonly number[],
+): { mean: number; max: number } {
+  let sum = 0;
+  let count = 0;
+  let max = 0;
+  if (values) {
+    for (const row of rows) {
+      const v = values[row]!;
+      if (Number.isNaN(v)) continue;
+      sum += v;
+      count++;
+      if (v > max) max = v;
+    }
+  }
+  return { mean: count > 0 ? sum / count : 0, max };
+}
+
 /** Builds the n × FEATURE_COUNT matrix (row-major) for the candidate rows. */
 export function candidateFeatures(
   context: EngineContext,
@@ -75,17 +107,16 @@ export function candidateFeatures(
   rows: readonly number[],
 ): Float32Array {
   const out = new Float32Array(rows.length * FEATURE_COUNT);
-  // Cold items get the mean collab score of the candidates, so they are neither boosted nor buried.
-  let collabMean = 0;
-  let collabCount = 0;
-  for (const row of rows) {
-    const v = signals.collab?.[row];
-    if (v !== undefined && !Number.isNaN(v)) {
-      collabMean += v;
-      collabCount++;
-    }
-  }
-  collabMean = collabCount > 0 ? collabMean / collabCount : 0;
+  // Items a model does not know (cold items) get the candidates' mean of that signal, so they are
+  // neither boosted nor buried and their content features decide.
+  const collabMean = statsOver(signals.collab, rows).mean;
+  const popularityMean = statsOver(
+    context.popularity,
+    rows.filter((r) => context.cold[r] === 0),
+  ).mean;
+  // Item-item scores are scaled by the candidates' maximum so every request has the same range.
+  const itemItem = statsOver(signals.itemItem, rows);
+  const itemItemScale = itemItem.max > 0 ? 1 / itemItem.max : 0;
   rows.forEach((row, i) => {
     const v = itemVector(context, row);
     const f = out.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT);
@@ -96,7 +127,7 @@ export function candidateFeatures(
     f[2] = recent;
     const c = signals.collab?.[row];
     f[3] = c === undefined || Number.isNaN(c) ? collabMean : c;
-    f[4] = context.popularity[row]!;
+    f[4] = context.cold[row] === 1 ? popularityMean : context.popularity[row]!;
     f[5] = signals.freshness[row]!;
     let category = 0;
     for (const name of context.items[row]!.categories)
@@ -105,6 +136,8 @@ export function candidateFeatures(
     f[7] = Math.log1p(state.seen.get(row) ?? 0);
     f[8] = state.negative ? dot(v, state.negative) : 0;
     f[9] = signals.prompt?.vector ? dot(v, signals.prompt.vector) : 0;
+    const s = signals.itemItem?.[row];
+    f[10] = (s === undefined || Number.isNaN(s) ? itemItem.mean : s) * itemItemScale;
   });
   return out;
 }

@@ -21,6 +21,11 @@ export interface PostRankConfig {
   readonly negationPenalty: number;
   /** Cosine to a negated phrase below which an item does not match it. */
   readonly negationThreshold: number;
+  /**
+   * Slots at the end of the list reserved for the best cold items (no interaction history), so
+   * new items reach visitors through their content; only used when the list has no cold item.
+   */
+  readonly coldSlots: number;
 }
 
 /** Defaults (see docs/engine.md). */
@@ -31,6 +36,7 @@ export const DEFAULT_POST_RANK_CONFIG: PostRankConfig = {
   exploration: 0.1,
   negationPenalty: 3,
   negationThreshold: 0.3,
+  coldSlots: 1,
 };
 
 /** How strongly an item matches any negated phrase: 1 on a term match, else scaled cosine. */
@@ -138,4 +144,35 @@ export function explorationSlot(
   const slot = 1 + Math.floor(rng() * (order.length - 1));
   order[slot] = pick;
   return { order, explored: slot };
+}
+
+/**
+ * Puts the best-scoring cold candidates into the last `slots` positions of `chosen` (indices
+ * into `rows`) unless the list already holds that many cold items; returns a new list.
+ */
+export function reserveColdSlots(
+  context: EngineContext,
+  rows: readonly number[],
+  scores: Float32Array,
+  chosen: readonly number[],
+  slots: number,
+): number[] {
+  const out = [...chosen];
+  const have = out.filter((i) => context.cold[rows[i]!] === 1).length;
+  const want = Math.min(slots, out.length) - have;
+  if (want <= 0 || context.coldCount === 0) return out;
+  const inList = new Set(out);
+  const cold = [...rows.keys()]
+    .filter((i) => !inList.has(i) && context.cold[rows[i]!] === 1)
+    .sort((a, b) => scores[b]! - scores[a]!)
+    .slice(0, want);
+  // Replace the lowest warm entries, keeping the order of everything else.
+  let slot = out.length - 1;
+  for (const i of cold) {
+    while (slot >= 0 && context.cold[rows[out[slot]!]!] === 1) slot--;
+    if (slot < 0) break;
+    out[slot] = i;
+    slot--;
+  }
+  return out;
 }

@@ -16,6 +16,7 @@ import {
   collabScoresByRow,
   FEATURE_COUNT,
   freshnessOf,
+  itemItemScoresByRow,
   type ScoringSignals,
 } from './features.ts';
 import {
@@ -24,6 +25,7 @@ import {
   explorationSlot,
   mmrSelect,
   type PostRankConfig,
+  reserveColdSlots,
 } from './post-rank.ts';
 import type { PromptSignal } from './prompt.ts';
 import type { Ranker } from './ranker.ts';
@@ -67,6 +69,7 @@ export async function recommendFor(
   const prompt = input.prompt ?? null;
   const signals: ScoringSignals = {
     collab: collabScoresByRow(context, state),
+    itemItem: itemItemScoresByRow(context, state),
     freshness: freshnessOf(context, input.now, config.freshHalfLifeDays),
     prompt,
   };
@@ -82,7 +85,13 @@ export async function recommendFor(
     input.impressions ?? new Map(),
     config.post,
   );
-  const chosen = mmrSelect(context, rows, scores, input.limit, config.post.mmrLambda);
+  const chosen = reserveColdSlots(
+    context,
+    rows,
+    scores,
+    mmrSelect(context, rows, scores, input.limit, config.post.mmrLambda),
+    config.post.coldSlots,
+  );
   const { order, explored } = explorationSlot(
     chosen,
     rows.length,

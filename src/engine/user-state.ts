@@ -15,6 +15,8 @@ export interface UserStateConfig {
   /** Per-event recency decay: the k-th latest positive event counts `eventDecay^k + longTermWeight`. */
   readonly eventDecay: number;
   readonly longTermWeight: number;
+  /** Recency decay of the history weights for the sequence (item-item) model; steeper, since "next" is local. */
+  readonly sequenceDecay: number;
   /** Extra decay by age in days (half-life); Infinity turns it off. */
   readonly halfLifeDays: number;
   /** Events closer than this to the next one belong to the same session. */
@@ -28,6 +30,7 @@ export const DEFAULT_USER_STATE_CONFIG: UserStateConfig = {
   kindWeights: { view: 1, click: 1.5, like: 3, add: 3, purchase: 4, dislike: -3, dismiss: -2 },
   eventDecay: 0.9,
   longTermWeight: 0.01,
+  sequenceDecay: 0.75,
   halfLifeDays: Number.POSITIVE_INFINITY,
   sessionGapMs: 30 * 60 * 1000,
   recentCount: 5,
@@ -43,6 +46,8 @@ export interface UserState {
   readonly negative: Float32Array | null;
   /** Weighted collab rows (positive events), for `collabUserVector`. */
   readonly collabHistory: readonly WeightedRow[];
+  /** Weighted sequence-model rows (positive events, `sequenceDecay` recency), for `sequenceScores`. */
+  readonly sequenceHistory: readonly WeightedRow[];
   /** Most recent positive rows, latest first. */
   readonly recentRows: readonly number[];
   /** Row → number of events on it (any kind). */
@@ -78,6 +83,7 @@ export function buildUserState(
   const rejected = new Set<number>();
   const categories = new Map<string, number>();
   const collabHistory: WeightedRow[] = [];
+  const sequenceHistory: WeightedRow[] = [];
   const recentRows: number[] = [];
 
   // Session start: walk back from the latest event while gaps stay small.
@@ -109,6 +115,11 @@ export function buildUserState(
       if (i >= sessionStart) for (let k = 0; k < d; k++) short[k]! += kindWeight * vector[k]!;
       const collabRow = context.collabRow[row]!;
       if (collabRow >= 0) collabHistory.push({ row: collabRow, weight });
+      const sequenceRow = context.sequenceRow[row]!;
+      if (sequenceRow >= 0) {
+        const w = kindWeight * (config.sequenceDecay ** age + config.longTermWeight) * timeDecay;
+        sequenceHistory.push({ row: sequenceRow, weight: w });
+      }
       if (recentRows.length < config.recentCount && !recentRows.includes(row)) recentRows.push(row);
       age++;
     }
@@ -125,6 +136,7 @@ export function buildUserState(
     short: normalized(short),
     negative: normalized(negative),
     collabHistory,
+    sequenceHistory,
     recentRows,
     seen,
     rejected,

@@ -7,8 +7,14 @@ import type { Encoder } from '../encoder/types.ts';
 import { DEFAULT_CANDIDATE_CONFIG, generateCandidates } from '../engine/candidates.ts';
 import type { CollabModel } from '../engine/collab-model.ts';
 import { createEngineContext, type EngineContext } from '../engine/context.ts';
-import { candidateFeatures, collabScoresByRow, freshnessOf } from '../engine/features.ts';
+import {
+  candidateFeatures,
+  collabScoresByRow,
+  freshnessOf,
+  itemItemScoresByRow,
+} from '../engine/features.ts';
 import type { RankerGroup } from '../engine/ranker-train.ts';
+import type { SequenceModel } from '../engine/sequence-model.ts';
 import type { EngineEvent, EngineItem } from '../engine/types.ts';
 import { buildUserState, type UserStateConfig } from '../engine/user-state.ts';
 import { type MovieLensData, movieText } from './movielens.ts';
@@ -60,10 +66,11 @@ export function splitContext(
   vectors: Float32Array,
   dims: number,
   collab: CollabModel | null,
+  sequence: SequenceModel | null = null,
 ): EngineContext {
   const counts = userCounts(split);
   const popularity = new Map(split.itemIds.map((id, row) => [id, counts[row]!]));
-  return createEngineContext({ items, vectors, dims, collab, popularity });
+  return createEngineContext({ items, vectors, dims, collab, sequence, popularity });
 }
 
 /** A user's training rows as 'view' events (ratings are implicit interactions). */
@@ -97,6 +104,7 @@ export function rankerGroups(
     const state = buildUserState(context, eventsOf(validation, user), stateConfig, now);
     const signals = {
       collab: collabScoresByRow(context, state),
+      itemItem: itemItemScoresByRow(context, state),
       freshness: freshnessOf(context, now, 14),
       prompt: null,
     };

@@ -6,6 +6,7 @@
 import type { Encoder } from '../encoder/types.ts';
 import { type CollabTrainOptions, trainCollab } from '../engine/collab-train.ts';
 import { type RankerTrainOptions, trainRankerWeights } from '../engine/ranker-train.ts';
+import { trainSequenceModel } from '../engine/sequence-model.ts';
 import type { UserStateConfig } from '../engine/user-state.ts';
 import { seededRng } from '../shared/rng.ts';
 import { embedAll, movieItems, rankerGroups, splitContext, trainedItems } from './hearth-method.ts';
@@ -39,7 +40,15 @@ export async function fitRanker(
     options.collab,
     seededRng(options.seed),
   );
-  const context = splitContext(validation, items, vectors, options.encoder.info.dims, collab);
+  const sequence = trainSequenceModel(trained.itemIds, trained.sequences);
+  const context = splitContext(
+    validation,
+    items,
+    vectors,
+    options.encoder.info.dims,
+    collab,
+    sequence,
+  );
   const groups = rankerGroups(context, validation, options.userState);
   options.log(`fitting the ranker on ${groups.length} groups`);
   const { weights, loss } = trainRankerWeights(groups, options.ranker);

@@ -11,6 +11,7 @@ import {
   type RecommendConfig,
   recommendFor,
 } from '../engine/recommend.ts';
+import { trainSequenceModel } from '../engine/sequence-model.ts';
 import { buildUserState, type UserStateConfig } from '../engine/user-state.ts';
 import { seededRng } from '../shared/rng.ts';
 import { itemKnnTopK, knnIndex, popularityTopK } from './baselines.ts';
@@ -55,7 +56,12 @@ export interface EvalReport {
     readonly cases: number;
     readonly methods: Record<string, { readonly 'hr@10': number; readonly 'ndcg@10': number }>;
   };
-  readonly models: { readonly encoder: string; readonly ranker: string; readonly collab: string };
+  readonly models: {
+    readonly encoder: string;
+    readonly ranker: string;
+    readonly collab: string;
+    readonly sequence: string;
+  };
 }
 
 /** Inputs of one evaluation. */
@@ -93,7 +99,8 @@ export async function evaluate(data: MovieLensData, options: EvalOptions): Promi
     seededRng(options.seed),
     (e, loss) => options.log(`  epoch ${e + 1}: loss ${loss.toFixed(3)}`),
   );
-  const context = splitContext(split, items, vectors, options.encoder.info.dims, collab);
+  const sequence = trainSequenceModel(trained.itemIds, trained.sequences);
+  const context = splitContext(split, items, vectors, options.encoder.info.dims, collab, sequence);
   const counts = userCounts(split);
   const knn = knnIndex(split);
   const config: RecommendConfig = {
@@ -172,6 +179,7 @@ export async function evaluate(data: MovieLensData, options: EvalOptions): Promi
       encoder: options.encoder.info.version,
       ranker: options.ranker.version,
       collab: collab.version,
+      sequence: sequence.version,
     },
   };
 }

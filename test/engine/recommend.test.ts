@@ -7,8 +7,8 @@ import { seededRng } from '../../src/shared/rng.ts';
 import { createFakeEncoder } from '../helpers/fake-encoder.ts';
 import { bookContext } from './fixture.ts';
 
-// sim_long, sim_short, sim_recent, collab, popularity, freshness, category, seen, sim_negative, sim_prompt
-const ranker = linearRanker('test', [1, 1, 1, 0.5, 1, 1, 0.5, 0, -1, 4], 0);
+// sim_long, sim_short, sim_recent, collab, popularity, freshness, category, seen, sim_negative, sim_prompt, item_item
+const ranker = linearRanker('test', [1, 1, 1, 0.5, 1, 1, 0.5, 0, -1, 4, 1], 0);
 const config = {
   ...DEFAULT_RECOMMEND_CONFIG,
   post: { ...DEFAULT_RECOMMEND_CONFIG.post, exploration: 0 },
@@ -191,5 +191,51 @@ describe('recommendFor', () => {
     );
     expect(recs.map((r) => r.itemId)).not.toContain('b2');
     expect(recs.map((r) => r.itemId)).not.toContain('b3');
+  });
+});
+
+describe('cold items', () => {
+  it('a new item with no interaction history reaches the list through its content', async () => {
+    // Arrange: every item but b2 has a popularity count, so b2 is the only cold item
+    const { createEngineContext } = await import('../../src/engine/context.ts');
+    const { items, vectors } = await bookContext();
+    const popularity = new Map(items.map((item, i) => [item.id, item.id === 'b2' ? 0 : 10 + i]));
+    const context = createEngineContext({ items, vectors, dims: 64, popularity });
+    const state = buildUserState(
+      context,
+      [{ kind: 'like', itemId: 'b7', at }],
+      DEFAULT_USER_STATE_CONFIG,
+      at + 1,
+    );
+    const noCold = { ...config, post: { ...config.post, coldSlots: 0 } };
+    // Act
+    const withSlot = await recommendFor(
+      context,
+      state,
+      ranker,
+      { limit: 2, now: at + 1, rng: seededRng(1) },
+      config,
+    );
+    const withoutSlot = await recommendFor(
+      context,
+      state,
+      ranker,
+      { limit: 2, now: at + 1, rng: seededRng(1) },
+      noCold,
+    );
+    // Assert
+    expect(context.cold[context.rowOf.get('b2')!]).toBe(1);
+    expect(context.coldCount).toBe(1);
+    expect(withoutSlot.map((r) => r.itemId)).not.toContain('b2');
+    expect(withSlot.map((r) => r.itemId)).toContain('b2');
+    expect(withSlot[1]!.itemId).toBe('b2');
+    expect(withSlot[0]!.itemId).toBe(withoutSlot[0]!.itemId);
+  });
+
+  it('no item is cold when the engine has no history signal at all', async () => {
+    const { createEngineContext } = await import('../../src/engine/context.ts');
+    const { items, vectors } = await bookContext();
+    const context = createEngineContext({ items, vectors, dims: 64 });
+    expect(context.coldCount).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ import { createFakeEncoder } from '../helpers/fake-encoder.ts';
 import { bookContext } from './fixture.ts';
 
 const at = 1_700_000_000_000;
-const ranker = linearRanker('test', [1, 1, 1, 0.5, 1, 1, 0.5, 0, -1, 4], 0);
+const ranker = linearRanker('test', [1, 1, 1, 0.5, 1, 1, 0.5, 0, -1, 4, 1], 0);
 
 async function service(dbName: string) {
   const { items, vectors } = await bookContext();

@@ -1,0 +1,79 @@
+/**
+ * Binary file of a SequenceModel: `HSEQ`, u32 LE header length, a JSON header (format, version,
+ * itemIds, edges), zero padding to 4 bytes, then offsets (u32), neighbours (u32) and weights
+ * (f32), all little-endian.
+ */
+import { assertSequenceShape, type SequenceModel, SequenceModelError } from './sequence-model.ts';
+
+const MAGIC = 'HSEQ';
+const FORMAT = 1;
+
+/** Encodes a model as bytes. */
+export function serializeSequence(model: SequenceModel): Uint8Array {
+  assertSequenceShape(model);
+  const edges = model.neighbours.length;
+  const header = new TextEncoder().encode(
+    JSON.stringify({ format: FORMAT, version: model.version, itemIds: model.itemIds, edges }),
+  );
+  const start = Math.ceil((8 + header.length) / 4) * 4;
+  const bytes = new Uint8Array(start + (model.offsets.length + 2 * edges) * 4);
+  const view = new DataView(bytes.buffer);
+  bytes.set(new TextEncoder().encode(MAGIC), 0);
+  view.setUint32(4, header.length, true);
+  bytes.set(header, 8);
+  let offset = start;
+  for (const v of model.offsets) view.setUint32((offset += 4) - 4, v, true);
+  for (const v of model.neighbours) view.setUint32((offset += 4) - 4, v, true);
+  for (const v of model.weights) view.setFloat32((offset += 4) - 4, v, true);
+  return bytes;
+}
+
+/** Decodes bytes written by `serializeSequence`; throws SequenceModelError on any mismatch. */
+export function parseSequence(bytes: Uint8Array): SequenceModel {
+  const fail = (why: string): never => {
+    throw new SequenceModelError(
+      `not a Hearth sequence model file: ${why}; rebuild it with scripts/train-collab.ts.`,
+    );
+  };
+  if (bytes.length < 8 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC)
+    fail('bad magic');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(4, true);
+  if (8 + headerLength > bytes.length) fail('truncated header');
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  } catch {
+    fail('header is not JSON');
+  }
+  const h = header as { format?: unknown; version?: unknown; itemIds?: unknown; edges?: unknown };
+  if (h.format !== FORMAT) fail(`unsupported format ${String(h.format)}`);
+  if (typeof h.version !== 'string') fail('missing version');
+  if (!Array.isArray(h.itemIds) || !h.itemIds.every((id) => typeof id === 'string'))
+    fail('bad itemIds');
+  if (typeof h.edges !== 'number' || !Number.isInteger(h.edges) || h.edges < 0) fail('bad edges');
+  const itemIds = h.itemIds as string[];
+  const edges = h.edges as number;
+  const start = Math.ceil((8 + headerLength) / 4) * 4;
+  if (bytes.length !== start + (itemIds.length + 1 + 2 * edges) * 4)
+    fail('payload length does not match header');
+  let offset = start;
+  const u32 = (count: number) => {
+    const out = new Uint32Array(count);
+    for (let i = 0; i < count; i++, offset += 4) out[i] = view.getUint32(offset, true);
+    return out;
+  };
+  const offsets = u32(itemIds.length + 1);
+  const neighbours = u32(edges);
+  const weights = new Float32Array(edges);
+  for (let i = 0; i < edges; i++, offset += 4) weights[i] = view.getFloat32(offset, true);
+  const model: SequenceModel = {
+    version: h.version as string,
+    itemIds,
+    offsets,
+    neighbours,
+    weights,
+  };
+  assertSequenceShape(model);
+  return model;
+}
