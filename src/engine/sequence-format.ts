@@ -21,10 +21,11 @@ export function serializeSequence(model: SequenceModel): Uint8Array {
   bytes.set(new TextEncoder().encode(MAGIC), 0);
   view.setUint32(4, header.length, true);
   bytes.set(header, 8);
-  let offset = start;
-  for (const v of model.offsets) view.setUint32((offset += 4) - 4, v, true);
-  for (const v of model.neighbours) view.setUint32((offset += 4) - 4, v, true);
-  for (const v of model.weights) view.setFloat32((offset += 4) - 4, v, true);
+  const neighboursAt = start + model.offsets.length * 4;
+  const weightsAt = neighboursAt + edges * 4;
+  model.offsets.forEach((v, i) => view.setUint32(start + i * 4, v, true));
+  model.neighbours.forEach((v, i) => view.setUint32(neighboursAt + i * 4, v, true));
+  model.weights.forEach((v, i) => view.setFloat32(weightsAt + i * 4, v, true));
   return bytes;
 }
 
