@@ -23,9 +23,12 @@ export function serializeSequence(model: SequenceModel): Uint8Array {
   bytes.set(header, 8);
   const neighboursAt = start + model.offsets.length * 4;
   const weightsAt = neighboursAt + edges * 4;
-  model.offsets.forEach((v, i) => view.setUint32(start + i * 4, v, true));
-  model.neighbours.forEach((v, i) => view.setUint32(neighboursAt + i * 4, v, true));
-  model.weights.forEach((v, i) => view.setFloat32(weightsAt + i * 4, v, true));
+  for (let i = 0; i < model.offsets.length; i++)
+    view.setUint32(start + i * 4, model.offsets[i]!, true);
+  for (let i = 0; i < edges; i++) {
+    view.setUint32(neighboursAt + i * 4, model.neighbours[i]!, true);
+    view.setFloat32(weightsAt + i * 4, model.weights[i]!, true);
+  }
   return bytes;
 }
 
