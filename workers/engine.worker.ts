@@ -1,7 +1,8 @@
 /**
- * The engine worker: catalog and engine exposed over comlink. No logic here.
+ * The engine worker: catalog, engine and privacy exposed over comlink. No logic here.
  * Optional worker URL parameters: `db` (IndexedDB name), `model` (encoder model name),
- * `models` (model directory URL, default `/models/`), `wasm` (ONNX Runtime files, default `/ort/`).
+ * `models` (model directory URL, default `/models/`), `wasm` (ONNX Runtime files, default `/ort/`),
+ * `server` (thin-server URL for LDP telemetry; nothing is sent without consent).
  */
 import { expose, proxy } from 'comlink';
 import { createCatalogService } from '../src/catalog/service.ts';
@@ -11,16 +12,16 @@ import { catalogEngineSource } from '../src/engine/catalog-adapter.ts';
 import type { EngineApi } from '../src/engine/engine.api.ts';
 import { fetchRanker } from '../src/engine/ranker-fetch.ts';
 import { createEngineService } from '../src/engine/service.ts';
+import { createWorkerPrivacy } from '../src/widget/worker-privacy.ts';
+import type { PrivacyRemote } from '../src/widget/worker-protocol.ts';
 
 const params = new URL(self.location.href).searchParams;
-const modelsUrl = params.get('models') ?? undefined;
-const wasmPaths = params.get('wasm') ?? undefined;
-const encoder = createEncoder({
-  model: params.get('model') ?? undefined,
-  modelsPath: modelsUrl,
-  wasmPaths,
-});
-const catalog = createCatalogService({ encoder, dbName: params.get('db') ?? undefined });
+const opt = (name: string) => params.get(name) ?? undefined;
+const modelsUrl = opt('models');
+const wasmPaths = opt('wasm');
+const encoder = createEncoder({ model: opt('model'), modelsPath: modelsUrl, wasmPaths });
+const catalog = createCatalogService({ encoder, dbName: opt('db') });
+const privacy = createWorkerPrivacy({ server: opt('server'), dbName: opt('db') });
 const engine = Promise.all([encoder, fetchRanker({ modelsUrl, wasmPaths })]).then(([enc, ranker]) =>
   createEngineService({ catalog: catalogEngineSource(catalog), encoder: enc, ranker }),
 );
@@ -29,16 +30,25 @@ const engine = Promise.all([encoder, fetchRanker({ modelsUrl, wasmPaths })]).the
 export interface EngineWorkerApi {
   readonly catalog: CatalogWorkerApi;
   readonly engine: EngineApi;
+  readonly privacy: PrivacyRemote;
 }
 
 const api: EngineWorkerApi = {
   catalog: catalogWorkerApi(catalog),
   engine: proxy({
-    track: async (event) => (await engine).track(event),
+    track: async (event) => {
+      await (await engine).track(event);
+      privacy.report(event.itemId); // an OLH-randomised report, queued only with consent
+    },
     recommend: async (options) => (await engine).recommend(options),
     events: async () => (await engine).events(),
     setPopularity: async (counts) => (await engine).setPopularity(counts),
     forget: async () => (await engine).forget(),
   } satisfies EngineApi),
+  privacy: proxy({
+    ledger: () => privacy.ledger(),
+    setConsent: (on) => privacy.setConsent(on),
+    flush: () => privacy.flush(),
+  } satisfies PrivacyRemote),
 };
 expose(api);

@@ -26,6 +26,8 @@ export interface HearthApi extends EventTarget {
   ledger(): Promise<LedgerView>;
   storage(): Promise<StorageStats>;
   setConsent(on: boolean): Promise<void>;
+  /** Sends queued LDP telemetry now instead of after its random delay (with consent only). */
+  flush(): Promise<number>;
   item(id: string): Promise<Recommendation['item'] | undefined>;
 }
 
@@ -107,6 +109,11 @@ export function createHearth(makeClient: (config: HearthConfig) => HearthClient)
       async setConsent(on: boolean) {
         await (await need()).setConsent(on);
         changed();
+      },
+      async flush() {
+        const sent = await (await need()).flush();
+        if (sent > 0) changed();
+        return sent;
       },
       async item(id: string) {
         return (await need()).item(id);

@@ -3,22 +3,16 @@
  * Embed: <script type="module" src="/hearth/hearth-widget.js"></script>
  *        <hearth-recs catalog="/catalog.json" limit="6" layout="grid" prompt="on"></hearth-recs>
  */
+
+import engineWorkerUrl from '../../workers/engine.worker.ts?worker&url';
 import { defineHearthElement } from './element.ts';
 import { createHearth, type HearthApi } from './hearth.ts';
 import type { HearthConfig } from './types.ts';
-import { createWorkerClient, startWorker } from './worker-client.ts';
+import { createWorkerClient, startWorker, workerUrl } from './worker-client.ts';
 
-/** The default engine worker bundled with the widget (Vite emits it as a separate chunk). */
-function defaultWorker(): Worker {
-  return new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'hearth-engine',
-  });
-}
-
-/** The page's single Hearth API instance. */
+/** The page's single Hearth API instance; the worker (bundled by default) gets `models`/`wasm`. */
 export const Hearth: HearthApi = createHearth((config: HearthConfig) =>
-  createWorkerClient(config.worker === undefined ? defaultWorker() : startWorker(config.worker)),
+  createWorkerClient(startWorker(workerUrl(config.worker ?? engineWorkerUrl, config))),
 );
 
 defineHearthElement(Hearth);

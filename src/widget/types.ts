@@ -117,5 +117,7 @@ export interface HearthClient {
   ledger(): Promise<LedgerView>;
   storage(): Promise<StorageStats>;
   setConsent(on: boolean): Promise<void>;
+  /** Sends queued LDP telemetry now (only with consent and a server); the number of reports sent. */
+  flush(): Promise<number>;
   dispose(): void;
 }

@@ -117,11 +117,36 @@ export function createWorkerClient(worker: Worker): HearthClient {
     async setConsent(on) {
       await race(remote.privacy.setConsent(on));
     },
+    async flush() {
+      try {
+        return await race(remote.privacy.flush());
+      } catch {
+        return 0; // no privacy part: nothing is ever sent
+      }
+    },
     dispose() {
       remote[Comlink.releaseProxy]();
       worker.terminate();
     },
   };
+}
+
+/**
+ * The worker's URL with the config's `models`, `wasm` and `server` URLs as absolute query parameters
+ * (the worker reads them, see `workers/engine.worker.ts`); other parameters are kept.
+ */
+export function workerUrl(
+  worker: string | URL,
+  config: Pick<HearthConfig, 'models' | 'wasm' | 'server'>,
+  base: string = document.baseURI,
+): URL {
+  const url = new URL(worker, base);
+  if (config.models !== undefined)
+    url.searchParams.set('models', new URL(config.models, base).href);
+  if (config.wasm !== undefined) url.searchParams.set('wasm', new URL(config.wasm, base).href);
+  if (config.server !== undefined)
+    url.searchParams.set('server', new URL(config.server, base).href);
+  return url;
 }
 
 /** Starts a module worker from a URL (the config's `worker`), or throws a HearthWorkerError. */

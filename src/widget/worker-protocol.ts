@@ -11,6 +11,8 @@ import type { LedgerView } from './types.ts';
 export interface PrivacyRemote {
   ledger(): Promise<LedgerView>;
   setConsent(on: boolean): Promise<void>;
+  /** Sends queued telemetry now (with consent); resolves to the number of reports sent. */
+  flush(): Promise<number>;
 }
 
 /** The subset of the catalog API the widget calls. */

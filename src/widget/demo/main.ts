@@ -3,6 +3,8 @@ import { Hearth } from '../index.ts';
 import { renderPrivacyPanel } from './privacy-panel.ts';
 
 const CATALOG_URL = '/demo-catalog.json';
+/** `npm start` serves the thin server's /v1 API on the page's origin; the dev server has none. */
+const SERVER_URL = import.meta.env.PROD ? new URL('/', location.href).href : undefined;
 
 async function showItem(id: string): Promise<void> {
   const item = await Hearth.item(id);
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
   const panel = () =>
     void renderPrivacyPanel(Hearth, document).catch((e: unknown) => console.warn(e));
   Hearth.addEventListener('changed', panel);
-  await Hearth.init({ catalog: CATALOG_URL });
+  await Hearth.init({ catalog: CATALOG_URL, ...(SERVER_URL ? { server: SERVER_URL } : {}) });
   panel();
   const id = new URLSearchParams(location.search).get('item');
   if (id !== null) await showItem(id);
@@ -55,6 +57,9 @@ async function main(): Promise<void> {
     void Hearth.setConsent(on).catch(() => {
       (event.target as HTMLInputElement).checked = false;
     });
+  });
+  document.getElementById('send-now')?.addEventListener('click', () => {
+    void Hearth.flush().catch((error: unknown) => console.warn('Nothing sent', error));
   });
   document.getElementById('forget')?.addEventListener('click', async () => {
     await Hearth.forget();
