@@ -5,6 +5,7 @@
  */
 import type { IndexFilter, SearchHit } from './filter.ts';
 import { l2norm, normalizeInto, quantizeInto } from './quantize.ts';
+import { createDotKernel, type DotKernel } from './simd-dots.ts';
 
 /** Storage precision of an index. */
 export type VectorKind = 'f32' | 'i8';
@@ -28,7 +29,11 @@ export class VectorIndex {
   readonly size: number;
   private readonly ids: readonly string[];
   private readonly rowById: Map<string, number>;
+  /** Floats per f32 row: dims rounded up to a multiple of 4 (zero padding) for the SIMD kernel. */
+  private readonly stride: number;
   private readonly f32: Float32Array | null;
+  /** WebAssembly SIMD scorer over `f32` (which then lives in its memory); null: JavaScript loop. */
+  private readonly kernel: DotKernel | null;
   private readonly i8: Int8Array | null;
   private readonly scales: Float32Array | null;
   private readonly categoryOf: Int32Array;
@@ -41,13 +46,17 @@ export class VectorIndex {
   private readonly excluded: Uint8Array;
   private readonly allowedCategory: Uint8Array;
 
-  private constructor(kind: VectorKind, dims: number, rows: readonly IndexRow[]) {
+  private constructor(kind: VectorKind, dims: number, rows: readonly IndexRow[], simd: boolean) {
     this.kind = kind;
     this.dims = dims;
     this.size = rows.length;
     this.ids = rows.map((r) => r.id);
     this.rowById = new Map(this.ids.map((id, row) => [id, row]));
-    this.f32 = kind === 'f32' ? new Float32Array(rows.length * dims) : null;
+    this.stride = kind === 'f32' ? Math.ceil(dims / 4) * 4 : dims;
+    this.kernel =
+      kind === 'f32' && simd && rows.length > 0 ? createDotKernel(rows.length, this.stride) : null;
+    this.f32 =
+      kind === 'f32' ? (this.kernel?.data ?? new Float32Array(rows.length * this.stride)) : null;
     this.i8 = kind === 'i8' ? new Int8Array(rows.length * dims) : null;
     this.scales = kind === 'i8' ? new Float32Array(rows.length) : null;
     this.categoryOf = new Int32Array(rows.length).fill(-1);
@@ -61,7 +70,7 @@ export class VectorIndex {
         );
       }
       normalizeInto(r.vector, unit);
-      if (this.f32) this.f32.set(unit, row * dims);
+      if (this.f32) this.f32.set(unit, row * this.stride);
       if (this.i8 && this.scales) this.scales[row] = quantizeInto(unit, this.i8, row * dims);
       if (r.category !== undefined) {
         let code = this.categoryCode.get(r.category);
@@ -78,12 +87,20 @@ export class VectorIndex {
     this.allowedCategory = new Uint8Array(this.categoryCode.size);
   }
 
-  /** Builds an index; vectors are L2-normalised on the way in (zero vectors stay zero). */
+  /**
+   * Builds an index; vectors are L2-normalised on the way in (zero vectors stay zero). f32
+   * indexes score with WebAssembly SIMD where available unless `simd: false`.
+   */
   static build(
     rows: readonly IndexRow[],
-    options: { dims: number; kind?: VectorKind },
+    options: { dims: number; kind?: VectorKind; simd?: boolean },
   ): VectorIndex {
-    return new VectorIndex(options.kind ?? 'f32', options.dims, rows);
+    return new VectorIndex(options.kind ?? 'f32', options.dims, rows, options.simd ?? true);
+  }
+
+  /** True when this index scores rows with the WebAssembly SIMD kernel. */
+  get usesSimd(): boolean {
+    return this.kernel !== null;
   }
 
   /** The id stored at a row. */
@@ -109,7 +126,7 @@ export class VectorIndex {
 
   /** Copies a row's unit vector (dequantised for int8) into `out` and returns it. */
   vectorAt(row: number, out: Float32Array = new Float32Array(this.dims)): Float32Array {
-    const base = row * this.dims;
+    const base = row * this.stride;
     if (this.f32) out.set(this.f32.subarray(base, base + this.dims));
     else if (this.i8 && this.scales) {
       const s = this.scales[row] ?? 0;
@@ -183,15 +200,23 @@ export class VectorIndex {
     filter: IndexFilter,
     byCategory: boolean,
   ): number {
-    const { dims, f32, i8, scales, excluded, available, categoryOf, allowedCategory } = this;
+    const { dims, stride, f32, i8, scales, kernel } = this;
+    const { excluded, available, categoryOf, allowedCategory } = this;
     const hs = this.heapScores;
     const hr = this.heapRows;
     const availableOnly = filter.availableOnly === true;
     const predicate = filter.predicate;
-    const q = query instanceof Float32Array ? query : Float32Array.from(query);
+    const q = query instanceof Float32Array || kernel !== null ? query : Float32Array.from(query);
+    let scored: Float32Array | null = null;
+    if (kernel !== null) {
+      // Score every row at once in WebAssembly SIMD; the loop below only filters and selects.
+      for (let j = 0; j < dims; j++) kernel.query[j] = query[j]!;
+      kernel.run();
+      scored = kernel.scores;
+    }
     const d4 = dims - (dims % 4);
     let count = 0;
-    for (let row = 0, base = 0; row < this.size; row++, base += dims) {
+    for (let row = 0, base = 0; row < this.size; row++, base += stride) {
       if (excluded[row] === 1) continue;
       if (availableOnly && available[row] === 0) continue;
       if (byCategory) {
@@ -199,7 +224,8 @@ export class VectorIndex {
         if (code < 0 || allowedCategory[code] === 0) continue;
       }
       let s = 0;
-      if (f32 !== null) {
+      if (scored !== null) s = scored[row]!;
+      else if (f32 !== null) {
         let j = 0;
         for (; j < d4; j += 4) {
           s +=

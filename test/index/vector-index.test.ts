@@ -59,10 +59,16 @@ describe('VectorIndex.topK', () => {
     { predicate: (row) => row % 3 === 0 },
   ];
 
-  for (const kind of ['f32', 'i8'] as const) {
-    it(`matches a naive reference exactly for ${kind} with every filter`, () => {
+  const variants = [
+    { name: 'f32 (WebAssembly SIMD)', kind: 'f32', simd: true },
+    { name: 'f32 (JavaScript)', kind: 'f32', simd: false },
+    { name: 'i8', kind: 'i8', simd: false },
+  ] as const;
+  for (const { name, kind, simd } of variants) {
+    it(`matches a naive reference exactly for ${name} with every filter`, () => {
       // Arrange
-      const index = VectorIndex.build(rows, { dims, kind });
+      const index = VectorIndex.build(rows, { dims, kind, simd });
+      expect(index.usesSimd).toBe(simd);
       for (const filter of filters) {
         for (const query of queries) {
           // Act
