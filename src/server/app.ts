@@ -106,7 +106,12 @@ export function createApp(deps: AppDeps) {
   const telemetryBytes = deps.limits?.telemetryBytes ?? 64 * 1024;
   const adminBytes = deps.limits?.adminBytes ?? 64 * 1024 * 1024;
   // A crash between accepting the k-th update and aggregating leaves a full round: finish it.
-  rounds.maybeAggregate();
+  // (If the database is busy now, the next accepted update retries.)
+  try {
+    rounds.maybeAggregate();
+  } catch (error) {
+    deps.onError?.(error);
+  }
 
   const app = new Hono();
   app.onError((error, c) => {
