@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { cp, mkdir, readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
@@ -12,6 +12,41 @@ const isolationHeaders = {
 
 const ORT_DIST = resolve('node_modules/onnxruntime-web/dist');
 const ORT_FILE = /^ort-wasm[\w.-]*\.(wasm|mjs)$/;
+/** The one ONNX Runtime build the page uses: WASM only, .wasm/.mjs loaded from `wasmPaths` (/ort/). */
+const ORT_WASM_ONLY = join(ORT_DIST, 'ort.wasm.min.mjs');
+/** The files that build loads (copied to dist/ort/; nothing else of ORT is shipped). */
+const ORT_SHIPPED = /^ort-wasm-simd-threaded\.(wasm|mjs)$/;
+
+/**
+ * Resolves `onnxruntime-web` (the ranker) and `onnxruntime-web/webgpu` (transformers.js) in the
+ * browser to one WASM-only ORT build with external .wasm files: one runtime instance, one .wasm
+ * (from /ort/), and no copy of the .wasm emitted into assets/. Node (vitest, SSR) is untouched.
+ */
+function singleOrt(): Plugin {
+  return {
+    name: 'hearth-single-ort',
+    enforce: 'pre',
+    resolveId(source) {
+      if (this.environment?.config.consumer !== 'client') return null;
+      return source === 'onnxruntime-web' || source === 'onnxruntime-web/webgpu'
+        ? ORT_WASM_ONLY
+        : null;
+    },
+  };
+}
+
+/**
+ * Every built file the service worker caches at install (so the first visit is enough for
+ * offline use), as root-relative URLs; models are cached separately, checked against sha256.
+ */
+async function precacheList(outDir: string): Promise<string[]> {
+  const files = (await readdir(outDir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => `/${relative(outDir, join(e.parentPath, e.name)).split(sep).join('/')}`);
+  return files
+    .filter((f) => !f.startsWith('/models/') && f !== '/sw.js' && f !== '/precache.json')
+    .sort();
+}
 
 /** Serves ONNX Runtime's .wasm/.mjs under /ort/ in dev and copies them and models/ into the build. */
 function hearthAssets(): Plugin {
@@ -38,18 +73,19 @@ function hearthAssets(): Plugin {
       if (!existsSync(outDir)) return;
       await mkdir(join(outDir, 'ort'), { recursive: true });
       for (const name of await readdir(ORT_DIST)) {
-        if (ORT_FILE.test(name)) await cp(join(ORT_DIST, name), join(outDir, 'ort', name));
+        if (ORT_SHIPPED.test(name)) await cp(join(ORT_DIST, name), join(outDir, 'ort', name));
       }
       if (existsSync('models')) await cp('models', join(outDir, 'models'), { recursive: true });
+      await writeFile(join(outDir, 'precache.json'), JSON.stringify(await precacheList(outDir)));
     },
   };
 }
 
 export default defineConfig({
-  plugins: [hearthAssets()],
+  plugins: [singleOrt(), hearthAssets()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [singleOrt()] },
   optimizeDeps: { include: ['comlink', 'idb'] },
   build: {
     target: 'es2022',

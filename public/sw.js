@@ -1,10 +1,11 @@
-// Hearth demo service worker: caches the app shell, worker, ONNX Runtime files, model and catalog
-// so the demo loads and recommends offline after one visit. Model files are cached only when
-// their bytes match the sha256 in models/<model>/manifest.json.
-const VERSION = 'hearth-v1';
+// Hearth demo service worker: caches the app shell, the worker, ONNX Runtime's files, the models
+// and the catalog at install, so the demo loads and recommends offline after one visit. Model
+// files are cached only when their bytes match the sha256 in their manifest.
+const VERSION = 'hearth-v2';
 const SHELL = `${VERSION}-shell`;
 const MODEL = `${VERSION}-model`;
-const MODEL_DIR = '/models/hearth-encoder-v1/';
+const ENCODER_DIR = '/models/hearth-encoder-v1/';
+const RANKER_DIR = '/models/ranker/';
 const PRECACHE = ['/', '/index.html', '/demo-catalog.json', '/manifest.webmanifest', '/icon.svg'];
 
 async function sha256Hex(buffer) {
@@ -12,34 +13,51 @@ async function sha256Hex(buffer) {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function cacheVerifiedModel() {
-  const manifestResponse = await fetch(`${MODEL_DIR}manifest.json`, { cache: 'no-cache' });
-  if (!manifestResponse.ok) return;
-  const manifest = await manifestResponse.clone().json();
-  const cache = await caches.open(MODEL);
-  const files = manifest.files ?? {};
-  const entries = Array.isArray(files)
-    ? files.map((f) => [f.path ?? f.name, f.sha256])
-    : Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? v : v.sha256]);
-  for (const [path, expected] of entries) {
-    const response = await fetch(`${MODEL_DIR}${path}`);
-    const bytes = await response.clone().arrayBuffer();
-    if (!response.ok || (await sha256Hex(bytes)) !== expected) {
-      throw new Error(
-        `Model file ${path} does not match its manifest sha256; not caching it. Rebuild with npm run build:models.`,
-      );
-    }
-    await cache.put(`${MODEL_DIR}${path}`, response);
+/** Fetches `dir + path`, checks its sha256 and puts it in the model cache; throws on a mismatch. */
+async function putVerified(cache, dir, path, expected) {
+  const response = await fetch(`${dir}${path}`);
+  const bytes = await response.clone().arrayBuffer();
+  const actual = response.ok ? await sha256Hex(bytes) : `HTTP ${response.status}`;
+  if (actual !== expected) {
+    throw new Error(
+      `Model file ${dir}${path} is ${actual}, its manifest says ${expected}; not caching it. Rebuild with npm run build:models and redeploy.`,
+    );
   }
-  await cache.put(`${MODEL_DIR}manifest.json`, manifestResponse);
+  await cache.put(`${dir}${path}`, response);
+}
+
+async function cacheVerifiedModels() {
+  const cache = await caches.open(MODEL);
+  const encoder = await fetch(`${ENCODER_DIR}manifest.json`, { cache: 'no-cache' });
+  if (encoder.ok) {
+    const manifest = await encoder.clone().json();
+    const files = manifest.files ?? {};
+    const entries = Array.isArray(files)
+      ? files.map((f) => [f.path ?? f.name, f.sha256])
+      : Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? v : v.sha256]);
+    for (const [path, expected] of entries) await putVerified(cache, ENCODER_DIR, path, expected);
+    await cache.put(`${ENCODER_DIR}manifest.json`, encoder);
+  }
+  const ranker = await fetch(`${RANKER_DIR}manifest.json`, { cache: 'no-cache' });
+  if (ranker.ok) {
+    const manifest = await ranker.clone().json();
+    await putVerified(cache, RANKER_DIR, manifest.onnx, manifest.sha256);
+    await cache.put(`${RANKER_DIR}manifest.json`, ranker);
+  }
+}
+
+/** The build's file list (written by vite.config.ts): worker chunk, widget, /ort/ files. */
+async function builtFiles() {
+  const response = await fetch('/precache.json', { cache: 'no-cache' });
+  return response.ok ? response.json() : [];
 }
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(SHELL);
-      await cache.addAll(PRECACHE);
-      await cacheVerifiedModel();
+      await cache.addAll([...new Set([...PRECACHE, ...(await builtFiles())])]);
+      await cacheVerifiedModels();
       await self.skipWaiting();
     })(),
   );
@@ -48,7 +66,8 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
-      for (const key of await caches.keys()) if (!key.startsWith(VERSION)) await caches.delete(key);
+      for (const key of await caches.keys())
+        if (key.startsWith('hearth-v') && !key.startsWith(VERSION)) await caches.delete(key);
       await self.clients.claim();
     })(),
   );
@@ -66,14 +85,21 @@ self.addEventListener('fetch', (event) => {
   const isModel = url.pathname.startsWith('/models/');
   event.respondWith(
     (async () => {
-      const cached = await caches.match(event.request, { ignoreSearch: isModel });
-      if (isModel && cached) return cached; // model files are immutable per version
+      if (isModel) {
+        // Model files are immutable per version and were verified when cached.
+        const cached = await caches.match(event.request, { ignoreSearch: true });
+        if (cached) return cached;
+      }
       try {
         const response = await fetch(event.request);
         if (response.ok && !isModel)
           (await caches.open(SHELL)).put(event.request, response.clone());
         return response;
       } catch (error) {
+        // Offline: the exact URL, else the same file without its query (the worker's parameters).
+        const cached =
+          (await caches.match(event.request)) ??
+          (await caches.match(event.request, { ignoreSearch: true }));
         if (cached) return cached;
         if (event.request.mode === 'navigate') {
           const shell = await caches.match('/index.html');

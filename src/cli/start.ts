@@ -4,6 +4,7 @@
  * server's /v1 API on one port (COOP/COEP headers, long-lived caching for model and WASM files)
  * and prints the URL.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
@@ -49,12 +50,110 @@ export function needsBuild(): boolean {
 }
 
 /** Builds the demo and the widget with Vite. */
-async function build(): Promise<void> {
+export async function buildDemo(): Promise<void> {
   const { build: viteBuild } = await import('vite');
   await viteBuild({ configFile: resolve('vite.config.ts'), logLevel: 'warn' });
 }
 
-/** Serves dist/ and /v1; resolves with 0 when stopped. */
+/**
+ * Gives the thin server the demo catalog when it has none, so `/v1/catalog` and the DP
+ * popularity estimates of `/v1/aggregates` cover the demo's items.
+ */
+async function seedCatalog(api: Hono, token: string, file: string): Promise<void> {
+  if (!existsSync(file)) return;
+  const current = (await (await api.request('/v1/catalog')).json()) as { items?: unknown[] };
+  if ((current.items?.length ?? 0) > 0) return;
+  const response = await api.request('/v1/admin/catalog', {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: await readFile(file, 'utf8'),
+  });
+  if (!response.ok) {
+    process.stderr.write(
+      `hearth start: the thin server refused ${file} (HTTP ${response.status}): ${await response.text()}\n`,
+    );
+  }
+}
+
+/** Options of `startDemo`. */
+export interface DemoServerOptions {
+  readonly port: number;
+  readonly host: string;
+  /** SQLite file of the thin server. */
+  readonly db: string;
+  /** The built site (default `dist/`). */
+  readonly dist?: string;
+}
+
+/** A running demo server. */
+export interface DemoServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the built demo and the thin server's /v1 API on one port (COOP/COEP on every answer). */
+export async function startDemo(options: DemoServerOptions): Promise<DemoServer> {
+  const dist = resolve(options.dist ?? DIST);
+  if (!existsSync(join(dist, 'index.html'))) {
+    throw new CliUsageError(`${dist} has no index.html; build the demo first (npm run build).`);
+  }
+  mkdirSync(dirname(options.db), { recursive: true });
+  const storage = openServerStorage(options.db);
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('Cross-Origin-Opener-Policy', 'same-origin');
+    c.header('Cross-Origin-Embedder-Policy', 'require-corp');
+  });
+  // A one-off admin token, never printed: only this process seeds the thin server's catalog.
+  const adminToken = randomUUID();
+  const api = createApp({ storage, adminToken });
+  await seedCatalog(api, adminToken, join(dist, 'demo-catalog.json'));
+  app.route('/', api);
+  app.get('*', async (c) => {
+    const path = normalize(decodeURIComponent(new URL(c.req.url).pathname)).replace(
+      /^(\.\.[/\\])+/,
+      '',
+    );
+    let file = join(dist, path);
+    if (!file.startsWith(dist)) return c.text('Not found', 404);
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!existsSync(file)) {
+      // Pages (no extension) get the app shell; a missing file is a 404, never HTML in disguise.
+      if (extname(path) !== '') return c.text(`Not found: ${path}`, 404);
+      file = join(dist, 'index.html');
+    }
+    const immutable =
+      (path.startsWith('/models/') && !path.endsWith('manifest.json')) ||
+      path.startsWith('/ort/') ||
+      path.startsWith('/assets/');
+    return c.body(await readFile(file), 200, {
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    });
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolveListen, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () =>
+      resolveListen(s),
+    );
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  return {
+    url: `http://${options.host}:${port}/`,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        server.close(() => {
+          storage.close();
+          resolveClose();
+        });
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  };
+}
+
+/** `hearth start`: builds when needed, serves, prints the URL; resolves with 0 on SIGINT/SIGTERM. */
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -71,40 +170,12 @@ export async function run(args: string[]): Promise<number> {
   }
   if (values.rebuild || needsBuild()) {
     process.stderr.write('hearth start: building the demo (vite build)…\n');
-    await build();
+    await buildDemo();
   }
-  mkdirSync(dirname(values.db), { recursive: true });
-  const api = createApp({ storage: openServerStorage(values.db) });
-  const app = new Hono();
-  app.use('*', async (c, next) => {
-    await next();
-    c.header('Cross-Origin-Opener-Policy', 'same-origin');
-    c.header('Cross-Origin-Embedder-Policy', 'require-corp');
-  });
-  app.route('/', api);
-  app.get('*', async (c) => {
-    const path = normalize(decodeURIComponent(new URL(c.req.url).pathname)).replace(
-      /^(\.\.[/\\])+/,
-      '',
-    );
-    let file = join(DIST, path);
-    if (!file.startsWith(DIST)) return c.text('Not found', 404);
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file)) file = join(DIST, 'index.html');
-    const immutable =
-      (path.startsWith('/models/') && !path.endsWith('manifest.json')) ||
-      path.startsWith('/ort/') ||
-      path.startsWith('/assets/');
-    return c.body(await readFile(file), 200, {
-      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    });
-  });
-  const server = serve({ fetch: app.fetch, port, hostname: values.host }, (info) => {
-    process.stdout.write(`Hearth demo: http://${values.host}:${info.port}/\n`);
-  });
+  const demo = await startDemo({ port, host: values.host, db: values.db });
+  process.stdout.write(`Hearth demo: ${demo.url}\n`);
   await new Promise<void>((resolveStop) => {
-    const stop = () => server.close(() => resolveStop());
+    const stop = () => void demo.close().then(() => resolveStop());
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
