@@ -75,6 +75,15 @@ async function request(
         response.status,
       );
     }
+    const type = response.headers.get('content-type') ?? '';
+    if (/^\s*text\/html\b/i.test(type)) {
+      // Dev servers and SPA hosts answer unknown paths with their index page (HTTP 200).
+      throw new CatalogSyncError(
+        `Catalog request to ${url} answered an HTML page (HTTP ${response.status}, content-type ${type}), not a catalog; the URL probably does not exist on that server. Point it at a JSON, JSON Lines or CSV catalog.`,
+        'http',
+        response.status,
+      );
+    }
     const text = await response.text();
     return { kind: 'body', text, etag: response.headers.get('etag'), asDelta: since !== null };
   } catch (error) {
