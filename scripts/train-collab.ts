@@ -2,14 +2,18 @@
  * `npx tsx scripts/train-collab.ts --data DIR [--out models/collab] [--epochs N] [--dims D]`:
  * trains the global collaborative model centrally (Adam on averaged per-user gradients, the
  * same `collabUserGradient` objective the federated client uses) on ALL interactions of a
- * MovieLens-format folder, and writes `collab.bin` + `manifest.json`.
+ * MovieLens-format folder, builds the sparse sequence (item-item) model from the same sequences,
+ * and writes `collab.bin`, `sequence.bin` and `manifest.json` (read by `fetchCollabModels`).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { CollabManifest } from '../src/engine/collab-fetch.ts';
 import { serializeCollab } from '../src/engine/collab-model.ts';
 import { DEFAULT_COLLAB_TRAIN_OPTIONS, trainCollab } from '../src/engine/collab-train.ts';
+import { serializeSequence } from '../src/engine/sequence-format.ts';
+import { DEFAULT_SEQUENCE_OPTIONS, trainSequenceModel } from '../src/engine/sequence-model.ts';
 import { loadMovieLens } from '../src/eval/movielens.ts';
 import { leaveLastOut } from '../src/eval/split.ts';
 import { seededRng } from '../src/shared/rng.ts';
@@ -52,12 +56,22 @@ async function main(): Promise<void> {
     (e, loss) => process.stderr.write(`epoch ${e + 1}: loss ${loss.toFixed(3)}\n`),
   );
   const bytes = serializeCollab(model);
+  const sequence = trainSequenceModel(
+    split.itemIds,
+    sequences,
+    DEFAULT_SEQUENCE_OPTIONS,
+    `${values.version}-sequence`,
+  );
+  const sequenceBytes = serializeSequence(sequence);
   mkdirSync(values.out, { recursive: true });
   writeFileSync(join(values.out, 'collab.bin'), bytes);
-  const manifest = {
+  writeFileSync(join(values.out, 'sequence.bin'), sequenceBytes);
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  const manifest: CollabManifest & Record<string, unknown> = {
     version: model.version,
     file: 'collab.bin',
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sha256: sha(bytes),
+    sequence: { file: 'sequence.bin', sha256: sha(sequenceBytes), version: sequence.version },
     items: model.itemIds.length,
     dims: model.dims,
     bytes: bytes.length,
@@ -65,10 +79,13 @@ async function main(): Promise<void> {
       data: values.data.split('/').filter(Boolean).pop() ?? values.data,
       ...options.gradient,
       epochs: options.epochs,
+      sequence: { ...DEFAULT_SEQUENCE_OPTIONS },
     },
   };
   writeFileSync(join(values.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  process.stderr.write(`wrote ${values.out}/collab.bin (${bytes.length} bytes)\n`);
+  process.stderr.write(
+    `wrote ${values.out}/collab.bin (${bytes.length} bytes), sequence.bin (${sequenceBytes.length} bytes)\n`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -9,6 +9,7 @@ import { createCatalogService } from '../src/catalog/service.ts';
 import { type CatalogWorkerApi, catalogWorkerApi } from '../src/catalog/worker-api.ts';
 import { createEncoder } from '../src/encoder/index.ts';
 import { catalogEngineSource } from '../src/engine/catalog-adapter.ts';
+import { fetchCollabModels } from '../src/engine/collab-fetch.ts';
 import type { EngineApi } from '../src/engine/engine.api.ts';
 import { fetchRanker } from '../src/engine/ranker-fetch.ts';
 import { createEngineService } from '../src/engine/service.ts';
@@ -22,8 +23,19 @@ const wasmPaths = opt('wasm');
 const encoder = createEncoder({ model: opt('model'), modelsPath: modelsUrl, wasmPaths });
 const catalog = createCatalogService({ encoder, dbName: opt('db') });
 const privacy = createWorkerPrivacy({ server: opt('server'), dbName: opt('db') });
-const engine = Promise.all([encoder, fetchRanker({ modelsUrl, wasmPaths })]).then(([enc, ranker]) =>
-  createEngineService({ catalog: catalogEngineSource(catalog), encoder: enc, ranker }),
+const engine = Promise.all([
+  encoder,
+  fetchRanker({ modelsUrl, wasmPaths }),
+  fetchCollabModels({ modelsUrl }),
+]).then(([enc, ranker, { collab, sequence }]) =>
+  createEngineService({
+    catalog: catalogEngineSource(catalog),
+    encoder: enc,
+    ranker,
+    collab,
+    sequence,
+    dbName: opt('db'),
+  }),
 );
 
 /** What the page gets from `Comlink.wrap<EngineWorkerApi>(worker)`. */

@@ -6,6 +6,11 @@ export interface RecommendOptions {
   readonly limit: number;
   /** A sentence about what the visitor wants now; kept in memory for this call only. */
   readonly prompt?: string;
+  /**
+   * Opt-in: keep `prompt` on this device (IndexedDB) and reuse it when a later call gives no
+   * prompt; `rememberPrompt: true` with an empty prompt forgets the kept one. Never sent anywhere.
+   */
+  readonly rememberPrompt?: boolean;
 }
 
 /** What the page can ask the engine. */

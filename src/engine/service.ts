@@ -9,8 +9,10 @@ import { createEngineContext, type EngineContext, type NeighbourSearch } from '.
 import type { EngineApi, RecommendOptions } from './engine.api.ts';
 import { checkEvent, createIndexedDbEventLog, type EventLog, forgetEverything } from './events.ts';
 import { encodePrompt } from './prompt.ts';
+import { createIndexedDbPromptStore, type PromptStore } from './prompt-store.ts';
 import type { Ranker } from './ranker.ts';
 import { DEFAULT_RECOMMEND_CONFIG, type RecommendConfig, recommendFor } from './recommend.ts';
+import type { SequenceModel } from './sequence-model.ts';
 import type { EngineItem } from './types.ts';
 import { buildUserState, DEFAULT_USER_STATE_CONFIG, type UserStateConfig } from './user-state.ts';
 
@@ -33,7 +35,12 @@ export interface EngineServiceDeps {
   readonly encoder: Encoder;
   readonly ranker: Ranker;
   readonly collab?: CollabModel | null;
+  readonly sequence?: SequenceModel | null;
   readonly events?: EventLog;
+  /** IndexedDB database of the default event log and prompt store (default `hearth`). */
+  readonly dbName?: string;
+  /** Used only when a caller opts in with `rememberPrompt`; defaults to IndexedDB `meta`. */
+  readonly promptStore?: PromptStore;
   readonly popularity?: Readonly<Record<string, number>>;
   readonly userState?: UserStateConfig;
   readonly recommend?: RecommendConfig;
@@ -45,12 +52,34 @@ export interface EngineServiceDeps {
 
 /** Builds the engine service. */
 export function createEngineService(deps: EngineServiceDeps): EngineApi {
-  const events = deps.events ?? createIndexedDbEventLog();
+  const events = deps.events ?? createIndexedDbEventLog(undefined, deps.dbName);
   const now = deps.now ?? (() => Date.now());
   const rng = deps.rng ?? seededRng(Date.now() >>> 0);
   let popularity = new Map(Object.entries(deps.popularity ?? {}));
   const impressions = new Map<string, number>();
   let cached: { version: string; context: Promise<EngineContext> } | null = null;
+  let promptStore: PromptStore | null = null;
+  const prompts = () => {
+    promptStore ??= deps.promptStore ?? createIndexedDbPromptStore(deps.dbName);
+    return promptStore;
+  };
+  // What the prompt store holds, read once; the store is touched only after an opt-in or to
+  // read a prompt remembered by an earlier opt-in.
+  let remembered: Promise<string | null> | null = null;
+
+  const promptFor = async (options: RecommendOptions): Promise<string> => {
+    const given = options.prompt ?? '';
+    if (options.rememberPrompt) {
+      const keep = given.trim() === '' ? null : given;
+      if (keep === null) await prompts().clear();
+      else await prompts().save(keep);
+      remembered = Promise.resolve(keep);
+      return given;
+    }
+    if (options.prompt !== undefined) return given;
+    remembered ??= prompts().load();
+    return (await remembered) ?? '';
+  };
 
   const context = async (): Promise<EngineContext> => {
     const snapshot = await deps.catalog.snapshot();
@@ -64,6 +93,7 @@ export function createEngineService(deps: EngineServiceDeps): EngineApi {
             vectors: snapshot.vectors,
             dims: snapshot.dims,
             collab: deps.collab ?? null,
+            sequence: deps.sequence ?? null,
             popularity,
             ...(snapshot.search ? { search: snapshot.search } : {}),
           }),
@@ -88,11 +118,10 @@ export function createEngineService(deps: EngineServiceDeps): EngineApi {
         deps.userState ?? DEFAULT_USER_STATE_CONFIG,
         at,
       );
-      // The prompt is encoded here and dropped when this call returns: never stored, never sent.
-      const prompt =
-        options.prompt && options.prompt.trim() !== ''
-          ? await encodePrompt(deps.encoder, options.prompt)
-          : null;
+      // The prompt is encoded here and dropped when this call returns: never sent, and stored
+      // only when the caller opts in with rememberPrompt.
+      const text = await promptFor(options);
+      const prompt = text.trim() !== '' ? await encodePrompt(deps.encoder, text) : null;
       const results = await recommendFor(
         ctx,
         state,
@@ -112,6 +141,8 @@ export function createEngineService(deps: EngineServiceDeps): EngineApi {
     },
     async forget() {
       await events.clear();
+      remembered = Promise.resolve(null);
+      if (deps.promptStore) await deps.promptStore.clear();
       impressions.clear();
       await (deps.forgetStorage ?? forgetEverything)();
     },

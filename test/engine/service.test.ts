@@ -5,6 +5,7 @@ import {
   createIndexedDbEventLog,
   createMemoryEventLog,
 } from '../../src/engine/events.ts';
+import { createMemoryPromptStore } from '../../src/engine/prompt-store.ts';
 import { linearRanker } from '../../src/engine/ranker.ts';
 import { createEngineService } from '../../src/engine/service.ts';
 import { seededRng } from '../../src/shared/rng.ts';
@@ -15,7 +16,7 @@ import { bookContext } from './fixture.ts';
 const at = 1_700_000_000_000;
 const ranker = linearRanker('test', [1, 1, 1, 0.5, 1, 1, 0.5, 0, -1, 4, 1], 0);
 
-async function service(dbName: string) {
+async function service(dbName: string, promptStore = createMemoryPromptStore()) {
   const { items, vectors } = await bookContext();
   const catalog = { snapshot: async () => ({ items, vectors, dims: 64, version: 'c1' }) };
   return createEngineService({
@@ -23,6 +24,7 @@ async function service(dbName: string) {
     encoder: createFakeEncoder(64),
     ranker,
     events: createIndexedDbEventLog(undefined, dbName),
+    promptStore,
     rng: seededRng(1),
     now: () => at + 10,
   });
@@ -61,6 +63,31 @@ describe('engine service', () => {
     expect(JSON.stringify(writes)).not.toMatch(/secret|wish|tea/);
     expect(fetchSpy).not.toHaveBeenCalled();
     vi.unstubAllGlobals();
+  });
+
+  it('keeps a prompt only when the caller opts in, and forget() drops it', async () => {
+    // Arrange
+    const store = createMemoryPromptStore();
+    const engine = await service('hearth-test-remember', store);
+    await engine.track({ kind: 'view', itemId: 'b5', at });
+    // Act
+    await engine.recommend({ limit: 3, prompt: 'cozy tea mystery' });
+    const afterPlain = await store.load();
+    const opted = await engine.recommend({
+      limit: 3,
+      prompt: 'cozy tea mystery',
+      rememberPrompt: true,
+    });
+    const afterOptIn = await store.load();
+    const reused = await engine.recommend({ limit: 3 });
+    await engine.forget();
+    // Assert
+    expect(afterPlain).toBeNull();
+    expect(afterOptIn).toBe('cozy tea mystery');
+    // The top of the list follows the remembered prompt (the last slot may be the explore slot).
+    expect(reused.slice(0, 2).map((r) => r.itemId)).toEqual(opted.slice(0, 2).map((r) => r.itemId));
+    expect(reused[0]!.reason.kind).toBe('prompt');
+    expect(await store.load()).toBeNull();
   });
 
   it('tracks events in IndexedDB and forget() leaves no Hearth database behind', async () => {
