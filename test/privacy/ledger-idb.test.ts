@@ -9,8 +9,24 @@ describe('IndexedDB ledger storage', () => {
     const storage = createIdbLedgerStorage('hearth-ledger-test');
     const ledger = createLedger({ storage, now: () => 5000 });
     // Act
-    await ledger.record({ at: 1000, kind: 'request', epsilon: 0, delta: 0, bytes: 0, summary: 'GET model', url: 'https://x/v1/model' });
-    await ledger.record({ at: 2000, kind: 'update', epsilon: 1.5, delta: 1e-6, bytes: 99, summary: 'update', rho: 0.05 });
+    await ledger.record({
+      at: 1000,
+      kind: 'request',
+      epsilon: 0,
+      delta: 0,
+      bytes: 0,
+      summary: 'GET model',
+      url: 'https://x/v1/model',
+    });
+    await ledger.record({
+      at: 2000,
+      kind: 'update',
+      epsilon: 1.5,
+      delta: 1e-6,
+      bytes: 99,
+      summary: 'update',
+      rho: 0.05,
+    });
     const again = createIdbLedgerStorage('hearth-ledger-test');
     // Assert
     const rows = await again.list();
