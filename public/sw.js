@@ -1,11 +1,12 @@
 // Hearth demo service worker: caches the app shell, the worker, ONNX Runtime's files, the models
 // and the catalog at install, so the demo loads and recommends offline after one visit. Model
 // files are cached only when their bytes match the sha256 in their manifest.
-const VERSION = 'hearth-v2';
+const VERSION = 'hearth-v3';
 const SHELL = `${VERSION}-shell`;
 const MODEL = `${VERSION}-model`;
 const ENCODER_DIR = '/models/hearth-encoder-v1/';
 const RANKER_DIR = '/models/ranker/';
+const COLLAB_DIR = '/models/collab/';
 const PRECACHE = ['/', '/index.html', '/demo-catalog.json', '/manifest.webmanifest', '/icon.svg'];
 
 async function sha256Hex(buffer) {
@@ -43,6 +44,15 @@ async function cacheVerifiedModels() {
     const manifest = await ranker.clone().json();
     await putVerified(cache, RANKER_DIR, manifest.onnx, manifest.sha256);
     await cache.put(`${RANKER_DIR}manifest.json`, ranker);
+  }
+  const collab = await fetch(`${COLLAB_DIR}manifest.json`, { cache: 'no-cache' });
+  const isJson = collab.headers.get('content-type')?.includes('json') ?? false;
+  if (collab.ok && isJson) {
+    const manifest = await collab.clone().json();
+    await putVerified(cache, COLLAB_DIR, manifest.file, manifest.sha256);
+    if (manifest.sequence)
+      await putVerified(cache, COLLAB_DIR, manifest.sequence.file, manifest.sequence.sha256);
+    await cache.put(`${COLLAB_DIR}manifest.json`, collab);
   }
 }
 
@@ -87,7 +97,7 @@ self.addEventListener('fetch', (event) => {
     (async () => {
       if (isModel) {
         // Model files are immutable per version and were verified when cached.
-        const cached = await caches.match(event.request, { ignoreSearch: true });
+        const cached = await caches.match(event.request, { ignoreSearch: true, ignoreVary: true });
         if (cached) return cached;
       }
       try {
@@ -97,12 +107,15 @@ self.addEventListener('fetch', (event) => {
         return response;
       } catch (error) {
         // Offline: the exact URL, else the same file without its query (the worker's parameters).
+        // Vary (e.g. Origin on module scripts) is ignored: these are our own static files.
         const cached =
-          (await caches.match(event.request)) ??
-          (await caches.match(event.request, { ignoreSearch: true }));
+          (await caches.match(event.request, { ignoreVary: true })) ??
+          (await caches.match(event.request, { ignoreSearch: true, ignoreVary: true }));
         if (cached) return cached;
+        // A model file that was not deployed at install (e.g. no collab model): still absent.
+        if (isModel) return new Response('Not deployed (offline)', { status: 404 });
         if (event.request.mode === 'navigate') {
-          const shell = await caches.match('/index.html');
+          const shell = await caches.match('/index.html', { ignoreVary: true });
           if (shell) return shell;
         }
         throw error;

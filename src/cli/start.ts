@@ -49,10 +49,22 @@ export function needsBuild(): boolean {
   return SOURCES.some((s) => newestMtime(s) > builtAt);
 }
 
-/** Builds the demo and the widget with Vite. */
+/** Builds the demo and the widget with Vite, as a production build whatever NODE_ENV says. */
 export async function buildDemo(): Promise<void> {
   const { build: viteBuild } = await import('vite');
-  await viteBuild({ configFile: resolve('vite.config.ts'), logLevel: 'warn' });
+  // Vite reads NODE_ENV for import.meta.env.PROD (service worker, thin server); vitest sets 'test'.
+  const previous = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await viteBuild({
+      configFile: resolve('vite.config.ts'),
+      logLevel: 'warn',
+      mode: 'production',
+    });
+  } finally {
+    if (previous === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = previous;
+  }
 }
 
 /**

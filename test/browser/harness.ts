@@ -89,3 +89,40 @@ async function launch(profile: string): Promise<BrowserContext> {
 }
 
 export type { Browser, Page };
+
+/** Headless Chromium alone (no dev server), for pages served elsewhere (e.g. the built demo). */
+export interface ChromiumSession {
+  readonly context: BrowserContext;
+  readonly consoleErrors: string[];
+  /** Opens a new page (tab) and records its console errors. */
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Starts Chromium with an empty persistent profile (IndexedDB, Cache Storage, service workers). */
+export async function startChromium(): Promise<ChromiumSession> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: install it with 'apt-get install -y chromium' (.ci/run does this).`,
+    );
+  }
+  const profile = await mkdtemp(join(tmpdir(), 'hearth-chromium-'));
+  const context = await launch(profile);
+  const consoleErrors: string[] = [];
+  return {
+    context,
+    consoleErrors,
+    async newPage() {
+      const page = await context.newPage();
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') consoleErrors.push(msg.text());
+      });
+      page.on('pageerror', (err) => consoleErrors.push(String(err)));
+      return page;
+    },
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
