@@ -1,6 +1,6 @@
 /**
  * The demo bookshop with the real engine worker (catalog sync + encoder in Chromium): item pages,
- * the privacy panel, screenshots into docs/screenshots/, and the network audit: no request URL or
+ * the privacy panel, and the network audit: no request URL or
  * body carries the prompt, a viewed title, or a token that persists across reloads; no cookies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('demo bookshop', () => {
-  it('shows an item page from the catalog synced by the real worker and saves a screenshot', async () => {
+  it('shows an item page from the catalog synced by the real worker (dev server)', async () => {
     const page = await harness.newPage();
     await page.goto(`${harness.baseUrl}/?item=pd-the-hound-of-the-baskervilles`);
     await page.locator('#item-title', { hasText: VIEWED_TITLE }).waitFor({ timeout: 25_000 });
@@ -35,8 +35,6 @@ describe('demo bookshop', () => {
       .first()
       .waitFor({ timeout: 10_000 })
       .catch(() => undefined);
-    await page.setViewportSize({ width: 1200, height: 800 });
-    await page.screenshot({ path: 'docs/screenshots/demo-item.png' });
     await page.close();
   });
 
