@@ -291,4 +291,28 @@ describe('CatalogService.sync', () => {
     expect(result).toMatchObject({ ok: false, error: { kind: 'invalid' }, count: 0 });
     expect(calls.length).toBeLessThanOrEqual(2);
   });
+
+  it('refuses an HTML page answered for the catalog URL and keeps the catalog', async () => {
+    // Arrange
+    let html = false;
+    const s = service({
+      encoder: countingEncoder(),
+      dbName: freshDbName(),
+      fetch: async () => ({
+        ok: true,
+        status: 200,
+        headers: {
+          get: (n: string) => (n === 'content-type' && html ? 'text/html; charset=utf-8' : null),
+        },
+        text: async () => (html ? '<!doctype html><p>app</p>' : JSON.stringify(books(2))),
+      }),
+    });
+    await s.sync('/c');
+    html = true;
+    // Act
+    const result = await s.sync('/c', { full: true });
+    // Assert
+    expect(result).toMatchObject({ ok: false, error: { kind: 'http', httpStatus: 200 }, count: 2 });
+    expect(result.ok ? '' : result.error.message).toMatch(/answered an HTML page/);
+  });
 });
