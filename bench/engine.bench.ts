@@ -7,14 +7,23 @@ import { createEngineContext } from '../src/engine/context.ts';
 import { encodePrompt } from '../src/engine/prompt.ts';
 import { linearRanker } from '../src/engine/ranker.ts';
 import { recommendFor } from '../src/engine/recommend.ts';
-import { trainSequenceModel } from '../src/engine/sequence-model.ts';
+import type { SequenceModel } from '../src/engine/sequence-model.ts';
 import type { EngineEvent, EngineItem } from '../src/engine/types.ts';
 import { buildUserState, DEFAULT_USER_STATE_CONFIG } from '../src/engine/user-state.ts';
-import { gaussian, seededRng } from '../src/shared/rng.ts';
+import { gaussian, type Rng, seededRng } from '../src/shared/rng.ts';
 import { createFakeEncoder } from '../test/helpers/fake-encoder.ts';
 import type { BenchSuite } from './types.ts';
 
 const DIMS = 100;
+
+/** A sequence model with `degree` random neighbours per item, built straight into CSR arrays. */
+function syntheticSequenceModel(itemIds: string[], degree: number, rng: Rng): SequenceModel {
+  const n = itemIds.length;
+  const offsets = Uint32Array.from({ length: n + 1 }, (_, i) => i * degree);
+  const neighbours = Uint32Array.from({ length: n * degree }, () => Math.floor(rng() * n));
+  const weights = Float32Array.from({ length: n * degree }, () => rng());
+  return { version: 'bench', itemIds, offsets, neighbours, weights };
+}
 
 async function p95(n: number, log: (m: string) => void): Promise<number> {
   const rng = seededRng(n);
@@ -38,11 +47,7 @@ async function p95(n: number, log: (m: string) => void): Promise<number> {
   // The last 10% of the items are cold: in no model and without popularity.
   const warm = items.slice(0, Math.floor(n * 0.9)).map((i) => i.id);
   const collab = createCollabModel(warm, 32, rng);
-  // Synthetic sessions (one per 10 items, 50 events each) give the sequence model ~100 edges/item.
-  const sessions = Array.from({ length: n / 10 }, () =>
-    Array.from({ length: 50 }, () => Math.floor(rng() * warm.length)),
-  );
-  const sequence = trainSequenceModel(warm, sessions);
+  const sequence = syntheticSequenceModel(warm, 100, rng);
   const popularity = new Map(warm.map((id, i) => [id, 1 + ((i * 7919) % 1000)]));
   const context = createEngineContext({
     items,

@@ -7,7 +7,7 @@
 import { type EngineContext, itemVector } from './context.ts';
 import type { ScoringSignals } from './features.ts';
 import type { UserState } from './user-state.ts';
-import { normalized, topIndices } from './vector-math.ts';
+import { dotRow, normalized, topIndices } from './vector-math.ts';
 
 /** How many candidates each source contributes. */
 export interface CandidateConfig {
@@ -64,10 +64,24 @@ export function generateCandidates(
   if (itemItem) add(topIndices(itemItem, config.itemItem, (r) => skip(r) || itemItem[r] === 0));
   const query = signals.prompt?.vector ?? profile;
   if (query && context.coldCount > 0 && config.cold > 0)
-    add(context.search.topK(query, config.cold, (r) => skip(r) || context.cold[r] === 0));
+    add(nearestCold(context, query, config.cold, skip));
   add(topIndices(context.popularity, config.popular, skip));
   add(topIndices(signals.freshness, config.fresh, (r) => skip(r) || signals.freshness[r] === 0));
   return [...out];
+}
+
+/** The k cold rows most similar to `query`, scanning only the cold rows (a small share). */
+function nearestCold(
+  context: EngineContext,
+  query: Float32Array,
+  k: number,
+  skip: (row: number) => boolean,
+): number[] {
+  const { coldRows } = context;
+  const scores = new Float32Array(coldRows.length);
+  for (let i = 0; i < coldRows.length; i++)
+    scores[i] = dotRow(context.vectors, context.dims, coldRows[i]!, query);
+  return topIndices(scores, k, (i) => skip(coldRows[i]!)).map((i) => coldRows[i]!);
 }
 
 function blend(a: Float32Array | null, b: Float32Array | null): Float32Array | null {

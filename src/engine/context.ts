@@ -37,6 +37,8 @@ export interface EngineContext {
   readonly cold: Uint8Array;
   /** Number of cold rows. */
   readonly coldCount: number;
+  /** The cold rows, ascending (scanned directly for the cold candidate quota). */
+  readonly coldRows: Int32Array;
 }
 
 /** Inputs to `createEngineContext`. */
@@ -108,6 +110,7 @@ export function createEngineContext(input: EngineContextInput): EngineContext {
     popularity,
     cold,
     coldCount,
+    coldRows: Int32Array.from(cold.keys()).filter((row) => cold[row] === 1),
   };
 }
 

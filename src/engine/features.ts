@@ -76,7 +76,13 @@ export function itemItemScoresByRow(context: EngineContext, state: UserState): F
   const model = context.sequence;
   if (!model || state.sequenceHistory.length === 0) return null;
   const scores = sequenceScores(model, state.sequenceHistory);
-  return Float32Array.from(context.sequenceRow, (r) => (r < 0 ? Number.NaN : scores[r]!));
+  const rows = context.sequenceRow;
+  const out = new Float32Array(rows.length);
+  for (let row = 0; row < rows.length; row++) {
+    const r = rows[row]!;
+    out[row] = r < 0 ? Number.NaN : scores[r]!;
+  }
+  return out;
 }
 
 /** Mean and max of `values` over `rows`, skipping NaN (0 and 0 when none). */

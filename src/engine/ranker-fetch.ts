@@ -1,7 +1,19 @@
-/** Loads the ranker (`<models>/ranker/`) over HTTP in the worker, checking the ONNX bytes' sha256. */
+/**
+ * Loads the ranker (`<models>/ranker/`) over HTTP in the worker, checking the ONNX bytes' sha256.
+ * ONNX Runtime takes about a second to start in a browser; until its session is ready the ranker
+ * scores with the same weights in TypeScript (the manifest repeats them; same linear model), so
+ * the first recommendations do not wait for the runtime. A runtime failure is reported by the
+ * next `score` call.
+ */
 import * as ort from 'onnxruntime-web';
 import { sha256Hex } from '../encoder/manifest.ts';
-import { type Ranker, RankerError, type RankerManifest } from './ranker.ts';
+import {
+  assertRankerManifest,
+  linearScores,
+  type Ranker,
+  RankerError,
+  type RankerManifest,
+} from './ranker.ts';
 import { createOnnxRanker } from './ranker-onnx.ts';
 
 /** Where the ranker lives and how to fetch it. */
@@ -43,5 +55,28 @@ export async function fetchRanker(options: RankerFetchOptions = {}): Promise<Ran
   if (typeof document !== 'undefined' || typeof importScripts === 'function') {
     ort.env.wasm.wasmPaths = options.wasmPaths ?? '/ort/';
   }
-  return createOnnxRanker(bytes, manifest);
+  assertRankerManifest(manifest);
+  let onnx: Ranker | null = null;
+  let failure: unknown = null;
+  createOnnxRanker(bytes, manifest).then(
+    (ranker) => {
+      onnx = ranker;
+    },
+    (error: unknown) => {
+      failure = error;
+    },
+  );
+  const weights = Float32Array.from(manifest.weights);
+  return {
+    version: manifest.version,
+    weights,
+    bias: manifest.bias,
+    async score(features, count) {
+      if (failure !== null) throw failure;
+      const ready: Ranker | null = onnx;
+      return ready === null
+        ? linearScores(weights, manifest.bias, features, count)
+        : ready.score(features, count);
+    },
+  };
 }

@@ -31,28 +31,63 @@ export function dotRow(
   return s;
 }
 
-/** Indices of the k largest values (descending), skipping indices where `skip` returns true. */
+/**
+ * Indices of the k largest values (descending; ties: lower index first), skipping NaN and indices
+ * where `skip` returns true. A size-k min-heap: O(n log k) even when values arrive in ascending
+ * order (e.g. freshness of items listed oldest first).
+ */
 export function topIndices(
   values: ArrayLike<number>,
   k: number,
   skip?: (index: number) => boolean,
 ): number[] {
   if (k <= 0) return [];
-  // A small sorted buffer: k is tens to hundreds, values up to 100k.
-  const idx: number[] = [];
-  const val: number[] = [];
+  const heapIdx = new Int32Array(k);
+  const heapVal = new Float64Array(k);
+  let size = 0;
+  // Min-heap order: smaller value first; on equal values the larger index is "smaller" (evicted first).
+  const less = (a: number, b: number) =>
+    heapVal[a]! < heapVal[b]! || (heapVal[a] === heapVal[b] && heapIdx[a]! > heapIdx[b]!);
+  const swap = (a: number, b: number) => {
+    const i = heapIdx[a]!;
+    heapIdx[a] = heapIdx[b]!;
+    heapIdx[b] = i;
+    const v = heapVal[a]!;
+    heapVal[a] = heapVal[b]!;
+    heapVal[b] = v;
+  };
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (Number.isNaN(v) || (idx.length === k && v <= val[k - 1]!)) continue;
+    if (Number.isNaN(v) || (size === k && v <= heapVal[0]!)) continue;
     if (skip?.(i)) continue;
-    let pos = idx.length;
-    while (pos > 0 && val[pos - 1]! < v) pos--;
-    idx.splice(pos, 0, i);
-    val.splice(pos, 0, v);
-    if (idx.length > k) {
-      idx.pop();
-      val.pop();
+    let pos: number;
+    if (size < k) {
+      pos = size++;
+      heapIdx[pos] = i;
+      heapVal[pos] = v;
+      while (pos > 0) {
+        const parent = (pos - 1) >> 1;
+        if (!less(pos, parent)) break;
+        swap(pos, parent);
+        pos = parent;
+      }
+    } else {
+      heapIdx[0] = i;
+      heapVal[0] = v;
+      pos = 0;
+      for (;;) {
+        const l = 2 * pos + 1;
+        const r = l + 1;
+        let m = pos;
+        if (l < size && less(l, m)) m = l;
+        if (r < size && less(r, m)) m = r;
+        if (m === pos) break;
+        swap(pos, m);
+        pos = m;
+      }
     }
   }
-  return idx;
+  const order = Array.from({ length: size }, (_, j) => j);
+  order.sort((a, b) => heapVal[b]! - heapVal[a]! || heapIdx[a]! - heapIdx[b]!);
+  return order.map((j) => heapIdx[j]!);
 }

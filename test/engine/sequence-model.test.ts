@@ -105,3 +105,18 @@ describe('sequence model', () => {
     expect(() => parseSequence(new Uint8Array(16))).toThrow(/bad magic/);
   });
 });
+
+describe('topIndices', () => {
+  it('returns the k largest in descending order, lower index first on ties, skipping NaN', async () => {
+    const { topIndices } = await import('../../src/engine/vector-math.ts');
+    expect(topIndices([3, Number.NaN, 5, 5, 1, 4], 3)).toEqual([2, 3, 5]);
+    expect(topIndices([1, 1, 1, 1], 2)).toEqual([0, 1]);
+    expect(topIndices([5, 4, 3], 2, (i) => i === 0)).toEqual([1, 2]);
+    expect(
+      topIndices(
+        Float32Array.from({ length: 1000 }, (_, i) => i),
+        3,
+      ),
+    ).toEqual([999, 998, 997]);
+  });
+});
