@@ -7,10 +7,11 @@
 import { expose, proxy } from 'comlink';
 import { createCatalogService } from '../src/catalog/service.ts';
 import { type CatalogWorkerApi, catalogWorkerApi } from '../src/catalog/worker-api.ts';
-import { createEncoder } from '../src/encoder/index.ts';
+import { createEncoder, DEFAULT_MODEL } from '../src/encoder/index.ts';
 import { catalogEngineSource } from '../src/engine/catalog-adapter.ts';
 import { fetchCollabModels } from '../src/engine/collab-fetch.ts';
 import type { EngineApi } from '../src/engine/engine.api.ts';
+import { manifestFirstEncoder } from '../src/engine/lazy-encoder.ts';
 import { fetchRanker } from '../src/engine/ranker-fetch.ts';
 import { createEngineService } from '../src/engine/service.ts';
 import { createWorkerPrivacy } from '../src/widget/worker-privacy.ts';
@@ -20,7 +21,17 @@ const params = new URL(self.location.href).searchParams;
 const opt = (name: string) => params.get(name) ?? undefined;
 const modelsUrl = opt('models');
 const wasmPaths = opt('wasm');
-const encoder = createEncoder({ model: opt('model'), modelsPath: modelsUrl, wasmPaths });
+const model = opt('model') ?? DEFAULT_MODEL;
+// The manifest names the model at once; the ONNX session loads behind it (see lazy-encoder.ts).
+const encoder = manifestFirstEncoder({
+  manifestUrl: new URL(
+    `${model}/manifest.json`,
+    new URL(modelsUrl ?? '/models/', self.location.href),
+  ).href,
+  // Static import on purpose: a dynamic chunk would import this entry again by its bare URL,
+  // which differs from the worker's URL when it carries parameters, and run a second copy.
+  load: createEncoder({ model, modelsPath: modelsUrl, wasmPaths }),
+});
 const catalog = createCatalogService({ encoder, dbName: opt('db') });
 const privacy = createWorkerPrivacy({ server: opt('server'), dbName: opt('db') });
 const engine = Promise.all([

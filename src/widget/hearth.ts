@@ -64,10 +64,14 @@ export function createHearth(makeClient: (config: HearthConfig) => HearthClient)
         lastProgress = { stage: 'model', done: 0, total: 0 };
         target.dispatchEvent(new CustomEvent('progress', { detail: lastProgress }));
         loading = created
-          .init(config, (progress) => {
-            lastProgress = progress;
-            target.dispatchEvent(new CustomEvent('progress', { detail: progress }));
-          })
+          .init(
+            config,
+            (progress) => {
+              lastProgress = progress;
+              target.dispatchEvent(new CustomEvent('progress', { detail: progress }));
+            },
+            changed,
+          )
           .then((result) => {
             ready = true;
             return result;

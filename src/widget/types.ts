@@ -109,7 +109,15 @@ export interface StorageStats {
 
 /** The typed client the widget and the JS API talk to; implemented over comlink. */
 export interface HearthClient {
-  init(config: HearthConfig, onProgress: (progress: Progress) => void): Promise<InitResult>;
+  /**
+   * Loads the catalog. With a stored catalog it resolves at once and syncs in the background,
+   * calling `onCatalogUpdated` when the sync brought a new version.
+   */
+  init(
+    config: HearthConfig,
+    onProgress: (progress: Progress) => void,
+    onCatalogUpdated?: () => void,
+  ): Promise<InitResult>;
   recommend(request: RecommendRequest): Promise<Recommendation[]>;
   track(event: TrackEvent): Promise<void>;
   item(id: string): Promise<CatalogItem | undefined>;

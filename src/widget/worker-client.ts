@@ -50,15 +50,32 @@ export function createWorkerClient(worker: Worker): HearthClient {
   failed.catch(() => {}); // observed through race() below; never an unhandled rejection
   const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, failed]);
   return {
-    async init(config: HearthConfig, onProgress) {
+    async init(config: HearthConfig, onProgress, onCatalogUpdated) {
       const url = new URL(config.catalog, document.baseURI).href;
-      const result: SyncResult = await race<SyncResult>(
-        remote.catalog.sync(
-          url,
-          {},
-          Comlink.proxy((p: SyncProgress) => onProgress(toProgress(p))),
-        ),
-      );
+      const sync = () =>
+        race<SyncResult>(
+          remote.catalog.sync(
+            url,
+            {},
+            Comlink.proxy((p: SyncProgress) => onProgress(toProgress(p))),
+          ),
+        );
+      const stored = await race(remote.catalog.status());
+      if (stored.state === 'ready' && stored.count > 0 && stored.url === url) {
+        // Warm start: recommend from the stored catalog now, refresh it in the background.
+        sync()
+          .then((r) => {
+            if (r.ok && r.outcome === 'updated') onCatalogUpdated?.();
+          })
+          .catch(() => undefined); // offline or failed: the stored catalog stays in use
+        onProgress({ stage: 'ready', done: stored.count, total: stored.count });
+        return {
+          items: stored.count,
+          catalogVersion: stored.version ?? '',
+          encoderVersion: stored.model?.key ?? '',
+        };
+      }
+      const result = await sync();
       // A failed sync keeps the last good catalog (offline): go on when one is there.
       if (!result.ok && result.count === 0) throw new HearthWorkerError(result.error.message);
       const status = await race(remote.catalog.status());
