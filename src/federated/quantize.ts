@@ -51,3 +51,26 @@ export function decodeQ8(bytes: Uint8Array, length: number): Float32Array {
   }
   return out;
 }
+
+/**
+ * L2 norm of a q8 payload without decoding it: Σ_blocks scale² · Σ code². `finite` is false when
+ * a scale is NaN or ±Infinity (the only way a q8 payload can carry a non-finite value).
+ */
+export function q8Norm(bytes: Uint8Array, length: number): { finite: boolean; norm: number } {
+  const blocks = Math.ceil(length / Q8_BLOCK);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const codes = new Int8Array(bytes.buffer, bytes.byteOffset + blocks * 4, length);
+  let sum = 0;
+  for (let b = 0; b < blocks; b++) {
+    const scale = view.getFloat32(b * 4, true);
+    if (!Number.isFinite(scale)) return { finite: false, norm: Number.NaN };
+    let block = 0;
+    const end = Math.min(length, (b + 1) * Q8_BLOCK);
+    for (let i = b * Q8_BLOCK; i < end; i++) {
+      const c = codes[i] ?? 0;
+      block += c * c;
+    }
+    sum += scale * scale * block;
+  }
+  return { finite: true, norm: Math.sqrt(sum) };
+}

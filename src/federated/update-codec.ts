@@ -4,7 +4,7 @@
  */
 import { UPDATE_MAGIC, type UpdateHeader, UpdateHeaderSchema } from '../protocol/update.ts';
 import type { Rng } from '../shared/rng.ts';
-import { decodeQ8, encodeQ8, q8ByteLength } from './quantize.ts';
+import { decodeQ8, encodeQ8, q8ByteLength, q8Norm } from './quantize.ts';
 
 /** A malformed update frame; `reasons` lists what is wrong. */
 export class UpdateFrameError extends Error {
@@ -42,7 +42,12 @@ export function encodeUpdateFrame(
 /** Parses a frame; throws UpdateFrameError with reasons. Values are decoded to Float32. */
 export function decodeUpdateFrame(bytes: Uint8Array): {
   header: UpdateHeader;
-  values: Float32Array;
+  /** The payload bytes as received (stored verbatim). */
+  payload: Uint8Array;
+  /** Decodes the values (allocates). */
+  values: () => Float32Array;
+  /** L2 norm and finiteness, computed without decoding q8. */
+  norm: () => { finite: boolean; norm: number };
 } {
   if (bytes.length < 8) throw new UpdateFrameError(['body shorter than the 8-byte preamble']);
   if (new TextDecoder().decode(bytes.subarray(0, 4)) !== UPDATE_MAGIC) {
@@ -74,9 +79,22 @@ export function decodeUpdateFrame(bytes: Uint8Array): {
     ]);
   }
   const payload = bytes.subarray(start);
-  const values =
-    header.encoding === 'f32'
-      ? new Float32Array(payload.slice().buffer)
-      : decodeQ8(payload, header.length);
-  return { header, values };
+  return {
+    header,
+    payload,
+    values: () =>
+      header.encoding === 'f32'
+        ? new Float32Array(payload.slice().buffer)
+        : decodeQ8(payload, header.length),
+    norm: () => {
+      if (header.encoding === 'q8') return q8Norm(payload, header.length);
+      // One pass: a NaN or ±Infinity value makes the sum of squares non-finite.
+      const v = new Float32Array(payload.slice().buffer);
+      let sum = 0;
+      for (let i = 0; i < v.length; i++) sum += (v[i] ?? 0) * (v[i] ?? 0);
+      return Number.isFinite(sum)
+        ? { finite: true, norm: Math.sqrt(sum) }
+        : { finite: false, norm: Number.NaN };
+    },
+  };
 }

@@ -267,9 +267,7 @@ export function createApp(deps: AppDeps) {
           throw new HttpError(400, 'invalid', 'update frame rejected', error.reasons);
         throw error;
       }
-      const start =
-        Math.ceil((8 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)) / 4) * 4;
-      const ack = rounds.accept(frame.header, bytes.subarray(start), frame.values);
+      const ack = rounds.accept(frame.header, frame.payload, frame.norm);
       return c.json(
         { v: PROTOCOL_VERSION, kind: 'ack' as const, id: frame.header.id, ...ack },
         ack.status === 'accepted' ? 202 : 200,

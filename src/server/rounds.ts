@@ -6,7 +6,6 @@
  */
 
 import { decodeQ8 } from '../federated/quantize.ts';
-import { l2Norm } from '../privacy/clip.ts';
 import { type RoundConfig, type RoundSettings, RoundSettingsSchema } from '../protocol/round.ts';
 import type { UpdateHeader } from '../protocol/update.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
@@ -137,7 +136,11 @@ export function createRounds(deps: {
     });
 
   /** Validates and durably stores one update; aggregates when the round is full. */
-  const accept = (header: UpdateHeader, payload: Uint8Array, values: Float32Array) => {
+  const accept = (
+    header: UpdateHeader,
+    payload: Uint8Array,
+    measure: () => { finite: boolean; norm: number },
+  ) => {
     if (storage.hasUpdate(header.id)) {
       const version = storage.latestVersion(model) ?? header.modelVersion;
       return {
@@ -167,20 +170,12 @@ export function createRounds(deps: {
     }
     if (header.length !== round.length)
       reasons.push(`update has ${header.length} values, the model has ${round.length}`);
-    let finite = true;
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) {
-        finite = false;
-        break;
-      }
-    }
+    const { finite, norm } = measure();
     if (!finite) reasons.push('update contains NaN or Infinity');
-    else {
-      const norm = l2Norm(values);
-      if (norm > round.maxUpdateNorm)
-        reasons.push(
-          `update L2 norm ${norm.toFixed(3)} exceeds the bound ${round.maxUpdateNorm.toFixed(3)} for C = ${round.clipNorm}, z = ${round.noiseMultiplier}`,
-        );
+    else if (norm > round.maxUpdateNorm) {
+      reasons.push(
+        `update L2 norm ${norm.toFixed(3)} exceeds the bound ${round.maxUpdateNorm.toFixed(3)} for C = ${round.clipNorm}, z = ${round.noiseMultiplier}`,
+      );
     }
     if (reasons.length > 0) throw new HttpError(400, 'invalid', 'update rejected', reasons);
     const inserted = storage.transaction(() =>

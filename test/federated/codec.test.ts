@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBase64 } from '../../src/federated/base64.ts';
-import { decodeQ8, encodeQ8, q8ByteLength } from '../../src/federated/quantize.ts';
+import { decodeQ8, encodeQ8, q8ByteLength, q8Norm } from '../../src/federated/quantize.ts';
 import { randomUpdateId } from '../../src/federated/random-id.ts';
 import { decodeUpdateFrame, encodeUpdateFrame } from '../../src/federated/update-codec.ts';
 import { gaussian, seededRng } from '../../src/shared/rng.ts';
@@ -19,7 +19,8 @@ describe('update codec', () => {
     };
     const out = decodeUpdateFrame(encodeUpdateFrame(header, values, seededRng(2)));
     expect(out.header).toEqual(header);
-    expect(Array.from(out.values)).toEqual(Array.from(values));
+    expect(Array.from(out.values())).toEqual(Array.from(values));
+    expect(out.norm().norm).toBeCloseTo(Math.hypot(1.5, 2, 0, 3e-8), 6);
   });
 
   it('q8 stochastic rounding is unbiased with error below one step per coordinate', () => {
@@ -39,6 +40,9 @@ describe('update codec', () => {
       worst = Math.max(worst, Math.abs((mean[i] ?? 0) - (values[i] ?? 0)));
     expect(worst).toBeLessThan((4 * 0.5 * 0.03) / Math.sqrt(trials) + 1e-3);
     expect(q8ByteLength(256)).toBe(256 + 16);
+    const bytes = encodeQ8(values, rng);
+    const decoded = decodeQ8(bytes, values.length);
+    expect(q8Norm(bytes, values.length).norm).toBeCloseTo(Math.hypot(...decoded), 4);
   });
 
   it('decodes base64 like Buffer', () => {
