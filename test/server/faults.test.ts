@@ -51,12 +51,12 @@ describe('server: database faults', () => {
   });
 
   it('answers 507 and stores nothing when the database is full', async () => {
-    // Arrange: a size cap a little above the empty database with a 4k-value model.
+    // Arrange: cap the database at its current size.
     const path = tempDb();
     const storage = openServerStorage(path);
     const { app } = await setupApp(4096, { storage });
     const pages = Number(storage.db.pragma('page_count', { simple: true }));
-    storage.db.pragma(`max_page_count = ${pages + 2}`);
+    storage.db.pragma(`max_page_count = ${pages}`);
     // Act
     const res = await postUpdate(app, frame(new Float32Array(4096).fill(0.001)));
     // Assert
