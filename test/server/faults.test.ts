@@ -54,11 +54,11 @@ describe('server: database faults', () => {
     // Arrange: cap the database at its current size.
     const path = tempDb();
     const storage = openServerStorage(path);
-    const { app } = await setupApp(4096, { storage });
+    const { app } = await setupApp(100_000, { storage });
     const pages = Number(storage.db.pragma('page_count', { simple: true }));
     storage.db.pragma(`max_page_count = ${pages}`);
     // Act
-    const res = await postUpdate(app, frame(new Float32Array(4096).fill(0.001)));
+    const res = await postUpdate(app, frame(new Float32Array(100_000).fill(0.001)));
     // Assert
     expect(res.status).toBe(507);
     expect(storage.pendingCount('collab', 0)).toBe(0);
