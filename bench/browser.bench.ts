@@ -113,20 +113,23 @@ async function recommendP95(n: number): Promise<{ p50: number | null; p95: numbe
     const times = await page.evaluate(
       async (json) => {
         type H = {
-          startHearth(j: string): Promise<unknown>;
+          startHearth(j: string): Promise<{ items: number }>;
           Hearth: {
             track(e: { kind: string; itemId: string }): Promise<void>;
             recommend(r: { limit: number }): Promise<unknown[]>;
           };
         };
         const w = window as unknown as H;
-        await w.startHearth(json);
+        const loaded = await w.startHearth(json);
+        if (loaded.items !== JSON.parse(json).length)
+          throw new Error(`loaded ${loaded.items} items`);
         for (const id of ['s1', 's20', 's300', 's4000', 's9000'])
           await w.Hearth.track({ kind: 'view', itemId: id });
         const out: number[] = [];
         for (let i = 0; i < 110; i++) {
           const t = performance.now();
-          await w.Hearth.recommend({ limit: 8 });
+          const recs = await w.Hearth.recommend({ limit: 8 });
+          if (recs.length !== 8) throw new Error(`recommend gave ${recs.length} items, not 8`);
           if (i >= 10) out.push(performance.now() - t); // 10 warm-up calls
         }
         return out;

@@ -35,8 +35,13 @@ async function get(url: string, fetchFn: typeof fetch): Promise<Response> {
   return response;
 }
 
-/** Fetches the manifest and ONNX graph, verifies the graph, and creates the ONNX ranker. */
-export async function fetchRanker(options: RankerFetchOptions = {}): Promise<Ranker> {
+/**
+ * Fetches the manifest and ONNX graph, verifies the graph, and returns the ranker; `onnxReady`
+ * settles once the ONNX session has started (or failed; the failure surfaces in `score`).
+ */
+export async function fetchRanker(
+  options: RankerFetchOptions = {},
+): Promise<Ranker & { readonly onnxReady: Promise<void> }> {
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const base = new URL(
     'ranker/',
@@ -58,7 +63,7 @@ export async function fetchRanker(options: RankerFetchOptions = {}): Promise<Ran
   assertRankerManifest(manifest);
   let onnx: Ranker | null = null;
   let failure: unknown = null;
-  createOnnxRanker(bytes, manifest).then(
+  const onnxReady = createOnnxRanker(bytes, manifest).then(
     (ranker) => {
       onnx = ranker;
     },
@@ -68,6 +73,7 @@ export async function fetchRanker(options: RankerFetchOptions = {}): Promise<Ran
   );
   const weights = Float32Array.from(manifest.weights);
   return {
+    onnxReady,
     version: manifest.version,
     weights,
     bias: manifest.bias,
