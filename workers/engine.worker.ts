@@ -61,12 +61,15 @@ const api: EngineWorkerApi = {
   engine: proxy({
     track: async (event) => {
       await (await engine).track(event);
-      privacy.report(event.itemId); // an OLH-randomised report, queued only with consent
+      await privacy.report(event.itemId); // an OLH-randomised report, queued only with consent
     },
     recommend: async (options) => (await engine).recommend(options),
     events: async () => (await engine).events(),
     setPopularity: async (counts) => (await engine).setPopularity(counts),
-    forget: async () => (await engine).forget(),
+    forget: async () => {
+      await (await engine).forget();
+      await privacy.forgotten();
+    },
   } satisfies EngineApi),
   privacy: proxy({
     ledger: () => privacy.ledger(),

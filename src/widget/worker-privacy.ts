@@ -1,13 +1,15 @@
 /**
  * The engine worker's privacy part: the ledger in IndexedDB, the privacy gate (consent off by
- * default, in memory for the page's life), and LDP telemetry to the thin server's
- * `/v1/telemetry` when a server is configured. Only randomised OLH reports ever leave.
+ * default; the visitor's choice is kept on the device, `meta` key `consent`, and wiped by
+ * "Forget me"), and LDP telemetry to the thin server's `/v1/telemetry` when a server is
+ * configured. Only randomised OLH reports ever leave.
  */
 import { createPrivacyGate } from '../privacy/gate.ts';
 import { createLedger } from '../privacy/ledger.ts';
 import { createIdbLedgerStorage } from '../privacy/ledger-idb.ts';
 import { createTelemetryClient, type TelemetryClient } from '../privacy/telemetry-client.ts';
 import { type Rng, seededRng } from '../shared/rng.ts';
+import { HEARTH_DB_NAME, openHearthDB } from '../store/schema.ts';
 import type { LedgerView } from './types.ts';
 
 /** What the worker exposes as `privacy`, plus `report` for the engine's track(). */
@@ -16,8 +18,10 @@ export interface WorkerPrivacy {
   setConsent(on: boolean): Promise<void>;
   /** Sends queued telemetry now; resolves to the number of reports sent (0 without consent). */
   flush(): Promise<number>;
+  /** After "Forget me": sending off for this page (the stored choice went with the database). */
+  forgotten(): Promise<void>;
   /** Queues one randomised report of an item event (only with consent and a server). */
-  report(itemId: string): void;
+  report(itemId: string): Promise<void>;
 }
 
 /** Options of the privacy part. */
@@ -29,6 +33,9 @@ export interface WorkerPrivacyOptions {
   readonly fetch?: typeof fetch;
 }
 
+/** The `meta` key of the visitor's consent choice. */
+export const CONSENT_META_KEY = 'privacy.consent';
+
 /** A per-page random seed for the OLH randomisation (never stored, never sent). */
 function freshSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0] ?? 1;
@@ -39,6 +46,21 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
   const ledger = createLedger({ storage: createIdbLedgerStorage(options.dbName) });
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const gate = createPrivacyGate({ ledger, fetch: (url, init) => fetchFn(url, init) });
+  // One short-lived connection per use: "Forget me" deletes the database under open handles.
+  const withDb = async <T>(
+    task: (db: Awaited<ReturnType<typeof openHearthDB>>) => Promise<T>,
+  ): Promise<T> => {
+    const db = await openHearthDB(options.dbName ?? HEARTH_DB_NAME);
+    try {
+      return await task(db);
+    } finally {
+      db.close();
+    }
+  };
+  // The stored choice, read once; until it is read, consent is off (nothing can leave early).
+  const restored = withDb((db) => db.get('meta', CONSENT_META_KEY))
+    .then((record) => gate.setConsent(record?.value === true))
+    .catch(() => undefined);
   const telemetry: TelemetryClient | null =
     options.server === undefined
       ? null
@@ -52,6 +74,7 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
         });
   return {
     async ledger() {
+      await restored;
       const [rows, spent] = await Promise.all([ledger.entries(), ledger.spent()]);
       return {
         consent: gate.consent,
@@ -73,13 +96,21 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
       };
     },
     async setConsent(on) {
+      await restored;
       gate.setConsent(on);
+      await withDb((db) => db.put('meta', { key: CONSENT_META_KEY, value: on }));
     },
     async flush() {
+      await restored;
       if (telemetry === null || !gate.consent) return 0;
       return telemetry.flush();
     },
-    report(itemId) {
+    async forgotten() {
+      await restored;
+      gate.setConsent(false);
+    },
+    async report(itemId) {
+      await restored;
       if (telemetry !== null && gate.consent) telemetry.report(itemId);
     },
   };

@@ -122,6 +122,11 @@ describe('built demo with the real engine worker', () => {
     await page.locator('#item-title', { hasText: LIKED.title }).waitFor({ timeout: 60_000 });
     // view + like from before the reload, and this page load's view
     await expect.poll(() => storedEvents(page), { timeout: 20_000 }).toBe(3);
+    // The consent choice is kept on the device: this load's view is reported too.
+    await expect.poll(() => page.locator('#consent').isChecked(), { timeout: 20_000 }).toBe(true);
+    const again = page.waitForResponse((r) => r.url().endsWith('/v1/telemetry'));
+    await page.locator('#send-now').click();
+    expect((await again).status()).toBe(202);
     await cardIds(page);
   }, 90_000);
 
@@ -145,6 +150,7 @@ describe('built demo with the real engine worker', () => {
     await reload(page);
     await cardIds(page);
     expect(await storedEvents(page)).toBe(0);
+    expect(await page.locator('#consent').isChecked()).toBe(false);
   }, 90_000);
 
   it('sent no prompt, viewed title or identifier persisting across reloads (network audit)', () => {
