@@ -84,12 +84,12 @@ export function decodeUpdateFrame(bytes: Uint8Array): {
     payload,
     values: () =>
       header.encoding === 'f32'
-        ? new Float32Array(payload.slice().buffer)
+        ? new Float32Array(new Uint8Array(payload).buffer)
         : decodeQ8(payload, header.length),
     norm: () => {
       if (header.encoding === 'q8') return q8Norm(payload, header.length);
       // One pass: a NaN or ±Infinity value makes the sum of squares non-finite.
-      const v = new Float32Array(payload.slice().buffer);
+      const v = new Float32Array(new Uint8Array(payload).buffer);
       let sum = 0;
       for (let i = 0; i < v.length; i++) sum += (v[i] ?? 0) * (v[i] ?? 0);
       return Number.isFinite(sum)

@@ -86,6 +86,34 @@ function limit(maxSize: number): MiddlewareHandler {
   return bodyLimit({ maxSize, onError: tooLarge(maxSize) });
 }
 
+/**
+ * Reads a binary body up to `maxBytes` (413 beyond). Under @hono/node-server it reads the Node
+ * request stream directly (one copy, no web-stream adapter); elsewhere it uses the Request.
+ */
+async function readBinaryBody(c: Context, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(c.req.header('content-length') ?? Number.NaN);
+  if (declared > maxBytes) tooLarge(maxBytes)();
+  const env = c.env as
+    | { incoming?: AsyncIterable<Buffer> & { readableDidRead?: boolean } }
+    | undefined;
+  const incoming = env?.incoming;
+  if (incoming === undefined || incoming.readableDidRead === true) {
+    const buffer = new Uint8Array(await c.req.arrayBuffer());
+    if (buffer.byteLength > maxBytes) tooLarge(maxBytes)();
+    return buffer;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of incoming) {
+    size += chunk.byteLength;
+    if (size > maxBytes) tooLarge(maxBytes)();
+    chunks.push(chunk);
+  }
+  const joined = Buffer.concat(chunks, size);
+  // A plain Uint8Array view: Buffer#slice shares memory, Uint8Array#slice copies (callers rely on it).
+  return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
+}
+
 function base64ToFloat32(data: string): Float32Array {
   const bytes = Buffer.from(data, 'base64');
   if (bytes.length % 4 !== 0)
@@ -243,37 +271,30 @@ export function createApp(deps: AppDeps) {
     return c.json(config);
   });
 
-  app.post(
-    '/v1/updates',
-    (c, next) => {
-      const length = rounds.config()?.length ?? 1;
-      return limit(4104 + 4 * length)(c, next);
-    },
-    async (c) => {
-      const type = (c.req.header('content-type') ?? '').toLowerCase();
-      if (!type.startsWith('application/octet-stream')) {
-        throw new HttpError(
-          415,
-          'bad_content_type',
-          `updates are binary frames: send content-type application/octet-stream, got '${type || 'none'}'.`,
-        );
-      }
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      let frame: ReturnType<typeof decodeUpdateFrame>;
-      try {
-        frame = decodeUpdateFrame(bytes);
-      } catch (error) {
-        if (error instanceof UpdateFrameError)
-          throw new HttpError(400, 'invalid', 'update frame rejected', error.reasons);
-        throw error;
-      }
-      const ack = rounds.accept(frame.header, frame.payload, frame.norm);
-      return c.json(
-        { v: PROTOCOL_VERSION, kind: 'ack' as const, id: frame.header.id, ...ack },
-        ack.status === 'accepted' ? 202 : 200,
+  app.post('/v1/updates', async (c) => {
+    const type = (c.req.header('content-type') ?? '').toLowerCase();
+    if (!type.startsWith('application/octet-stream')) {
+      throw new HttpError(
+        415,
+        'bad_content_type',
+        `updates are binary frames: send content-type application/octet-stream, got '${type || 'none'}'.`,
       );
-    },
-  );
+    }
+    const bytes = await readBinaryBody(c, 4104 + 4 * (rounds.config()?.length ?? 1));
+    let frame: ReturnType<typeof decodeUpdateFrame>;
+    try {
+      frame = decodeUpdateFrame(bytes);
+    } catch (error) {
+      if (error instanceof UpdateFrameError)
+        throw new HttpError(400, 'invalid', 'update frame rejected', error.reasons);
+      throw error;
+    }
+    const ack = rounds.accept(frame.header, frame.payload, frame.norm);
+    return c.json(
+      { v: PROTOCOL_VERSION, kind: 'ack' as const, id: frame.header.id, ...ack },
+      ack.status === 'accepted' ? 202 : 200,
+    );
+  });
 
   app.post('/v1/telemetry', limit(telemetryBytes), async (c) => {
     const parsed = TelemetryBatchSchema.safeParse(await readJson(c));

@@ -116,7 +116,7 @@ export function createRounds(deps: {
         for (const u of storage.iteratePending(model, current.version)) {
           if (!wanted.has(u.id)) continue;
           yield u.encoding === 'f32'
-            ? new Float32Array(u.data.slice().buffer)
+            ? new Float32Array(new Uint8Array(u.data).buffer)
             : decodeQ8(u.data, u.length);
         }
       })();
