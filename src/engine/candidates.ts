@@ -62,12 +62,17 @@ export function generateCandidates(
   if (signals.collab) add(topIndices(signals.collab, config.collab, skip));
   const itemItem = signals.itemItem;
   if (itemItem) add(topIndices(itemItem, config.itemItem, (r) => skip(r) || itemItem[r] === 0));
-  const query = signals.prompt?.vector ?? profile;
+  const query = coldQuery(state, signals);
   if (query && context.coldCount > 0 && config.cold > 0)
     add(nearestCold(context, query, config.cold, skip));
   add(topIndices(context.popularity, config.popular, skip));
   add(topIndices(signals.freshness, config.fresh, (r) => skip(r) || signals.freshness[r] === 0));
   return [...out];
+}
+
+/** What new (cold) items are matched against: the prompt, else the recent-content profile. */
+export function coldQuery(state: UserState, signals: ScoringSignals): Float32Array | null {
+  return signals.prompt?.vector ?? state.recent ?? state.long;
 }
 
 /** The k cold rows most similar to `query`, scanning only the cold rows (a small share). */

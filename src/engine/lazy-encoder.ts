@@ -1,8 +1,9 @@
 /**
  * An encoder whose identity (id, version, dims) is read from the model manifest at once, while
- * the model itself (tokenizer + ONNX Runtime session) loads in the background. The catalog can
- * open its stored vectors, and the engine can recommend from them, before the model is up; only
- * embedding (new catalog text, a prompt) waits for it.
+ * the model itself (tokenizer + ONNX Runtime session) loads only when first needed (an embed
+ * call) or when `warm()` asks for it. The catalog can open its stored vectors, and the engine can
+ * recommend from them, before the model is up: loading it (about a second of CPU in a browser)
+ * does not compete with the first recommendations.
  */
 import type { Encoder, EncoderInfo } from '../encoder/types.ts';
 
@@ -11,10 +12,10 @@ export class EncoderIdentityError extends Error {
   override readonly name = 'EncoderIdentityError';
 }
 
-/** Where the manifest is; `load` is the real encoder, already started. */
+/** Where the manifest is; `load` starts the real encoder (called at most once). */
 export interface ManifestFirstOptions {
   readonly manifestUrl: string;
-  readonly load: Promise<Encoder>;
+  readonly load: () => Promise<Encoder>;
   readonly fetch?: typeof fetch;
 }
 
@@ -31,10 +32,19 @@ function infoFrom(json: unknown): EncoderInfo | null {
   };
 }
 
-/** Resolves as soon as the manifest names the model; falls back to waiting for `load`. */
-export async function manifestFirstEncoder(options: ManifestFirstOptions): Promise<Encoder> {
+/** An encoder that can be asked to load its model ahead of the first embed. */
+export type WarmableEncoder = Encoder & { warm(): void };
+
+/** Resolves as soon as the manifest names the model; without one, loads and waits for it. */
+export async function manifestFirstEncoder(
+  options: ManifestFirstOptions,
+): Promise<WarmableEncoder> {
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  options.load.catch(() => undefined); // surfaced by every call below
+  let loading: Promise<Encoder> | null = null;
+  const load = () => {
+    loading ??= options.load();
+    return loading;
+  };
   let info: EncoderInfo | null = null;
   try {
     const response = await fetchFn(options.manifestUrl);
@@ -42,24 +52,34 @@ export async function manifestFirstEncoder(options: ManifestFirstOptions): Promi
   } catch {
     info = null; // no readable manifest: the real encoder decides
   }
-  if (info === null) return options.load;
+  if (info === null) {
+    const encoder = await load();
+    return Object.assign(Object.create(encoder) as Encoder, { info: encoder.info, warm() {} });
+  }
   const known = info;
-  const model = options.load.then((encoder) => {
-    const same =
-      encoder.info.id === known.id &&
-      encoder.info.version === known.version &&
-      encoder.info.dims === known.dims;
-    if (!same) {
-      throw new EncoderIdentityError(
-        `${options.manifestUrl} names ${known.id}@${known.version} (${known.dims}-d) but the loaded model is ${encoder.info.id}@${encoder.info.version} (${encoder.info.dims}-d); redeploy the model directory as one unit.`,
-      );
-    }
-    return encoder;
-  });
+  let checked: Promise<Encoder> | null = null;
+  const model = () => {
+    checked ??= load().then((encoder) => {
+      const same =
+        encoder.info.id === known.id &&
+        encoder.info.version === known.version &&
+        encoder.info.dims === known.dims;
+      if (!same) {
+        throw new EncoderIdentityError(
+          `${options.manifestUrl} names ${known.id}@${known.version} (${known.dims}-d) but the loaded model is ${encoder.info.id}@${encoder.info.version} (${encoder.info.dims}-d); redeploy the model directory as one unit.`,
+        );
+      }
+      return encoder;
+    });
+    return checked;
+  };
   return {
     info: known,
-    embed: async (texts) => (await model).embed(texts),
-    embedDetailed: async (texts) => (await model).embedDetailed(texts),
-    dispose: async () => (await model).dispose(),
+    warm() {
+      model().catch(() => undefined); // a failure surfaces in the next embed
+    },
+    embed: async (texts) => (await model()).embed(texts),
+    embedDetailed: async (texts) => (await model()).embedDetailed(texts),
+    dispose: async () => (loading === null ? undefined : (await model()).dispose()),
   };
 }

@@ -147,29 +147,30 @@ export function explorationSlot(
 }
 
 /**
- * Puts the best-scoring cold candidates into the last `slots` positions of `chosen` (indices
- * into `rows`) unless the list already holds that many cold items; returns a new list.
+ * Reserves the last `slots` positions of `chosen` (indices into `rows`) for the cold candidates
+ * that match `query` best (cosine), unless they are already listed; returns a new list. Cold
+ * items have no interaction signal, so content similarity alone decides which new items to show.
  */
 export function reserveColdSlots(
   context: EngineContext,
   rows: readonly number[],
-  scores: Float32Array,
+  query: Float32Array | null,
   chosen: readonly number[],
   slots: number,
 ): number[] {
   const out = [...chosen];
-  const have = out.filter((i) => context.cold[rows[i]!] === 1).length;
-  const want = Math.min(slots, out.length) - have;
-  if (want <= 0 || context.coldCount === 0) return out;
-  const inList = new Set(out);
-  const cold = [...rows.keys()]
-    .filter((i) => !inList.has(i) && context.cold[rows[i]!] === 1)
-    .sort((a, b) => scores[b]! - scores[a]!)
-    .slice(0, want);
-  // Replace the lowest warm entries, keeping the order of everything else.
+  if (!query || slots <= 0 || context.coldCount === 0) return out;
+  const best = [...rows.keys()]
+    .filter((i) => context.cold[rows[i]!] === 1)
+    .map((i) => ({ i, sim: dot(itemVector(context, rows[i]!), query) }))
+    .sort((a, b) => b.sim - a.sim || a.i - b.i)
+    .slice(0, Math.min(slots, out.length))
+    .map((c) => c.i);
+  const missing = best.filter((i) => !out.includes(i));
+  // Replace the lowest entries that are not among the reserved cold picks, keeping the order.
   let slot = out.length - 1;
-  for (const i of cold) {
-    while (slot >= 0 && context.cold[rows[out[slot]!]!] === 1) slot--;
+  for (const i of missing) {
+    while (slot >= 0 && best.includes(out[slot]!)) slot--;
     if (slot < 0) break;
     out[slot] = i;
     slot--;

@@ -6,6 +6,7 @@
 import type { Rng } from '../shared/rng.ts';
 import {
   type CandidateConfig,
+  coldQuery,
   DEFAULT_CANDIDATE_CONFIG,
   generateCandidates,
 } from './candidates.ts';
@@ -88,7 +89,7 @@ export async function recommendFor(
   const chosen = reserveColdSlots(
     context,
     rows,
-    scores,
+    coldQuery(state, signals),
     mmrSelect(context, rows, scores, input.limit, config.post.mmrLambda),
     config.post.coldSlots,
   );

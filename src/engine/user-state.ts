@@ -15,6 +15,8 @@ export interface UserStateConfig {
   /** Per-event recency decay: the k-th latest positive event counts `eventDecay^k + longTermWeight`. */
   readonly eventDecay: number;
   readonly longTermWeight: number;
+  /** Decay of the recent-content profile (`recent`), which steers new (cold) items. */
+  readonly recentDecay: number;
   /** Recency decay of the history weights for the sequence (item-item) model; steeper, since "next" is local. */
   readonly sequenceDecay: number;
   /** Extra decay by age in days (half-life); Infinity turns it off. */
@@ -31,6 +33,7 @@ export const DEFAULT_USER_STATE_CONFIG: UserStateConfig = {
   eventDecay: 0.9,
   longTermWeight: 0.01,
   sequenceDecay: 0.75,
+  recentDecay: 0.5,
   halfLifeDays: Number.POSITIVE_INFINITY,
   sessionGapMs: 30 * 60 * 1000,
   recentCount: 5,
@@ -40,6 +43,8 @@ export const DEFAULT_USER_STATE_CONFIG: UserStateConfig = {
 export interface UserState {
   /** Long-term taste (unit vector) or null without positive events. */
   readonly long: Float32Array | null;
+  /** Taste of the last few positive events (steep decay, unit vector) or null. */
+  readonly recent: Float32Array | null;
   /** This session's taste (unit vector) or null. */
   readonly short: Float32Array | null;
   /** Direction of disliked/dismissed items (unit vector) or null. */
@@ -78,6 +83,7 @@ export function buildUserState(
   const d = context.dims;
   const long = new Float32Array(d);
   const short = new Float32Array(d);
+  const recent = new Float32Array(d);
   const negative = new Float32Array(d);
   const seen = new Map<number, number>();
   const rejected = new Set<number>();
@@ -112,6 +118,8 @@ export function buildUserState(
       const recency = config.eventDecay ** age + config.longTermWeight;
       const weight = kindWeight * recency * timeDecay;
       for (let k = 0; k < d; k++) long[k]! += weight * vector[k]!;
+      const recentWeight = kindWeight * config.recentDecay ** age;
+      for (let k = 0; k < d; k++) recent[k]! += recentWeight * vector[k]!;
       if (i >= sessionStart) for (let k = 0; k < d; k++) short[k]! += kindWeight * vector[k]!;
       const collabRow = context.collabRow[row]!;
       if (collabRow >= 0) collabHistory.push({ row: collabRow, weight });
@@ -134,6 +142,7 @@ export function buildUserState(
   return {
     long: normalized(long),
     short: normalized(short),
+    recent: normalized(recent),
     negative: normalized(negative),
     collabHistory,
     sequenceHistory,
