@@ -66,8 +66,23 @@ export function generateCandidates(
   if (query && context.coldCount > 0 && config.cold > 0)
     add(nearestCold(context, query, config.cold, skip));
   add(topIndices(context.popularity, config.popular, skip));
-  add(topIndices(signals.freshness, config.fresh, (r) => skip(r) || signals.freshness[r] === 0));
+  add(newest(context, signals, config.fresh, skip));
   return [...out];
+}
+
+/** The k freshest rows (freshness > 0) that are not skipped, walking the newest-first order. */
+function newest(
+  context: EngineContext,
+  signals: ScoringSignals,
+  k: number,
+  skip: (row: number) => boolean,
+): number[] {
+  const out: number[] = [];
+  for (const row of context.newestFirst) {
+    if (out.length >= k) break;
+    if (!skip(row) && signals.freshness(row) > 0) out.push(row);
+  }
+  return out;
 }
 
 /** What new (cold) items are matched against: the prompt, else the recent-content profile. */

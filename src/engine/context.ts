@@ -39,6 +39,8 @@ export interface EngineContext {
   readonly coldCount: number;
   /** The cold rows, ascending (scanned directly for the cold candidate quota). */
   readonly coldRows: Int32Array;
+  /** Rows with `createdAt`, newest first (ties: lower row first): the fresh candidates' order. */
+  readonly newestFirst: Int32Array;
 }
 
 /** Inputs to `createEngineContext`. */
@@ -111,7 +113,14 @@ export function createEngineContext(input: EngineContextInput): EngineContext {
     cold,
     coldCount,
     coldRows: Int32Array.from(cold.keys()).filter((row) => cold[row] === 1),
+    newestFirst: newestFirst(items),
   };
+}
+
+function newestFirst(items: readonly EngineItem[]): Int32Array {
+  const rows = Int32Array.from(items.keys()).filter((row) => items[row]!.createdAt !== undefined);
+  const at = (row: number) => items[row]!.createdAt ?? 0;
+  return rows.sort((a, b) => at(b) - at(a) || a - b);
 }
 
 function rowMap(items: readonly EngineItem[], ids: readonly string[] | undefined): Int32Array {

@@ -38,24 +38,23 @@ export interface ScoringSignals {
   readonly collab: Float32Array | null;
   /** Sequence (item-item) score per context row (NaN where the model lacks the item), or null. */
   readonly itemItem: Float32Array | null;
-  /** Freshness in [0, 1] per row. */
-  readonly freshness: Float32Array;
+  /** Freshness in [0, 1] of a row (computed on demand: only candidates need it). */
+  readonly freshness: (row: number) => number;
   readonly prompt: PromptSignal | null;
 }
 
-/** Freshness per row: `0.5^(age / halfLife)` for items with `createdAt`, else 0. */
+/** Freshness of a row: `0.5^(age / halfLife)` for items with `createdAt`, else 0. */
 export function freshnessOf(
   context: EngineContext,
   now: number,
   halfLifeDays: number,
-): Float32Array {
-  const out = new Float32Array(context.items.length);
-  context.items.forEach((item, row) => {
-    if (item.createdAt === undefined) return;
-    const days = Math.max(0, now - item.createdAt) / 86_400_000;
-    out[row] = 0.5 ** (days / halfLifeDays);
-  });
-  return out;
+): (row: number) => number {
+  return (row) => {
+    const createdAt = context.items[row]?.createdAt;
+    if (createdAt === undefined) return 0;
+    const days = Math.max(0, now - createdAt) / 86_400_000;
+    return 0.5 ** (days / halfLifeDays);
+  };
 }
 
 /** Collab score per context row for this user (NaN for cold items), or null without a model. */
@@ -134,7 +133,7 @@ export function candidateFeatures(
     const c = signals.collab?.[row];
     f[3] = c === undefined || Number.isNaN(c) ? collabMean : c;
     f[4] = context.cold[row] === 1 ? popularityMean : context.popularity[row]!;
-    f[5] = signals.freshness[row]!;
+    f[5] = signals.freshness(row);
     let category = 0;
     for (const name of context.items[row]!.categories)
       category += state.categoryAffinity.get(name) ?? 0;

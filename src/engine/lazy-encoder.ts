@@ -54,7 +54,13 @@ export async function manifestFirstEncoder(
   }
   if (info === null) {
     const encoder = await load();
-    return Object.assign(Object.create(encoder) as Encoder, { info: encoder.info, warm() {} });
+    return {
+      info: encoder.info,
+      warm() {},
+      embed: (texts) => encoder.embed(texts),
+      embedDetailed: (texts) => encoder.embedDetailed(texts),
+      dispose: () => encoder.dispose(),
+    };
   }
   const known = info;
   let checked: Promise<Encoder> | null = null;

@@ -1,9 +1,10 @@
 /**
  * Loads the ranker (`<models>/ranker/`) over HTTP in the worker, checking the ONNX bytes' sha256.
- * ONNX Runtime takes about a second to start in a browser; until its session is ready the ranker
- * scores with the same weights in TypeScript (the manifest repeats them; same linear model), so
- * the first recommendations do not wait for the runtime. A runtime failure is reported by the
- * next `score` call.
+ * ONNX Runtime takes about a second of CPU to start in a browser; the session is created only
+ * when `startOnnx()` is called (the worker does so after the first recommendations) and until it
+ * is ready the ranker scores with the same weights in TypeScript (the manifest repeats them; same
+ * linear model), so the first recommendations neither wait for nor compete with the runtime. A
+ * runtime failure is reported by the next `score` call.
  */
 import * as ort from 'onnxruntime-web';
 import { sha256Hex } from '../encoder/manifest.ts';
@@ -35,13 +36,14 @@ async function get(url: string, fetchFn: typeof fetch): Promise<Response> {
   return response;
 }
 
-/**
- * Fetches the manifest and ONNX graph, verifies the graph, and returns the ranker; `onnxReady`
- * settles once the ONNX session has started (or failed; the failure surfaces in `score`).
- */
-export async function fetchRanker(
-  options: RankerFetchOptions = {},
-): Promise<Ranker & { readonly onnxReady: Promise<void> }> {
+/** A ranker whose ONNX session starts on request. */
+export type DeferredOnnxRanker = Ranker & {
+  /** Starts the ONNX session (once); settles when it is ready or has failed. */
+  startOnnx(): Promise<void>;
+};
+
+/** Fetches the manifest and ONNX graph, verifies the graph, and returns the ranker. */
+export async function fetchRanker(options: RankerFetchOptions = {}): Promise<DeferredOnnxRanker> {
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const base = new URL(
     'ranker/',
@@ -63,17 +65,21 @@ export async function fetchRanker(
   assertRankerManifest(manifest);
   let onnx: Ranker | null = null;
   let failure: unknown = null;
-  const onnxReady = createOnnxRanker(bytes, manifest).then(
-    (ranker) => {
-      onnx = ranker;
-    },
-    (error: unknown) => {
-      failure = error;
-    },
-  );
+  let starting: Promise<void> | null = null;
+  const startOnnx = () => {
+    starting ??= createOnnxRanker(bytes, manifest).then(
+      (ranker) => {
+        onnx = ranker;
+      },
+      (error: unknown) => {
+        failure = error;
+      },
+    );
+    return starting;
+  };
   const weights = Float32Array.from(manifest.weights);
   return {
-    onnxReady,
+    startOnnx,
     version: manifest.version,
     weights,
     bias: manifest.bias,

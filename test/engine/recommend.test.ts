@@ -239,3 +239,44 @@ describe('cold items', () => {
     expect(context.coldCount).toBe(0);
   });
 });
+
+describe('fresh candidates', () => {
+  it('takes the newest items that are not skipped, newest first', async () => {
+    // Arrange
+    const { createEngineContext } = await import('../../src/engine/context.ts');
+    const { generateCandidates, DEFAULT_CANDIDATE_CONFIG } = await import(
+      '../../src/engine/candidates.ts'
+    );
+    const { freshnessOf } = await import('../../src/engine/features.ts');
+    const { items, vectors } = await bookContext();
+    const dated = items.map((item, i) =>
+      i < 4 ? { ...item, createdAt: at - i * 86_400_000 } : item,
+    );
+    const context = createEngineContext({ items: dated, vectors, dims: 64 });
+    const state = buildUserState(
+      context,
+      [{ kind: 'view', itemId: 'b1', at }],
+      DEFAULT_USER_STATE_CONFIG,
+      at,
+    );
+    const signals = {
+      collab: null,
+      itemItem: null,
+      freshness: freshnessOf(context, at, 14),
+      prompt: null,
+    };
+    const only = {
+      ...DEFAULT_CANDIDATE_CONFIG,
+      semantic: 0,
+      recent: 0,
+      popular: 0,
+      cold: 0,
+      fresh: 2,
+    };
+    // Act
+    const rows = generateCandidates(context, state, signals, only);
+    // Assert: b1 (newest) was viewed, so b2 and b3 follow; undated items never count as fresh
+    expect(rows.map((r) => dated[r]!.id)).toEqual(['b2', 'b3']);
+    expect(context.newestFirst.length).toBe(4);
+  });
+});
