@@ -9,7 +9,7 @@ import { CliUsageError } from './errors.ts';
 
 const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [--rounds ${DEFAULT_SIMULATION.rounds}]
   [--clients-per-round ${DEFAULT_SIMULATION.clientsPerRound}] [--clip ${DEFAULT_SIMULATION.clipNorm}]
-  [--telemetry-epsilon ${DEFAULT_SIMULATION.telemetryEpsilon}] [--seed 1] [--json] [--http] [--no-telemetry] [--no-federated]`;
+  [--telemetry-epsilon ${DEFAULT_SIMULATION.telemetryEpsilon}] [--seed 1] [--encoding q8|f32] [--json] [--http] [--no-telemetry] [--no-federated]`;
 
 function positive(
   name: string,
@@ -43,6 +43,7 @@ export async function run(args: string[]): Promise<number> {
       http: { type: 'boolean', default: false },
       'no-telemetry': { type: 'boolean', default: false },
       'no-federated': { type: 'boolean', default: false },
+      encoding: { type: 'string', default: 'q8' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -55,6 +56,9 @@ export async function run(args: string[]): Promise<number> {
     throw new CliUsageError(`--epsilon is required (a number, or inf for no noise).\n${HELP}`);
   const epsilon =
     values.epsilon === 'inf' ? Number.POSITIVE_INFINITY : positive('epsilon', values.epsilon, 1);
+  if (values.encoding !== 'q8' && values.encoding !== 'f32') {
+    throw new CliUsageError(`--encoding must be q8 or f32, got '${values.encoding}'.\n${HELP}`);
+  }
   const data = loadMovieLens(values.data);
   const report = await runSimulation(data, {
     epsilon,
@@ -75,6 +79,7 @@ export async function run(args: string[]): Promise<number> {
     http: values.http,
     skipTelemetry: values['no-telemetry'],
     skipFederated: values['no-federated'],
+    encoding: values.encoding,
     log: (m) => process.stderr.write(`[simulate] ${m}\n`),
   });
   if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);

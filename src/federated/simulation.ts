@@ -19,6 +19,7 @@ import { createLedger, createMemoryLedgerStorage, type Ledger } from '../privacy
 import { noiseForBudget } from '../privacy/rdp.ts';
 import { createTelemetryClient } from '../privacy/telemetry-client.ts';
 import { AggregatesSchema } from '../protocol/telemetry.ts';
+import type { UpdateEncoding } from '../protocol/update.ts';
 import { createApp } from '../server/app.ts';
 import { openServerStorage } from '../server/storage.ts';
 import { fedAdam } from '../server/strategy.ts';
@@ -38,6 +39,8 @@ export interface SimulationOptions {
   readonly telemetryEpsilon: number;
   readonly seed: number;
   readonly http: boolean;
+  /** Update payload encoding; default q8 (what browsers send). */
+  readonly encoding?: UpdateEncoding;
   readonly skipTelemetry?: boolean;
   /** Telemetry only: no central training, no federated rounds (their keys are null). */
   readonly skipFederated?: boolean;
@@ -182,6 +185,7 @@ export async function runSimulation(
           gate,
           baseUrl: transport.base,
           rng: seededRng(options.seed * 100_003 + u),
+          encoding: options.encoding ?? 'q8',
           gradient,
           modelCache: cache,
         }),
@@ -235,6 +239,7 @@ export async function runSimulation(
       delta,
       noiseMultiplier: noise,
       clipNorm: options.clipNorm,
+      encoding: options.encoding ?? 'q8',
       rounds: options.rounds,
       clientsPerRound: options.clientsPerRound,
       participationsPerClient: participations,
