@@ -242,6 +242,16 @@ describe('server: catalog', () => {
   });
 });
 
+describe('server: CORS', () => {
+  it('allows only the configured origins', async () => {
+    const { app } = await setupApp(4, { corsOrigins: ['https://shop.example'] });
+    const allowed = await app.request('/v1/round', { headers: { origin: 'https://shop.example' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    const other = await app.request('/v1/round', { headers: { origin: 'https://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
 describe('server: abuse', () => {
   it('answers 429 with Retry-After when one connection floods', async () => {
     const { app } = await setupApp(4, { rateLimit: { perSecond: 1, burst: 5 } });
