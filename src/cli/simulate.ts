@@ -7,7 +7,7 @@ import { loadMovieLens } from '../eval/movielens.ts';
 import { DEFAULT_SIMULATION, runSimulation } from '../federated/simulation.ts';
 import { CliUsageError } from './errors.ts';
 
-const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [--rounds ${DEFAULT_SIMULATION.rounds}]
+const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [--rounds R (default: central training's step count)]
   [--clients-per-round ${DEFAULT_SIMULATION.clientsPerRound}] [--clip ${DEFAULT_SIMULATION.clipNorm}]
   [--telemetry-epsilon ${DEFAULT_SIMULATION.telemetryEpsilon}] [--seed 1] [--encoding q8|f32] [--json] [--http] [--no-telemetry] [--no-federated]`;
 
@@ -62,7 +62,7 @@ export async function run(args: string[]): Promise<number> {
   const data = loadMovieLens(values.data);
   const report = await runSimulation(data, {
     epsilon,
-    rounds: positive('rounds', values.rounds, DEFAULT_SIMULATION.rounds, true),
+    rounds: values.rounds === undefined ? undefined : positive('rounds', values.rounds, 1, true),
     clientsPerRound: positive(
       'clients-per-round',
       values['clients-per-round'],

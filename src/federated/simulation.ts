@@ -33,7 +33,8 @@ import { evaluateCollab, evaluatePopularity, type RankingFigures, topOverlap } f
 export interface SimulationOptions {
   /** Total ε per client over the whole simulation; Infinity for no noise. */
   readonly epsilon: number;
-  readonly rounds: number;
+  /** Rounds; default: as many server steps as central training takes (epochs × users / batch). */
+  readonly rounds?: number;
   readonly clientsPerRound: number;
   readonly clipNorm: number;
   readonly telemetryEpsilon: number;
@@ -47,10 +48,12 @@ export interface SimulationOptions {
   readonly log: (message: string) => void;
 }
 
-/** Defaults: 200 rounds of 32 clients, C = 0.2, ε = 2 per telemetry report. */
-export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'epsilon' | 'log'> = {
-  rounds: 200,
-  clientsPerRound: 32,
+/**
+ * Defaults: cohorts of central training's batch size (16), C = 0.2, ε = 2 per telemetry report;
+ * rounds default to central training's step count (see `SimulationOptions.rounds`).
+ */
+export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'epsilon' | 'log' | 'rounds'> = {
+  clientsPerRound: DEFAULT_COLLAB_TRAIN_OPTIONS.batchUsers,
   clipNorm: 0.2,
   telemetryEpsilon: 2,
   seed: 1,
@@ -117,7 +120,11 @@ export async function runSimulation(
   log(`central: NDCG@10 ${centralFigures.ndcg10.toFixed(4)}`);
 
   // Privacy calibration: each client takes part m times; δ = 1/(10·clients).
-  const participations = Math.ceil((options.rounds * options.clientsPerRound) / clients.length);
+  const rounds =
+    options.rounds ??
+    DEFAULT_COLLAB_TRAIN_OPTIONS.epochs *
+      Math.ceil(clients.length / DEFAULT_COLLAB_TRAIN_OPTIONS.batchUsers);
+  const participations = Math.ceil((rounds * options.clientsPerRound) / clients.length);
   const delta = 1 / (10 * clients.length);
   const noise = Number.isFinite(options.epsilon)
     ? noiseMultiplierFor(noiseForBudget(options.epsilon, delta, participations))
@@ -193,7 +200,7 @@ export async function runSimulation(
     });
 
     log(
-      `federated: ${options.rounds} rounds × ${options.clientsPerRound} clients, ε = ${options.epsilon}, δ = ${delta.toExponential(2)}, z = ${noise.toFixed(3)}, C = ${options.clipNorm}, ${participations} participations per client (${transport.base})`,
+      `federated: ${rounds} rounds × ${options.clientsPerRound} clients, ε = ${options.epsilon}, δ = ${delta.toExponential(2)}, z = ${noise.toFixed(3)}, C = ${options.clipNorm}, ${participations} participations per client (${transport.base})`,
     );
     t0 = performance.now();
     const order = seededRng(options.seed + 7);
@@ -201,7 +208,7 @@ export async function runSimulation(
     let uploadedBytes = 0;
     let uploads = 0;
     let refused = 0;
-    for (let round = 0; round < options.rounds; round++) {
+    for (let round = 0; round < rounds; round++) {
       const chosen: typeof federated = [];
       while (chosen.length < options.clientsPerRound) {
         if (cycle.length === 0) cycle = [...federated].sort(() => order() - 0.5);
@@ -220,7 +227,7 @@ export async function runSimulation(
           else throw error;
         }
       }
-      if ((round + 1) % 20 === 0) log(`federated: round ${round + 1}/${options.rounds}`);
+      if ((round + 1) % 20 === 0) log(`federated: round ${round + 1}/${rounds}`);
     }
     const finalModel = storage.latestModel('collab');
     const fedModel: CollabModel = finalModel
@@ -240,7 +247,7 @@ export async function runSimulation(
       noiseMultiplier: noise,
       clipNorm: options.clipNorm,
       encoding: options.encoding ?? 'q8',
-      rounds: options.rounds,
+      rounds,
       clientsPerRound: options.clientsPerRound,
       participationsPerClient: participations,
       modelVersion: finalModel?.version ?? 0,
