@@ -1,7 +1,7 @@
 // Hearth demo service worker: caches the app shell, the worker, ONNX Runtime's files, the models
 // and the catalog at install, so the demo loads and recommends offline after one visit. Model
 // files are cached only when their bytes match the sha256 in their manifest.
-const VERSION = 'hearth-v3';
+const VERSION = 'hearth-v5';
 const SHELL = `${VERSION}-shell`;
 const MODEL = `${VERSION}-model`;
 const ENCODER_DIR = '/models/hearth-encoder-v1/';
@@ -56,6 +56,19 @@ async function cacheVerifiedModels() {
   }
 }
 
+/**
+ * A cached response re-wrapped without its stored URL, so that the page sees the URL it asked
+ * for: a worker started from `engine.worker-*.js?server=…` keeps its parameters in
+ * `self.location` even when the file was cached without them.
+ */
+function fresh(cached) {
+  return new Response(cached.body, {
+    status: cached.status,
+    statusText: cached.statusText,
+    headers: cached.headers,
+  });
+}
+
 /** The build's file list (written by vite.config.ts): worker chunk, widget, /ort/ files. */
 async function builtFiles() {
   const response = await fetch('/precache.json', { cache: 'no-cache' });
@@ -93,12 +106,14 @@ self.addEventListener('fetch', (event) => {
   )
     return;
   const isModel = url.pathname.startsWith('/models/');
+  // Content-hashed build files and the ORT runtime never change under one name: cache first.
+  const isImmutable = url.pathname.startsWith('/assets/') || url.pathname.startsWith('/ort/');
   event.respondWith(
     (async () => {
-      if (isModel) {
+      if (isModel || isImmutable) {
         // Model files are immutable per version and were verified when cached.
         const cached = await caches.match(event.request, { ignoreSearch: true, ignoreVary: true });
-        if (cached) return cached;
+        if (cached) return fresh(cached);
       }
       try {
         const response = await fetch(event.request);
@@ -111,7 +126,7 @@ self.addEventListener('fetch', (event) => {
         const cached =
           (await caches.match(event.request, { ignoreVary: true })) ??
           (await caches.match(event.request, { ignoreSearch: true, ignoreVary: true }));
-        if (cached) return cached;
+        if (cached) return fresh(cached);
         // A model file that was not deployed at install (e.g. no collab model): still absent.
         if (isModel) return new Response('Not deployed (offline)', { status: 404 });
         if (event.request.mode === 'navigate') {

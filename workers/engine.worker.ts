@@ -22,7 +22,7 @@ const opt = (name: string) => params.get(name) ?? undefined;
 const modelsUrl = opt('models');
 const wasmPaths = opt('wasm');
 const model = opt('model') ?? DEFAULT_MODEL;
-// The manifest names the model at once; the ONNX session loads behind it (see lazy-encoder.ts).
+// The manifest names the model at once; the model loads on first use or warmUp (lazy-encoder.ts).
 const encoder = manifestFirstEncoder({
   manifestUrl: new URL(
     `${model}/manifest.json`,
@@ -30,24 +30,39 @@ const encoder = manifestFirstEncoder({
   ).href,
   // Static import on purpose: a dynamic chunk would import this entry again by its bare URL,
   // which differs from the worker's URL when it carries parameters, and run a second copy.
-  load: createEncoder({ model, modelsPath: modelsUrl, wasmPaths }),
+  load: () => createEncoder({ model, modelsPath: modelsUrl, wasmPaths }),
 });
 const catalog = createCatalogService({ encoder, dbName: opt('db') });
 const privacy = createWorkerPrivacy({ server: opt('server'), dbName: opt('db') });
-const engine = Promise.all([
-  encoder,
-  fetchRanker({ modelsUrl, wasmPaths }),
-  fetchCollabModels({ modelsUrl }),
-]).then(([enc, ranker, { collab, sequence }]) =>
-  createEngineService({
-    catalog: catalogEngineSource(catalog),
-    encoder: enc,
-    ranker,
-    collab,
-    sequence,
-    dbName: opt('db'),
-  }),
+const ranker = fetchRanker({ modelsUrl, wasmPaths });
+const engine = Promise.all([encoder, ranker, fetchCollabModels({ modelsUrl })]).then(
+  ([enc, ranker, { collab, sequence }]) =>
+    createEngineService({
+      catalog: catalogEngineSource(catalog),
+      encoder: enc,
+      ranker,
+      collab,
+      sequence,
+      dbName: opt('db'),
+    }),
 );
+
+/** After the first recommendations: start ONNX Runtime (encoder model, ranker session). */
+let warmed = false;
+const warmUp = () => {
+  if (warmed) return;
+  warmed = true;
+  setTimeout(() => {
+    void encoder.then(
+      (e) => e.warm(),
+      () => undefined,
+    );
+    void ranker.then(
+      (r) => r.startOnnx(),
+      () => undefined,
+    );
+  }, 0);
+};
 
 /** What the page gets from `Comlink.wrap<EngineWorkerApi>(worker)`. */
 export interface EngineWorkerApi {
@@ -63,7 +78,11 @@ const api: EngineWorkerApi = {
       await (await engine).track(event);
       await privacy.report(event.itemId); // an OLH-randomised report, queued only with consent
     },
-    recommend: async (options) => (await engine).recommend(options),
+    recommend: async (options) => {
+      const results = await (await engine).recommend(options);
+      warmUp();
+      return results;
+    },
     events: async () => (await engine).events(),
     setPopularity: async (counts) => (await engine).setPopularity(counts),
     forget: async () => {

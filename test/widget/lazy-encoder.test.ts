@@ -19,18 +19,25 @@ describe('manifestFirstEncoder', () => {
     // Arrange
     const real = createFakeEncoder(8);
     const pending = deferred<Encoder>();
+    let loads = 0;
     const encoder = await manifestFirstEncoder({
       manifestUrl: 'https://x/models/m/manifest.json',
-      load: pending.promise,
+      load: () => {
+        loads++;
+        return pending.promise;
+      },
       fetch: manifest({ id: real.info.id, version: real.info.version, dims: 8 }),
     });
     // Act
     const info = encoder.info;
+    const loadsBeforeUse = loads;
     const embedding = encoder.embed(['hello world']);
+    encoder.warm();
     pending.resolve(real);
     // Assert
     expect(info).toEqual({ id: real.info.id, version: real.info.version, dims: 8, maxTokens: 512 });
     expect(await embedding).toEqual(await real.embed(['hello world']));
+    expect([loadsBeforeUse, loads]).toEqual([0, 1]);
   });
 
   it('refuses a loaded model that does not match the manifest', async () => {
@@ -38,7 +45,7 @@ describe('manifestFirstEncoder', () => {
     const real = createFakeEncoder(8);
     const encoder = await manifestFirstEncoder({
       manifestUrl: 'https://x/models/m/manifest.json',
-      load: Promise.resolve(real),
+      load: async () => real,
       fetch: manifest({ id: real.info.id, version: 'other', dims: 8 }),
     });
     // Act / Assert
@@ -51,10 +58,11 @@ describe('manifestFirstEncoder', () => {
     // Act
     const encoder = await manifestFirstEncoder({
       manifestUrl: 'https://x/models/m/manifest.json',
-      load: Promise.resolve(real),
+      load: async () => real,
       fetch: manifest(null),
     });
     // Assert
-    expect(encoder).toBe(real);
+    expect(encoder.info).toBe(real.info);
+    expect(await encoder.embed(['a b'])).toEqual(await real.embed(['a b']));
   });
 });

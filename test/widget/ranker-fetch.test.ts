@@ -31,7 +31,7 @@ describe('fetchRanker', () => {
     const expected = linearScores(Float32Array.from(manifest.weights), manifest.bias, features, 5);
     // Act
     const early = await ranker.score(features, 5);
-    await ranker.onnxReady;
+    await ranker.startOnnx();
     const late = await ranker.score(features, 5);
     // Assert
     for (let i = 0; i < 5; i++) {
