@@ -87,42 +87,61 @@ describe('server crash safety (child process, SIGKILL)', () => {
       body: JSON.stringify({ minUpdates: K, clipNorm: 1, noiseMultiplier: 0 }),
     });
 
-    // Act: stream updates (4 in flight), kill the server after the 13th acknowledgement.
+    // Act: stream updates (4 in flight) and SIGKILL the server twice: first right after the 13th
+    // acknowledgement, then (second life) 2 ms after sending an update that completes a round,
+    // i.e. while it is being accepted and aggregated. A third life only starts up.
     const acked = new Set<string>();
     const valueById = new Map<string, number>();
     let next = 0;
-    let killed = false;
-    const worker = async () => {
-      while (!killed && next < 400) {
-        const i = next++;
-        const round = await fetch(`${first.url}/v1/round`)
-          .then((r) => r.json() as Promise<{ modelVersion: number }>)
-          .catch(() => null);
-        if (round === null) return;
-        const id = `kill-test-update-${String(i).padStart(6, '0')}`;
-        valueById.set(id, updateValue(i));
-        const body = frame(new Float32Array(LENGTH).fill(updateValue(i)), {
-          id,
-          modelVersion: round.modelVersion,
-        });
-        const res = await fetch(`${first.url}/v1/updates`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/octet-stream' },
-          body,
-        }).catch(() => null);
-        if (res?.status === 202) {
-          acked.add(id);
-          if (acked.size === 13 && !killed) {
-            killed = true;
-            first.child.kill('SIGKILL');
+    const stream = async (
+      server: { child: ChildProcess; url: string },
+      killAfterAck: (ack: { pending: number }) => 'now' | 'after-next-send' | 'no',
+    ) => {
+      let killed = false;
+      let armed = false;
+      const kill = () => {
+        if (killed) return;
+        killed = true;
+        server.child.kill('SIGKILL');
+      };
+      const worker = async () => {
+        while (!killed && next < 400) {
+          const i = next++;
+          const round = await fetch(`${server.url}/v1/round`)
+            .then((r) => r.json() as Promise<{ modelVersion: number }>)
+            .catch(() => null);
+          if (round === null) return;
+          const id = `kill-test-update-${String(i).padStart(6, '0')}`;
+          valueById.set(id, updateValue(i));
+          const body = frame(new Float32Array(LENGTH).fill(updateValue(i)), {
+            id,
+            modelVersion: round.modelVersion,
+          });
+          const pending = fetch(`${server.url}/v1/updates`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/octet-stream' },
+            body,
+          }).catch(() => null);
+          if (armed) setTimeout(kill, 2);
+          const res = await pending;
+          if (res?.status === 202) {
+            acked.add(id);
+            const decision = killAfterAck((await res.json()) as { pending: number });
+            if (decision === 'now') kill();
+            if (decision === 'after-next-send') armed = true;
           }
         }
+      };
+      await Promise.all([worker(), worker(), worker(), worker()]);
+      if (server.child.exitCode === null && server.child.signalCode === null) {
+        await new Promise((r) => server.child.once('exit', r));
       }
     };
-    await Promise.all([worker(), worker(), worker(), worker()]);
-    if (first.child.exitCode === null && first.child.signalCode === null) {
-      await new Promise((r) => first.child.once('exit', r));
-    }
+    await stream(first, () => (acked.size === 13 ? 'now' : 'no'));
+    const secondLife = await startServer(db);
+    await stream(secondLife, (ack) =>
+      acked.size > 20 && ack.pending === K - 1 ? 'after-next-send' : 'no',
+    );
 
     const second = await startServer(db);
     const health = (await (await fetch(`${second.url}/healthz`)).json()) as {
