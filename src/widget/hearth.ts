@@ -2,6 +2,7 @@
  * The page-side Hearth API (`Hearth.init/track/recommend/forget/ledger`). It owns one client
  * (the engine worker); init is cached so every element and caller shares one load.
  */
+import { requestPersistentStorage } from '../store/persist.ts';
 import { HearthConfigError, WIDGET_MESSAGES } from './errors.ts';
 import type {
   HearthClient,
@@ -59,6 +60,8 @@ export function createHearth(makeClient: (config: HearthConfig) => HearthClient)
         if (loading !== undefined) return loading;
         if (!config?.catalog)
           return Promise.reject(new HearthConfigError(WIDGET_MESSAGES.missingCatalog));
+        // persist() can only be asked from the page, not the worker; the answer is advisory.
+        void requestPersistentStorage();
         const created = makeClient(config);
         client = created;
         lastProgress = { stage: 'model', done: 0, total: 0 };
