@@ -280,3 +280,38 @@ describe('fresh candidates', () => {
     expect(context.newestFirst.length).toBe(4);
   });
 });
+
+describe('sequence model in the pipeline', () => {
+  it('ranks what others took next first and explains it by the history item', async () => {
+    // Arrange: in others' sequences b5 (space opera) is followed by b8 (baking)
+    const { createEngineContext } = await import('../../src/engine/context.ts');
+    const { trainSequenceModel } = await import('../../src/engine/sequence-model.ts');
+    const { items, vectors } = await bookContext();
+    const ids = items.map((i) => i.id);
+    const row = (id: string) => ids.indexOf(id);
+    const sequence = trainSequenceModel(ids, [
+      [row('b5'), row('b8')],
+      [row('b5'), row('b8')],
+      [row('b1'), row('b2')],
+    ]);
+    const context = createEngineContext({ items, vectors, dims: 64, sequence });
+    const itemItemOnly = linearRanker('seq', [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 0);
+    const state = buildUserState(
+      context,
+      [{ kind: 'view', itemId: 'b5', at }],
+      DEFAULT_USER_STATE_CONFIG,
+      at,
+    );
+    // Act
+    const recs = await recommendFor(
+      context,
+      state,
+      itemItemOnly,
+      { limit: 2, now: at, rng: seededRng(1) },
+      config,
+    );
+    // Assert
+    expect(recs[0]!.itemId).toBe('b8');
+    expect(recs[0]!.reason).toEqual({ kind: 'collab', itemId: 'b5' });
+  });
+});
