@@ -5,7 +5,7 @@
  * a 202-acknowledged update nor counts one twice.
  */
 
-import { decodeQ8 } from '../federated/quantize.ts';
+import { decodeQ8, Q8_BLOCK } from '../federated/quantize.ts';
 import { type RoundConfig, type RoundSettings, RoundSettingsSchema } from '../protocol/round.ts';
 import type { UpdateHeader } from '../protocol/update.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
@@ -34,12 +34,12 @@ const NORM_TAIL = 6;
 
 /**
  * q8 stochastic rounding moves each value by less than its block's max/127, so the error norm is
- * below √64/127 ≈ 6.3% of the vector's norm (src/federated/quantize.ts).
+ * below √Q8_BLOCK/127 (4.5% for blocks of 32) of the vector's norm (src/federated/quantize.ts).
  */
-const QUANTIZATION_SLACK = 1 + Math.sqrt(64) / 127;
+const QUANTIZATION_SLACK = 1 + Math.sqrt(Q8_BLOCK) / 127;
 
 /**
- * Largest norm accepted for a noised update: C·(1 + z·(√D + 6))·(1 + 8/127); an honest client
+ * Largest norm accepted for a noised update: C·(1 + z·(√D + 6))·(1 + √32/127); an honest client
  * exceeds it with probability < 2e-8 (chi tail e^(−t²/2) at t = 6, plus the q8 slack).
  */
 export function maxUpdateNorm(clipNorm: number, noiseMultiplier: number, length: number): number {

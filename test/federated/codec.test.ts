@@ -39,7 +39,7 @@ describe('update codec', () => {
     for (let i = 0; i < values.length; i++)
       worst = Math.max(worst, Math.abs((mean[i] ?? 0) - (values[i] ?? 0)));
     expect(worst).toBeLessThan((4 * 0.5 * 0.03) / Math.sqrt(trials) + 1e-3);
-    expect(q8ByteLength(256)).toBe(256 + 16);
+    expect(q8ByteLength(256)).toBe(256 + 32);
     const bytes = encodeQ8(values, rng);
     const decoded = decodeQ8(bytes, values.length);
     expect(q8Norm(bytes, values.length).norm).toBeCloseTo(Math.hypot(...decoded), 4);

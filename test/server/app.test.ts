@@ -69,7 +69,10 @@ describe('server: health, admin, model, round', () => {
       noiseMultiplier: 0.5,
       minUpdates: 3,
     });
-    expect(round.maxUpdateNorm).toBeCloseTo(2 * (1 + 0.5 * (10 + 6)) * (1 + 8 / 127), 9);
+    expect(round.maxUpdateNorm).toBeCloseTo(
+      2 * (1 + 0.5 * (10 + 6)) * (1 + Math.sqrt(32) / 127),
+      9,
+    );
   });
 });
 
@@ -126,7 +129,7 @@ describe('server: updates', () => {
     expect((await errorOf(inf)).reasons?.join()).toMatch(/NaN or Infinity/);
     const big = await postUpdate(app, frame(Float32Array.of(3, 0, 0, 0)));
     expect(big.status).toBe(400);
-    expect((await errorOf(big)).reasons?.join()).toMatch(/norm 3\.000 exceeds the bound 1\.063/);
+    expect((await errorOf(big)).reasons?.join()).toMatch(/norm 3\.000 exceeds the bound 1\.045/);
   });
 
   it('rejects malformed frames, wrong content type and oversized bodies', async () => {
