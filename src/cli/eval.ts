@@ -5,9 +5,12 @@ import { parseArgs } from 'node:util';
 import { createEncoder } from '../encoder/index.ts';
 import type { Encoder } from '../encoder/types.ts';
 import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../engine/collab-train.ts';
+import { linearRanker, type Ranker } from '../engine/ranker.ts';
 import { loadRanker } from '../engine/ranker-model.ts';
+import { DEFAULT_RANKER_TRAIN_OPTIONS } from '../engine/ranker-train.ts';
 import { DEFAULT_USER_STATE_CONFIG } from '../engine/user-state.ts';
 import { loadMovieLens } from '../eval/movielens.ts';
+import { fitRanker } from '../eval/ranker-fit.ts';
 import { type EvalReport, evaluate } from '../eval/run-eval.ts';
 import { CliUsageError } from './errors.ts';
 
@@ -17,7 +20,9 @@ const USAGE = `usage: hearth eval --data DIR [--json] [--cold-items FRACTION] [-
   --cold-items F      remove a fraction F (0-1) of items from all training data; report HR@10 on them
   --epochs N          collab model training epochs (default ${DEFAULT_COLLAB_TRAIN_OPTIONS.epochs})
   --seed N            seed of every random step (default 1)
-  --ranker DIR        ranker folder (default models/ranker)`;
+  --ranker DIR        ranker folder (default models/ranker)
+  --fit-ranker        fit the ranker's weights on this dataset's validation split (each user's
+                      second-to-last item; test items unseen) instead of loading --ranker`;
 
 /** Runs the evaluation; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
@@ -30,6 +35,7 @@ export async function run(args: string[]): Promise<number> {
       epochs: { type: 'string' },
       seed: { type: 'string', default: '1' },
       ranker: { type: 'string', default: 'models/ranker' },
+      'fit-ranker': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -50,18 +56,13 @@ export async function run(args: string[]): Promise<number> {
   if (!Number.isInteger(epochs) || epochs < 1)
     throw new CliUsageError(`--epochs must be a positive integer.`);
   const seed = Number(values.seed);
-  const manifestPath = join(values.ranker, 'manifest.json');
-  if (!existsSync(manifestPath)) {
-    throw new CliUsageError(
-      `${manifestPath} not found: run npm run train:ranker -- --data DIR first.`,
-    );
-  }
-  const manifestJson = readFileSync(manifestPath, 'utf8');
-  const onnxName = (JSON.parse(manifestJson) as { onnx: string }).onnx;
-  const ranker = await loadRanker(manifestJson, readFileSync(join(values.ranker, onnxName)));
   const log = (m: string) => process.stderr.write(`${m}\n`);
+  const quietLog = values.json ? () => {} : log;
+  // A missing committed ranker is reported before the slow steps.
+  const committed = values['fit-ranker'] ? null : await committedRanker(values.ranker);
   const encoder = await loadEncoder();
   const data = loadMovieLens(values.data);
+  const ranker: Ranker = committed ?? (await fittedRanker(encoder, data, seed, epochs, quietLog));
   const report = await evaluate(data, {
     encoder,
     ranker,
@@ -69,11 +70,42 @@ export async function run(args: string[]): Promise<number> {
     userState: DEFAULT_USER_STATE_CONFIG,
     ...(cold !== undefined ? { coldItems: cold } : {}),
     seed,
-    log: values.json ? () => {} : log,
+    log: quietLog,
   });
   await encoder.dispose();
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   return 0;
+}
+
+async function committedRanker(dir: string): Promise<Ranker> {
+  const manifestPath = join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    throw new CliUsageError(
+      `${manifestPath} not found: run npm run train:ranker -- --data DIR first, or pass --fit-ranker.`,
+    );
+  }
+  const manifestJson = readFileSync(manifestPath, 'utf8');
+  const onnxName = (JSON.parse(manifestJson) as { onnx: string }).onnx;
+  return loadRanker(manifestJson, readFileSync(join(dir, onnxName)));
+}
+
+/** The linear ranker fitted on the dataset's validation split (same scores as its ONNX graph). */
+async function fittedRanker(
+  encoder: Encoder,
+  data: ReturnType<typeof loadMovieLens>,
+  seed: number,
+  epochs: number,
+  log: (m: string) => void,
+): Promise<Ranker> {
+  const fit = await fitRanker(data, {
+    encoder,
+    collab: { ...DEFAULT_COLLAB_TRAIN_OPTIONS, epochs },
+    userState: DEFAULT_USER_STATE_CONFIG,
+    ranker: DEFAULT_RANKER_TRAIN_OPTIONS,
+    seed,
+    log,
+  });
+  return linearRanker('fitted-on-validation', fit.weights, 0);
 }
 
 async function loadEncoder(): Promise<Encoder> {
