@@ -1,0 +1,87 @@
+/**
+ * Hearth's public surface for client code: the browser page, the engine worker, and Node tools.
+ * Importing it has no side effects (the `<hearth-recs>` element is defined by the widget bundle,
+ * `src/widget/index.ts`, or by calling `defineHearthElement`). The thin server's entry is
+ * `createApp` in `src/server/app.ts` (Node only: it needs better-sqlite3).
+ */
+
+// Catalog: parsing, validation, sync, the catalog service.
+export type {
+  CatalogApi,
+  CatalogHit,
+  CatalogStatus,
+  SearchQuery,
+  SyncResult,
+} from './catalog/catalog.api.ts';
+export { CatalogEmptyError, CatalogParseError, CatalogSyncError } from './catalog/errors.ts';
+export { type CatalogParseResult, parseCatalogText } from './catalog/parse.ts';
+export { type CatalogService, createCatalogService } from './catalog/service.ts';
+// Encoder: text → vectors on the device.
+export {
+  createEncoder,
+  createEncoderWorkerApi,
+  DEFAULT_MODEL,
+  type EmbeddingBatch,
+  type Encoder,
+  type EncoderInfo,
+  EncoderInputError,
+  EncoderModelError,
+  type EncoderOptions,
+  remoteEncoder,
+} from './encoder/index.ts';
+export {
+  type CollabModel,
+  collabScores,
+  collabUserVector,
+  parseCollab,
+  serializeCollab,
+} from './engine/collab-model.ts';
+// Engine: events, user state, candidates, ranking, explanations.
+export type { EngineApi, RecommendOptions } from './engine/engine.api.ts';
+export {
+  createIndexedDbEventLog,
+  createMemoryEventLog,
+  DEFAULT_RETENTION,
+  forgetEverything,
+} from './engine/events.ts';
+export { DEFAULT_RECOMMEND_CONFIG, recommendFor } from './engine/recommend.ts';
+export { createEngineService } from './engine/service.ts';
+// Federated learning: the client side of a round.
+export { createFederatedClient } from './federated/client.ts';
+// Vector index: exact top-k.
+export { VectorIndex } from './index/vector-index.ts';
+export { clipL2, l2Norm } from './privacy/clip.ts';
+export {
+  BudgetExceededError,
+  ConsentRequiredError,
+  PrivacyParameterError,
+} from './privacy/errors.ts';
+// Privacy: the gate (only way out), the ledger, DP mechanisms and accounting.
+export { createPrivacyGate, type PrivacyGate } from './privacy/gate.ts';
+export { addGaussianNoise } from './privacy/gaussian.ts';
+export {
+  createLedger,
+  createMemoryLedgerStorage,
+  DEFAULT_CAPS,
+  type Ledger,
+  type LedgerEntry,
+} from './privacy/ledger.ts';
+export { createIdbLedgerStorage } from './privacy/ledger-idb.ts';
+export { olhEncode, olhEstimate, olhParams } from './privacy/olh.ts';
+export { gaussianRdp, rdpToEpsilon, rhoToEpsilon, sampledGaussianRdp } from './privacy/rdp.ts';
+export { createTelemetryClient } from './privacy/telemetry-client.ts';
+// Wire protocol (zod schemas shared with the server).
+export * as protocol from './protocol/index.ts';
+// Randomness: every random step takes an injected source.
+export { type Rng, seededRng } from './shared/rng.ts';
+export { StoreQuotaError } from './store/errors.ts';
+// Store: the one IndexedDB schema.
+export {
+  deleteAllHearthDatabases,
+  type HearthDB,
+  listHearthDatabases,
+  openHearthDB,
+} from './store/schema.ts';
+// Widget: the page API and the custom element.
+export { defineHearthElement } from './widget/element.ts';
+export { createHearth, type HearthApi } from './widget/hearth.ts';
