@@ -177,7 +177,6 @@ const suite: BenchSuite = {
             encoding: 'q8',
           },
           values,
-          rng,
         ),
       );
       const idAt = template.indexOf('bench-00000000000000000');
@@ -233,7 +232,6 @@ const suite: BenchSuite = {
             encoding: 'q8',
           },
           values,
-          rng,
         ),
       );
       const post = (i: number) => {

@@ -132,7 +132,6 @@ export function createFederatedClient(options: FederatedClientOptions) {
           encoding: options.encoding ?? 'q8',
         },
         noisy,
-        options.rng,
       );
       const res = await options.gate.send({
         url: `${base}/v1/updates`,

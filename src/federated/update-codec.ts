@@ -3,7 +3,6 @@
  * its input as untrusted: every length is checked and the header is validated with zod.
  */
 import { UPDATE_MAGIC, type UpdateHeader, UpdateHeaderSchema } from '../protocol/update.ts';
-import type { Rng } from '../shared/rng.ts';
 import { decodeQ8, encodeQ8, q8ByteLength, q8Norm } from './quantize.ts';
 
 /** A malformed update frame; `reasons` lists what is wrong. */
@@ -23,14 +22,11 @@ export function payloadByteLength(header: Pick<UpdateHeader, 'encoding' | 'lengt
 export function encodeUpdateFrame(
   header: UpdateHeader,
   values: Float32Array,
-  rng: Rng,
 ): Uint8Array<ArrayBuffer> {
   const head = new TextEncoder().encode(JSON.stringify(header));
   const start = Math.ceil((8 + head.length) / 4) * 4;
   const payload =
-    header.encoding === 'f32'
-      ? new Uint8Array(Float32Array.from(values).buffer)
-      : encodeQ8(values, rng);
+    header.encoding === 'f32' ? new Uint8Array(Float32Array.from(values).buffer) : encodeQ8(values);
   const out = new Uint8Array(start + payload.length);
   out.set(new TextEncoder().encode(UPDATE_MAGIC), 0);
   new DataView(out.buffer).setUint32(4, head.length, true);

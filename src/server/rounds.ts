@@ -33,8 +33,8 @@ const KEEP_VERSIONS = 3;
 const NORM_TAIL = 6;
 
 /**
- * q8 stochastic rounding moves each value by less than its block's max/127, so the error norm is
- * below √Q8_BLOCK/127 (4.5% for blocks of 32) of the vector's norm (src/federated/quantize.ts).
+ * q8 rounding moves each value by at most half its block's max/127, so the error norm is below
+ * √Q8_BLOCK/254 ≈ 2.2% of the vector's norm; the bound allows twice that (src/federated/quantize.ts).
  */
 const QUANTIZATION_SLACK = 1 + Math.sqrt(Q8_BLOCK) / 127;
 

@@ -1,7 +1,6 @@
 import { encodeUpdateFrame } from '../../src/federated/update-codec.ts';
 import { type AppDeps, createApp } from '../../src/server/app.ts';
 import { openServerStorage } from '../../src/server/storage.ts';
-import { seededRng } from '../../src/shared/rng.ts';
 
 export const TOKEN = 'test-admin-token';
 export const admin = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -59,7 +58,6 @@ export function frame(
       encoding: options.encoding ?? 'f32',
     },
     values,
-    seededRng(1),
   );
 }
 
