@@ -8,6 +8,8 @@
  * (uniform negatives, so the log-proposal correction is a constant and cancels). The user
  * vector is computed on the device and never leaves it; only P, Q and the biases are shared.
  */
+
+import { readFrame, writeFrame } from '../shared/framed-binary.ts';
 import type { Rng } from '../shared/rng.ts';
 
 /** Item-side parameters of the collaborative model; arrays are row-major in `itemIds` order. */
@@ -294,22 +296,15 @@ const FORMAT = 1;
  */
 export function serializeCollab(model: CollabModel): Uint8Array {
   assertCollabShape(model);
-  const header = new TextEncoder().encode(
-    JSON.stringify({
-      format: FORMAT,
-      version: model.version,
-      dims: model.dims,
-      itemIds: model.itemIds,
-    }),
-  );
-  const start = Math.ceil((8 + header.length) / 4) * 4;
   const floats = model.history.length + model.target.length + model.bias.length;
-  const bytes = new Uint8Array(start + floats * 4);
-  const view = new DataView(bytes.buffer);
-  bytes.set(new TextEncoder().encode(MAGIC), 0);
-  view.setUint32(4, header.length, true);
-  bytes.set(header, 8);
-  let offset = start;
+  const header = {
+    format: FORMAT,
+    version: model.version,
+    dims: model.dims,
+    itemIds: model.itemIds,
+  };
+  const { bytes, view, payloadAt } = writeFrame(MAGIC, header, floats * 4);
+  let offset = payloadAt;
   for (const array of [model.history, model.target, model.bias]) {
     for (let i = 0; i < array.length; i++, offset += 4) view.setFloat32(offset, array[i]!, true);
   }
@@ -323,17 +318,7 @@ export function parseCollab(bytes: Uint8Array): CollabModel {
       `not a Hearth collab model file: ${why}; rebuild it with npm run train:collab.`,
     );
   };
-  if (bytes.length < 8 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC)
-    fail('bad magic');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getUint32(4, true);
-  if (8 + headerLength > bytes.length) fail('truncated header');
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-  } catch {
-    fail('header is not JSON');
-  }
+  const { header, view, payloadAt: start } = readFrame(bytes, MAGIC, fail);
   const h = header as { format?: unknown; version?: unknown; dims?: unknown; itemIds?: unknown };
   if (h.format !== FORMAT) fail(`unsupported format ${String(h.format)}`);
   if (typeof h.version !== 'string') fail('missing version');
@@ -343,7 +328,6 @@ export function parseCollab(bytes: Uint8Array): CollabModel {
   const itemIds = h.itemIds as string[];
   const dims = h.dims as number;
   const n = itemIds.length;
-  const start = Math.ceil((8 + headerLength) / 4) * 4;
   if (bytes.length !== start + (2 * n * dims + n) * 4) fail('payload length does not match header');
   const read = (offset: number, count: number) => {
     const out = new Float32Array(count);

@@ -3,6 +3,8 @@
  * itemIds, edges), zero padding to 4 bytes, then offsets (u32), neighbours (u32) and weights
  * (f32), all little-endian.
  */
+
+import { readFrame, writeFrame } from '../shared/framed-binary.ts';
 import { assertSequenceShape, type SequenceModel, SequenceModelError } from './sequence-model.ts';
 
 const MAGIC = 'HSEQ';
@@ -12,15 +14,12 @@ const FORMAT = 1;
 export function serializeSequence(model: SequenceModel): Uint8Array {
   assertSequenceShape(model);
   const edges = model.neighbours.length;
-  const header = new TextEncoder().encode(
-    JSON.stringify({ format: FORMAT, version: model.version, itemIds: model.itemIds, edges }),
-  );
-  const start = Math.ceil((8 + header.length) / 4) * 4;
-  const bytes = new Uint8Array(start + (model.offsets.length + 2 * edges) * 4);
-  const view = new DataView(bytes.buffer);
-  bytes.set(new TextEncoder().encode(MAGIC), 0);
-  view.setUint32(4, header.length, true);
-  bytes.set(header, 8);
+  const header = { format: FORMAT, version: model.version, itemIds: model.itemIds, edges };
+  const {
+    bytes,
+    view,
+    payloadAt: start,
+  } = writeFrame(MAGIC, header, (model.offsets.length + 2 * edges) * 4);
   const neighboursAt = start + model.offsets.length * 4;
   const weightsAt = neighboursAt + edges * 4;
   for (let i = 0; i < model.offsets.length; i++)
@@ -36,20 +35,10 @@ export function serializeSequence(model: SequenceModel): Uint8Array {
 export function parseSequence(bytes: Uint8Array): SequenceModel {
   const fail = (why: string): never => {
     throw new SequenceModelError(
-      `not a Hearth sequence model file: ${why}; rebuild it with scripts/train-collab.ts.`,
+      `not a Hearth sequence model file: ${why}; rebuild it with npm run train:collab.`,
     );
   };
-  if (bytes.length < 8 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC)
-    fail('bad magic');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getUint32(4, true);
-  if (8 + headerLength > bytes.length) fail('truncated header');
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-  } catch {
-    fail('header is not JSON');
-  }
+  const { header, view, payloadAt: start } = readFrame(bytes, MAGIC, fail);
   const h = header as { format?: unknown; version?: unknown; itemIds?: unknown; edges?: unknown };
   if (h.format !== FORMAT) fail(`unsupported format ${String(h.format)}`);
   if (typeof h.version !== 'string') fail('missing version');
@@ -58,7 +47,6 @@ export function parseSequence(bytes: Uint8Array): SequenceModel {
   if (typeof h.edges !== 'number' || !Number.isInteger(h.edges) || h.edges < 0) fail('bad edges');
   const itemIds = h.itemIds as string[];
   const edges = h.edges as number;
-  const start = Math.ceil((8 + headerLength) / 4) * 4;
   if (bytes.length !== start + (itemIds.length + 1 + 2 * edges) * 4)
     fail('payload length does not match header');
   let offset = start;
