@@ -34,11 +34,7 @@ export interface BrowserHarness {
 
 /** Starts Vite on a free loopback port and Chromium with an empty profile directory. */
 export async function startBrowserHarness(): Promise<BrowserHarness> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}: install it with 'apt-get install -y chromium' (.ci/run does this).`,
-    );
-  }
+  requireChromium();
   const server: ViteDevServer = await createServer({
     configFile: join(process.cwd(), 'vite.config.ts'),
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
@@ -59,14 +55,7 @@ export async function startBrowserHarness(): Promise<BrowserHarness> {
       return context;
     },
     consoleErrors,
-    async newPage() {
-      const page = await context.newPage();
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') consoleErrors.push(msg.text());
-      });
-      page.on('pageerror', (err) => consoleErrors.push(String(err)));
-      return page;
-    },
+    newPage: () => openPage(context, consoleErrors),
     async restartBrowser() {
       await context.close();
       context = await launch(profile);
@@ -78,6 +67,24 @@ export async function startBrowserHarness(): Promise<BrowserHarness> {
     },
   };
   return harness;
+}
+
+function requireChromium(): void {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: install it with 'apt-get install -y chromium' (.ci/run does this).`,
+    );
+  }
+}
+
+/** Opens a tab whose console errors and uncaught exceptions are collected into `consoleErrors`. */
+async function openPage(context: BrowserContext, consoleErrors: string[]): Promise<Page> {
+  const page = await context.newPage();
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+  });
+  page.on('pageerror', (err) => consoleErrors.push(String(err)));
+  return page;
 }
 
 async function launch(profile: string): Promise<BrowserContext> {
@@ -101,25 +108,14 @@ export interface ChromiumSession {
 
 /** Starts Chromium with an empty persistent profile (IndexedDB, Cache Storage, service workers). */
 export async function startChromium(): Promise<ChromiumSession> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}: install it with 'apt-get install -y chromium' (.ci/run does this).`,
-    );
-  }
+  requireChromium();
   const profile = await mkdtemp(join(tmpdir(), 'hearth-chromium-'));
   const context = await launch(profile);
   const consoleErrors: string[] = [];
   return {
     context,
     consoleErrors,
-    async newPage() {
-      const page = await context.newPage();
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') consoleErrors.push(msg.text());
-      });
-      page.on('pageerror', (err) => consoleErrors.push(String(err)));
-      return page;
-    },
+    newPage: () => openPage(context, consoleErrors),
     async close() {
       await context.close();
       await rm(profile, { recursive: true, force: true });
