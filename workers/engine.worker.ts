@@ -47,6 +47,13 @@ const engine = Promise.all([encoder, ranker, fetchCollabModels({ modelsUrl })]).
     }),
 );
 
+/** The server's DP popularity estimates become the engine's prior (with consent only). */
+const refreshPopularity = () =>
+  Promise.all([engine, privacy.popularity()])
+    .then(([e, counts]) => (counts === null ? undefined : e.setPopularity(counts)))
+    .catch(() => undefined);
+void refreshPopularity();
+
 /** After the first recommendations: start ONNX Runtime (encoder model, ranker session). */
 let warmed = false;
 const warmUp = () => {
@@ -92,7 +99,10 @@ const api: EngineWorkerApi = {
   } satisfies EngineApi),
   privacy: proxy({
     ledger: () => privacy.ledger(),
-    setConsent: (on) => privacy.setConsent(on),
+    setConsent: async (on) => {
+      await privacy.setConsent(on);
+      if (on) void refreshPopularity();
+    },
     flush: () => privacy.flush(),
   } satisfies PrivacyRemote),
 };

@@ -8,6 +8,7 @@ import { createPrivacyGate } from '../privacy/gate.ts';
 import { createLedger } from '../privacy/ledger.ts';
 import { createIdbLedgerStorage } from '../privacy/ledger-idb.ts';
 import { createTelemetryClient, type TelemetryClient } from '../privacy/telemetry-client.ts';
+import { AggregatesSchema } from '../protocol/telemetry.ts';
 import { type Rng, seededRng } from '../shared/rng.ts';
 import { HEARTH_DB_NAME, openHearthDB } from '../store/schema.ts';
 import type { LedgerView } from './types.ts';
@@ -22,6 +23,11 @@ export interface WorkerPrivacy {
   forgotten(): Promise<void>;
   /** Queues one randomised report of an item event (only with consent and a server). */
   report(itemId: string): Promise<void>;
+  /**
+   * Downloads the server's DP popularity estimates (`/v1/aggregates`) through the gate, as the
+   * engine's popularity prior; null without consent, without a server, or when offline.
+   */
+  popularity(): Promise<Record<string, number> | null>;
 }
 
 /** Options of the privacy part. */
@@ -61,15 +67,17 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
   const restored = withDb((db) => db.get('meta', CONSENT_META_KEY))
     .then((record) => gate.setConsent(record?.value === true))
     .catch(() => undefined);
-  const telemetry: TelemetryClient | null =
+  const serverUrl = (path: string) =>
     options.server === undefined
+      ? undefined
+      : new URL(path, options.server.endsWith('/') ? options.server : `${options.server}/`).href;
+  const telemetryUrl = serverUrl('v1/telemetry');
+  const telemetry: TelemetryClient | null =
+    telemetryUrl === undefined
       ? null
       : createTelemetryClient({
           gate,
-          url: new URL(
-            'v1/telemetry',
-            options.server.endsWith('/') ? options.server : `${options.server}/`,
-          ).href,
+          url: telemetryUrl,
           rng: options.rng ?? seededRng(freshSeed()),
         });
   return {
@@ -112,6 +120,25 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
     async report(itemId) {
       await restored;
       if (telemetry !== null && gate.consent) telemetry.report(itemId);
+    },
+    async popularity() {
+      await restored;
+      const url = serverUrl('v1/aggregates?limit=500');
+      if (url === undefined || !gate.consent) return null;
+      try {
+        const response = await gate.send({
+          url,
+          kind: 'request',
+          summary: 'download of DP popularity estimates (nothing about this visitor is sent)',
+        });
+        if (!response.ok) return null;
+        const parsed = AggregatesSchema.safeParse(await response.json());
+        if (!parsed.success) return null;
+        // Unbiased estimates can be negative; a prior only needs non-negative weights.
+        return Object.fromEntries(parsed.data.items.map((e) => [e.itemId, Math.max(0, e.count)]));
+      } catch {
+        return null; // offline or refused: the engine keeps its current prior
+      }
     },
   };
 }
