@@ -36,28 +36,23 @@ export interface EncoderOptions {
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
-interface Location {
+/** Where transformers.js finds a model: a base path, the model's name under it, and its files. */
+export interface ModelLocation {
   readonly base: string;
   readonly name: string;
   readonly files: ModelFiles & { exists(path: string): Promise<boolean> };
 }
 
-async function locate(options: EncoderOptions): Promise<Location> {
+/** Node-only module, imported by a specifier bundlers leave alone (browsers never take this path). */
+const NODE_LOCATOR = './files-node.ts';
+
+async function locate(options: EncoderOptions): Promise<ModelLocation> {
   const model = options.model ?? DEFAULT_MODEL;
   if (isNode) {
-    const path = await import('node:path');
-    const { fileURLToPath } = await import('node:url');
-    const { nodeModelFiles } = await import('./files-node.ts');
-    const defaultBase = fileURLToPath(new URL('../../models/', import.meta.url));
-    const looksLikePath = model.includes('/') || model.includes('\\') || model.startsWith('.');
-    const dir = looksLikePath
-      ? path.resolve(model)
-      : path.resolve(options.modelsPath ?? defaultBase, model);
-    return {
-      base: path.dirname(dir),
-      name: path.basename(dir),
-      files: options.files ?? nodeModelFiles(dir),
-    };
+    const { locateNodeModel } = (await import(
+      /* @vite-ignore */ NODE_LOCATOR
+    )) as typeof import('./files-node.ts');
+    return locateNodeModel(model, options.modelsPath, options.files);
   }
   const base = options.modelsPath ?? '/models/';
   const { httpModelFiles } = await import('./files-http.ts');
