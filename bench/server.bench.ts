@@ -6,17 +6,18 @@
  * `server.aggregate_ms` (one FedAvg over k = 16 real-size updates), the update size in bytes and
  * the server's RSS after the load.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../src/engine/collab-train.ts';
+import { modelUploadBody } from '../src/federated/model-upload.ts';
 import { collabParamCount } from '../src/federated/params.ts';
 import { encodeUpdateFrame } from '../src/federated/update-codec.ts';
 import { olhEncode, olhParams } from '../src/privacy/olh.ts';
 import { gaussian, seededRng } from '../src/shared/rng.ts';
+import { startServerChild } from '../test/helpers/serve-child.ts';
 import type { BenchSuite } from './types.ts';
 
 /** The parts of autocannon's API this bench uses (the package ships no types). */
@@ -62,38 +63,6 @@ function modelShape(): { items: number; dims: number; source: string } {
   };
 }
 
-function startServer(db: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin/hearth.mjs'),
-      'serve',
-      '--port',
-      '0',
-      '--db',
-      db,
-      '--rate',
-      '1000000',
-      '--burst',
-      '1000000',
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, HEARTH_ADMIN_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m?.[1]) resolve({ child, url: m[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
-  });
-}
-
 function rssMb(pid: number | undefined): number | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -114,24 +83,22 @@ const suite: BenchSuite = {
   name: 'server',
   async run({ log }) {
     const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-server-'));
-    const { child, url } = await startServer(join(dir, 'server.db'));
+    const { child, url } = await startServerChild(join(dir, 'server.db'), TOKEN);
     try {
       const shape = modelShape();
       const length = collabParamCount(shape.items, shape.dims);
       const admin = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-      const model = Buffer.from(new Float32Array(length).buffer).toString('base64');
       const itemIds = Array.from({ length: shape.items }, (_, i) => `item-${i}`);
       await fetch(`${url}/v1/admin/model`, {
         method: 'PUT',
         headers: admin,
-        body: JSON.stringify({
-          v: 1,
-          kind: 'model-upload',
-          name: 'collab',
-          encoding: 'f32-base64',
-          data: model,
-          layout: { kind: 'collab', itemIds, dims: shape.dims },
-        }),
+        body: JSON.stringify(
+          modelUploadBody('collab', new Float32Array(length), {
+            kind: 'collab',
+            itemIds,
+            dims: shape.dims,
+          }),
+        ),
       });
       await fetch(`${url}/v1/admin/round`, {
         method: 'POST',
@@ -206,14 +173,13 @@ const suite: BenchSuite = {
       await fetch(`${url}/v1/admin/model`, {
         method: 'PUT',
         headers: admin,
-        body: JSON.stringify({
-          v: 1,
-          kind: 'model-upload',
-          name: 'collab',
-          encoding: 'f32-base64',
-          data: model,
-          layout: { kind: 'collab', itemIds, dims: shape.dims },
-        }),
+        body: JSON.stringify(
+          modelUploadBody('collab', new Float32Array(length), {
+            kind: 'collab',
+            itemIds,
+            dims: shape.dims,
+          }),
+        ),
       });
       await fetch(`${url}/v1/admin/round`, {
         method: 'POST',

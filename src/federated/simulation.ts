@@ -5,6 +5,7 @@
  * loopback through `@hono/node-server`. Telemetry runs the real OLH client and the server's
  * estimator. The centrally trained model (same objective, `trainCollab`) is the reference.
  */
+
 import { serve } from '@hono/node-server';
 import {
   type CollabModel,
@@ -25,6 +26,7 @@ import { openServerStorage } from '../server/storage.ts';
 import { fedAdam } from '../server/strategy.ts';
 import { seededRng } from '../shared/rng.ts';
 import { createFederatedClient, type ModelCache } from './client.ts';
+import { modelUploadBody } from './model-upload.ts';
 import { flattenCollab, unflattenCollab } from './params.ts';
 import { noiseMultiplierFor } from './privatize.ts';
 import { evaluateCollab, evaluatePopularity, type RankingFigures, topOverlap } from './sim-eval.ts';
@@ -152,14 +154,13 @@ export async function runSimulation(
     await transport.fetch(`${transport.base}/v1/admin/model`, {
       method: 'PUT',
       headers: admin,
-      body: JSON.stringify({
-        v: 1,
-        kind: 'model-upload',
-        name: 'collab',
-        encoding: 'f32-base64',
-        data: Buffer.from(params.buffer).toString('base64'),
-        layout: { kind: 'collab', itemIds: split.itemIds, dims: init.dims },
-      }),
+      body: JSON.stringify(
+        modelUploadBody('collab', params, {
+          kind: 'collab',
+          itemIds: [...split.itemIds],
+          dims: init.dims,
+        }),
+      ),
     });
     await transport.fetch(`${transport.base}/v1/admin/round`, {
       method: 'POST',

@@ -1,12 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { modelUploadBody } from '../../src/federated/model-upload.ts';
+import { type ServerChild, startServerChild } from '../helpers/serve-child.ts';
 import { frame } from './helpers.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const TOKEN = 'kill-test-token';
 const LENGTH = 20_000;
 const K = 4;
@@ -19,38 +20,11 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `hearth serve --port 0` as a child process and resolves with its base URL. */
-function startServer(db: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin/hearth.mjs'),
-      'serve',
-      '--port',
-      '0',
-      '--db',
-      db,
-      '--rate',
-      '100000',
-      '--burst',
-      '100000',
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, HEARTH_ADMIN_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.push(child);
-  return new Promise((res, rej) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m?.[1]) res({ child, url: m[1] });
-    });
-    child.on('exit', (code) => rej(new Error(`server exited early (${code}): ${out}`)));
-  });
+/** Starts `hearth serve` and remembers the child so afterEach can end it. */
+async function startServer(db: string): Promise<ServerChild> {
+  const started = await startServerChild(db, TOKEN, 100_000);
+  children.push(started.child);
+  return started;
 }
 
 /** Update i is the constant vector (i+1)/1000 / sqrt(LENGTH)-scaled so its norm is ≤ C = 1. */
@@ -65,19 +39,12 @@ describe('server crash safety (child process, SIGKILL)', () => {
     const db = join(dir, 'server.db');
     const first = await startServer(db);
     const adminHeaders = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-    const model = Buffer.from(new Float32Array(LENGTH).buffer).toString('base64');
     expect(
       (
         await fetch(`${first.url}/v1/admin/model`, {
           method: 'PUT',
           headers: adminHeaders,
-          body: JSON.stringify({
-            v: 1,
-            kind: 'model-upload',
-            name: 'collab',
-            encoding: 'f32-base64',
-            data: model,
-          }),
+          body: JSON.stringify(modelUploadBody('collab', new Float32Array(LENGTH))),
         })
       ).status,
     ).toBe(201);
