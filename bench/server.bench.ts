@@ -89,17 +89,20 @@ const suite: BenchSuite = {
       const length = collabParamCount(shape.items, shape.dims);
       const admin = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
       const itemIds = Array.from({ length: shape.items }, (_, i) => `item-${i}`);
-      await fetch(`${url}/v1/admin/model`, {
-        method: 'PUT',
-        headers: admin,
-        body: JSON.stringify(
-          modelUploadBody('collab', new Float32Array(length), {
-            kind: 'collab',
-            itemIds,
-            dims: shape.dims,
-          }),
-        ),
-      });
+      // Publishing a zero model of the real size starts a fresh version.
+      const publishModel = () =>
+        fetch(`${url}/v1/admin/model`, {
+          method: 'PUT',
+          headers: admin,
+          body: JSON.stringify(
+            modelUploadBody('collab', new Float32Array(length), {
+              kind: 'collab',
+              itemIds,
+              dims: shape.dims,
+            }),
+          ),
+        });
+      await publishModel();
       await fetch(`${url}/v1/admin/round`, {
         method: 'POST',
         headers: admin,
@@ -170,17 +173,7 @@ const suite: BenchSuite = {
 
       // One aggregation of k = 16 real-size updates: publish a fresh version (the load's pending
       // updates become stale and are ignored), then time the request that completes the round.
-      await fetch(`${url}/v1/admin/model`, {
-        method: 'PUT',
-        headers: admin,
-        body: JSON.stringify(
-          modelUploadBody('collab', new Float32Array(length), {
-            kind: 'collab',
-            itemIds,
-            dims: shape.dims,
-          }),
-        ),
-      });
+      await publishModel();
       await fetch(`${url}/v1/admin/round`, {
         method: 'POST',
         headers: admin,
