@@ -6,6 +6,7 @@
 import type { Encoder } from '../encoder/types.ts';
 import { DEFAULT_CANDIDATE_CONFIG, generateCandidates } from '../engine/candidates.ts';
 import type { CollabModel } from '../engine/collab-model.ts';
+import { type CollabTrainOptions, trainCollab } from '../engine/collab-train.ts';
 import { createEngineContext, type EngineContext } from '../engine/context.ts';
 import {
   candidateFeatures,
@@ -14,9 +15,10 @@ import {
   itemItemScoresByRow,
 } from '../engine/features.ts';
 import type { RankerGroup } from '../engine/ranker-train.ts';
-import type { SequenceModel } from '../engine/sequence-model.ts';
+import { type SequenceModel, trainSequenceModel } from '../engine/sequence-model.ts';
 import type { EngineEvent, EngineItem } from '../engine/types.ts';
 import { buildUserState, type UserStateConfig } from '../engine/user-state.ts';
+import { seededRng } from '../shared/rng.ts';
 import { type MovieLensData, movieText } from './movielens.ts';
 import type { Split } from './split.ts';
 
@@ -57,6 +59,47 @@ export function userCounts(split: Split): Float32Array {
   const counts = new Float32Array(split.itemIds.length);
   for (const rows of split.train) for (const r of new Set(rows)) counts[r]! += 1;
   return counts;
+}
+
+/** What `prepareSplit` needs: the encoder, the collab training options and a seed. */
+export interface PrepareSplitOptions {
+  readonly encoder: Encoder;
+  readonly collab: CollabTrainOptions;
+  readonly seed: number;
+  readonly log: (message: string) => void;
+}
+
+/**
+ * Everything the engine needs for a split, learned from its training part only: item texts
+ * embedded with the encoder, the factored collab model and the sequence model.
+ */
+export async function prepareSplit(
+  data: MovieLensData,
+  split: Split,
+  options: PrepareSplitOptions,
+): Promise<{
+  context: EngineContext;
+  vectors: Float32Array;
+  collab: CollabModel;
+  sequence: SequenceModel;
+}> {
+  const { items, texts } = movieItems(data, split.itemIds);
+  options.log(`embedding ${texts.length} item texts with ${options.encoder.info.id}`);
+  const vectors = await embedAll(options.encoder, texts);
+  options.log(
+    `training the collab model (${options.collab.epochs} epochs, ${options.collab.dims} dims)`,
+  );
+  const trained = trainedItems(split);
+  const collab = trainCollab(
+    trained.itemIds,
+    trained.sequences,
+    options.collab,
+    seededRng(options.seed),
+    (e, loss) => options.log(`  epoch ${e + 1}: loss ${loss.toFixed(3)}`),
+  );
+  const sequence = trainSequenceModel(trained.itemIds, trained.sequences);
+  const context = splitContext(split, items, vectors, options.encoder.info.dims, collab, sequence);
+  return { context, vectors, collab, sequence };
 }
 
 /** Builds the engine context for a split (popularity prior = training counts). */

@@ -4,26 +4,17 @@
  * item-kNN and Hearth's engine (collab model trained on the training split only).
  */
 import type { Encoder } from '../encoder/types.ts';
-import { type CollabTrainOptions, trainCollab } from '../engine/collab-train.ts';
+import type { CollabTrainOptions } from '../engine/collab-train.ts';
 import type { Ranker } from '../engine/ranker.ts';
 import {
   DEFAULT_RECOMMEND_CONFIG,
   type RecommendConfig,
   recommendFor,
 } from '../engine/recommend.ts';
-import { trainSequenceModel } from '../engine/sequence-model.ts';
 import { buildUserState, type UserStateConfig } from '../engine/user-state.ts';
 import { seededRng } from '../shared/rng.ts';
 import { itemKnnTopK, knnIndex, popularityTopK } from './baselines.ts';
-import {
-  embedAll,
-  eventsOf,
-  movieItems,
-  nowOf,
-  splitContext,
-  trainedItems,
-  userCounts,
-} from './hearth-method.ts';
+import { eventsOf, nowOf, prepareSplit, userCounts } from './hearth-method.ts';
 import { coverage } from './metrics/coverage.ts';
 import { hitRate } from './metrics/hit-rate.ts';
 import { intraListDiversity } from './metrics/ild.ts';
@@ -85,22 +76,7 @@ export async function evaluate(data: MovieLensData, options: EvalOptions): Promi
   if (options.coldItems !== undefined && options.coldItems > 0) {
     ({ split, cold } = removeColdItems(split, options.coldItems, seededRng(options.seed + 1)));
   }
-  const { items, texts } = movieItems(data, split.itemIds);
-  options.log(`embedding ${texts.length} item texts with ${options.encoder.info.id}`);
-  const vectors = await embedAll(options.encoder, texts);
-  options.log(
-    `training the collab model (${options.collab.epochs} epochs, ${options.collab.dims} dims)`,
-  );
-  const trained = trainedItems(split);
-  const collab = trainCollab(
-    trained.itemIds,
-    trained.sequences,
-    options.collab,
-    seededRng(options.seed),
-    (e, loss) => options.log(`  epoch ${e + 1}: loss ${loss.toFixed(3)}`),
-  );
-  const sequence = trainSequenceModel(trained.itemIds, trained.sequences);
-  const context = splitContext(split, items, vectors, options.encoder.info.dims, collab, sequence);
+  const { context, vectors, collab, sequence } = await prepareSplit(data, split, options);
   const counts = userCounts(split);
   const knn = knnIndex(split);
   const config: RecommendConfig = {
