@@ -1,7 +1,7 @@
 // Hearth demo service worker: caches the app shell, the worker, ONNX Runtime's files, the models
 // and the catalog at install, so the demo loads and recommends offline after one visit. Model
 // files are cached only when their bytes match the sha256 in their manifest.
-const VERSION = 'hearth-v5';
+const VERSION = 'hearth-v6';
 const SHELL = `${VERSION}-shell`;
 const MODEL = `${VERSION}-model`;
 const ENCODER_DIR = '/models/hearth-encoder-v1/';
@@ -16,7 +16,8 @@ async function sha256Hex(buffer) {
 
 /** Fetches `dir + path`, checks its sha256 and puts it in the model cache; throws on a mismatch. */
 async function putVerified(cache, dir, path, expected) {
-  const response = await fetch(`${dir}${path}`);
+  // no-cache: revalidate, so a rebuilt model is never answered from a stale HTTP cache entry.
+  const response = await fetch(`${dir}${path}`, { cache: 'no-cache' });
   const bytes = await response.clone().arrayBuffer();
   const actual = response.ok ? await sha256Hex(bytes) : `HTTP ${response.status}`;
   if (actual !== expected) {
@@ -27,8 +28,7 @@ async function putVerified(cache, dir, path, expected) {
   await cache.put(`${dir}${path}`, response);
 }
 
-async function cacheVerifiedModels() {
-  const cache = await caches.open(MODEL);
+async function cacheVerifiedModels(cache) {
   const encoder = await fetch(`${ENCODER_DIR}manifest.json`, { cache: 'no-cache' });
   if (encoder.ok) {
     const manifest = await encoder.clone().json();
@@ -57,6 +57,35 @@ async function cacheVerifiedModels() {
 }
 
 /**
+ * A rebuilt model keeps its URLs, so the cached copy would be served forever. On navigations
+ * (at most every 10 minutes) the encoder manifest is compared with the network's; when it changed,
+ * every model file is fetched and verified into a staging cache first, and only a complete,
+ * verified set replaces the cached one. Offline or on any mismatch the cached models stay.
+ */
+let lastModelCheck = 0;
+async function refreshModelsIfChanged() {
+  if (Date.now() - lastModelCheck < 10 * 60 * 1000) return;
+  lastModelCheck = Date.now();
+  try {
+    const cached = await caches.match(`${ENCODER_DIR}manifest.json`, { ignoreVary: true });
+    const current = await fetch(`${ENCODER_DIR}manifest.json`, { cache: 'no-cache' });
+    if (!current.ok || (cached && (await cached.text()) === (await current.text()))) return;
+    const stagingName = `${MODEL}-staging`;
+    await caches.delete(stagingName);
+    const staging = await caches.open(stagingName);
+    await cacheVerifiedModels(staging);
+    const live = await caches.open(MODEL);
+    for (const request of await staging.keys()) {
+      const response = await staging.match(request);
+      if (response) await live.put(request, response);
+    }
+    await caches.delete(stagingName);
+  } catch {
+    // Offline or a file that does not match its manifest: keep serving the verified cached set.
+  }
+}
+
+/**
  * A cached response re-wrapped without its stored URL, so that the page sees the URL it asked
  * for: a worker started from `engine.worker-*.js?server=…` keeps its parameters in
  * `self.location` even when the file was cached without them.
@@ -80,7 +109,7 @@ self.addEventListener('install', (event) => {
     (async () => {
       const cache = await caches.open(SHELL);
       await cache.addAll([...new Set([...PRECACHE, ...(await builtFiles())])]);
-      await cacheVerifiedModels();
+      await cacheVerifiedModels(await caches.open(MODEL));
       await self.skipWaiting();
     })(),
   );
@@ -106,6 +135,7 @@ self.addEventListener('fetch', (event) => {
   )
     return;
   const isModel = url.pathname.startsWith('/models/');
+  if (event.request.mode === 'navigate') event.waitUntil(refreshModelsIfChanged());
   // Content-hashed build files and the ORT runtime never change under one name: cache first.
   const isImmutable = url.pathname.startsWith('/assets/') || url.pathname.startsWith('/ort/');
   event.respondWith(

@@ -4,7 +4,7 @@
  * encoder, ONNX ranker, IndexedDB), the service worker, consent on with LDP telemetry sent to the
  * thin server, and a network audit over the whole session.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -200,4 +200,46 @@ describe('built demo with the real engine worker', () => {
     expect(await chromium.context.cookies()).toEqual([]);
     expect(chromium.consoleErrors).toEqual([]);
   }, 90_000);
+
+  it('replaces cached models with a verified new set when the model manifest changes', async () => {
+    // A copy of the build on a second origin: its own service worker, and dist/ stays untouched.
+    const copy = join(dbDir, 'dist-copy');
+    cpSync('dist', copy, { recursive: true });
+    const second = await startDemo({
+      port: 0,
+      host: '127.0.0.1',
+      db: join(dbDir, 'second.db'),
+      dist: copy,
+    });
+    const tab = await chromium.newPage();
+    try {
+      const manifestPath = join(copy, 'models/hearth-encoder-v1/manifest.json');
+      const original = readFileSync(manifestPath, 'utf8');
+      const cachedManifest = () =>
+        tab.evaluate(async () => {
+          const r = await caches.match('/models/hearth-encoder-v1/manifest.json', {
+            ignoreVary: true,
+          });
+          return r ? r.text() : null;
+        });
+      await tab.goto(second.url);
+      await tab.waitForFunction(() => navigator.serviceWorker.controller !== null, null, {
+        timeout: 60_000,
+      });
+      expect(await cachedManifest()).toBe(original);
+      // Same files, new manifest text: the next navigation re-verifies every file into staging,
+      // then swaps the whole set in.
+      writeFileSync(manifestPath, `${original}\n`);
+      await tab.goto(second.url);
+      let now = await cachedManifest();
+      for (let i = 0; i < 80 && now === original; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        now = await cachedManifest();
+      }
+      expect(now).toBe(`${original}\n`);
+    } finally {
+      await tab.close();
+      await second.close();
+    }
+  }, 120_000);
 });
