@@ -21,8 +21,8 @@ import { noiseForBudget } from '../privacy/rdp.ts';
 import { createTelemetryClient } from '../privacy/telemetry-client.ts';
 import { AggregatesSchema } from '../protocol/telemetry.ts';
 import type { UpdateEncoding } from '../protocol/update.ts';
-import { createApp } from '../server/app.ts';
-import { openServerStorage } from '../server/storage.ts';
+import { type AppDeps, createApp } from '../server/app.ts';
+import { openServerStorage, type ServerStorage } from '../server/storage.ts';
 import { fedAdam } from '../server/strategy.ts';
 import { seededRng } from '../shared/rng.ts';
 import { createFederatedClient, type ModelCache } from './client.ts';
@@ -95,6 +95,35 @@ async function startTransport(
   };
 }
 
+type SimTransport = Awaited<ReturnType<typeof startTransport>>;
+
+/**
+ * Runs `task` against a fresh in-memory server (in process, or on loopback with `http`) and
+ * always closes both afterwards. Rate limits are off: the simulation is one trusted caller.
+ */
+async function withSimServer<T>(
+  options: SimulationOptions,
+  strategy: AppDeps['strategy'],
+  task: (transport: SimTransport, storage: ServerStorage) => Promise<T>,
+): Promise<T> {
+  const storage = openServerStorage(':memory:');
+  const app = createApp({
+    storage,
+    adminToken: TOKEN,
+    ...(strategy === undefined ? {} : { strategy }),
+    rateLimit: { perSecond: 1e9, burst: 1e9 },
+    limits: { telemetryBytes: 1 << 20 },
+    telemetryEpsilon: options.telemetryEpsilon,
+  });
+  const transport = await startTransport(app, options.http);
+  try {
+    return await task(transport, storage);
+  } finally {
+    await transport.close();
+    storage.close();
+  }
+}
+
 /** Runs the whole simulation and returns the report. */
 export async function runSimulation(
   data: MovieLensData,
@@ -132,162 +161,146 @@ export async function runSimulation(
     ? noiseMultiplierFor(noiseForBudget(options.epsilon, delta, participations))
     : 0;
 
-  const storage = openServerStorage(':memory:');
-  const app = createApp({
-    storage,
-    adminToken: TOKEN,
-    strategy: fedAdam({ learningRate: DEFAULT_COLLAB_TRAIN_OPTIONS.learningRate }),
-    rateLimit: { perSecond: 1e9, burst: 1e9 },
-    limits: { telemetryBytes: 1 << 20 },
-    telemetryEpsilon: options.telemetryEpsilon,
-  });
-  const transport = await startTransport(app, options.http);
-  try {
-    const admin = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-    const init = createCollabModel(
-      split.itemIds,
-      DEFAULT_COLLAB_TRAIN_OPTIONS.dims,
-      seededRng(options.seed),
-      'collab-init',
-    );
-    const params = flattenCollab(init);
-    await transport.fetch(`${transport.base}/v1/admin/model`, {
-      method: 'PUT',
-      headers: admin,
-      body: JSON.stringify(
-        modelUploadBody('collab', params, {
-          kind: 'collab',
-          itemIds: [...split.itemIds],
-          dims: init.dims,
-        }),
-      ),
-    });
-    await transport.fetch(`${transport.base}/v1/admin/round`, {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({
-        minUpdates: options.clientsPerRound,
-        clipNorm: options.clipNorm,
-        noiseMultiplier: noise,
-        localSteps: 1,
-        learningRate: 1,
-      }),
-    });
-
-    const ledgers: Ledger[] = [];
-    const cache: ModelCache = new Map();
-    const federated = clients.map((u) => {
-      const ledger = createLedger({
-        storage: createMemoryLedgerStorage(),
-        caps: {
-          dailyEpsilon: options.epsilon * (1 + 1e-9),
-          lifetimeEpsilon: options.epsilon * (1 + 1e-9),
-          delta,
-        },
+  return withSimServer(
+    options,
+    fedAdam({ learningRate: DEFAULT_COLLAB_TRAIN_OPTIONS.learningRate }),
+    async (transport, storage) => {
+      const admin = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+      const init = createCollabModel(
+        split.itemIds,
+        DEFAULT_COLLAB_TRAIN_OPTIONS.dims,
+        seededRng(options.seed),
+        'collab-init',
+      );
+      const params = flattenCollab(init);
+      await transport.fetch(`${transport.base}/v1/admin/model`, {
+        method: 'PUT',
+        headers: admin,
+        body: JSON.stringify(
+          modelUploadBody('collab', params, {
+            kind: 'collab',
+            itemIds: [...split.itemIds],
+            dims: init.dims,
+          }),
+        ),
       });
-      ledgers.push(ledger);
-      const gate = createPrivacyGate({ ledger, fetch: transport.fetch, consent: true });
-      return {
-        u,
-        client: createFederatedClient({
-          gate,
-          baseUrl: transport.base,
-          rng: seededRng(options.seed * 100_003 + u),
-          encoding: options.encoding ?? 'q8',
-          gradient,
-          modelCache: cache,
+      await transport.fetch(`${transport.base}/v1/admin/round`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({
+          minUpdates: options.clientsPerRound,
+          clipNorm: options.clipNorm,
+          noiseMultiplier: noise,
+          localSteps: 1,
+          learningRate: 1,
         }),
-      };
-    });
+      });
 
-    log(
-      `federated: ${rounds} rounds × ${options.clientsPerRound} clients, ε = ${options.epsilon}, δ = ${delta.toExponential(2)}, z = ${noise.toFixed(3)}, C = ${options.clipNorm}, ${participations} participations per client (${transport.base})`,
-    );
-    t0 = performance.now();
-    const order = seededRng(options.seed + 7);
-    let cycle: typeof federated = [];
-    let uploadedBytes = 0;
-    let uploads = 0;
-    let refused = 0;
-    for (let round = 0; round < rounds; round++) {
-      const chosen: typeof federated = [];
-      while (chosen.length < options.clientsPerRound) {
-        if (cycle.length === 0) cycle = [...federated].sort(() => order() - 0.5);
-        const next = cycle.pop();
-        if (next) chosen.push(next);
-      }
-      for (const { u, client } of chosen) {
-        try {
-          const out = await client.participate(split.train[u] ?? []);
-          if (out.kind === 'uploaded') {
-            uploadedBytes += out.bytes;
-            uploads++;
-          }
-        } catch (error) {
-          if ((error as Error).name === 'BudgetExceededError') refused++;
-          else throw error;
+      const ledgers: Ledger[] = [];
+      const cache: ModelCache = new Map();
+      const federated = clients.map((u) => {
+        const ledger = createLedger({
+          storage: createMemoryLedgerStorage(),
+          caps: {
+            dailyEpsilon: options.epsilon * (1 + 1e-9),
+            lifetimeEpsilon: options.epsilon * (1 + 1e-9),
+            delta,
+          },
+        });
+        ledgers.push(ledger);
+        const gate = createPrivacyGate({ ledger, fetch: transport.fetch, consent: true });
+        return {
+          u,
+          client: createFederatedClient({
+            gate,
+            baseUrl: transport.base,
+            rng: seededRng(options.seed * 100_003 + u),
+            encoding: options.encoding ?? 'q8',
+            gradient,
+            modelCache: cache,
+          }),
+        };
+      });
+
+      log(
+        `federated: ${rounds} rounds × ${options.clientsPerRound} clients, ε = ${options.epsilon}, δ = ${delta.toExponential(2)}, z = ${noise.toFixed(3)}, C = ${options.clipNorm}, ${participations} participations per client (${transport.base})`,
+      );
+      t0 = performance.now();
+      const order = seededRng(options.seed + 7);
+      let cycle: typeof federated = [];
+      let uploadedBytes = 0;
+      let uploads = 0;
+      let refused = 0;
+      for (let round = 0; round < rounds; round++) {
+        const chosen: typeof federated = [];
+        while (chosen.length < options.clientsPerRound) {
+          if (cycle.length === 0) cycle = [...federated].sort(() => order() - 0.5);
+          const next = cycle.pop();
+          if (next) chosen.push(next);
         }
+        for (const { u, client } of chosen) {
+          try {
+            const out = await client.participate(split.train[u] ?? []);
+            if (out.kind === 'uploaded') {
+              uploadedBytes += out.bytes;
+              uploads++;
+            }
+          } catch (error) {
+            if ((error as Error).name === 'BudgetExceededError') refused++;
+            else throw error;
+          }
+        }
+        if ((round + 1) % 20 === 0) log(`federated: round ${round + 1}/${rounds}`);
       }
-      if ((round + 1) % 20 === 0) log(`federated: round ${round + 1}/${rounds}`);
-    }
-    const finalModel = storage.latestModel('collab');
-    const fedModel: CollabModel = finalModel
-      ? unflattenCollab(
-          { itemIds: split.itemIds, dims: init.dims },
-          finalModel.params,
-          String(finalModel.version),
-        )
-      : init;
-    const fedFigures = evaluateCollab(split, fedModel, weights);
-    const spent = await Promise.all(ledgers.map(async (l) => (await l.spent()).lifetime.epsilon));
-    const federatedReport = {
-      ...fedFigures,
-      ndcgRatioToCentral: fedFigures.ndcg10 / centralFigures.ndcg10,
-      epsilon: Number.isFinite(options.epsilon) ? options.epsilon : 'inf',
-      delta,
-      noiseMultiplier: noise,
-      clipNorm: options.clipNorm,
-      encoding: options.encoding ?? 'q8',
-      rounds,
-      clientsPerRound: options.clientsPerRound,
-      participationsPerClient: participations,
-      modelVersion: finalModel?.version ?? 0,
-      uploads,
-      refusedByLedger: refused,
-      bytesPerClientPerRound: uploads === 0 ? 0 : uploadedBytes / uploads,
-      epsilonSpentPerClientMax: Number.isFinite(options.epsilon) ? Math.max(...spent) : 'inf',
-      epsilonSpentPerClientMean: Number.isFinite(options.epsilon)
-        ? spent.reduce((a, b) => a + b, 0) / spent.length
-        : 'inf',
-      transport: options.http ? 'http-loopback' : 'in-process',
-      seconds: (performance.now() - t0) / 1000,
-    };
-    log(
-      `federated: NDCG@10 ${fedFigures.ndcg10.toFixed(4)} (${(federatedReport.ndcgRatioToCentral * 100).toFixed(1)}% of central)`,
-    );
+      const finalModel = storage.latestModel('collab');
+      const fedModel: CollabModel = finalModel
+        ? unflattenCollab(
+            { itemIds: split.itemIds, dims: init.dims },
+            finalModel.params,
+            String(finalModel.version),
+          )
+        : init;
+      const fedFigures = evaluateCollab(split, fedModel, weights);
+      const spent = await Promise.all(ledgers.map(async (l) => (await l.spent()).lifetime.epsilon));
+      const federatedReport = {
+        ...fedFigures,
+        ndcgRatioToCentral: fedFigures.ndcg10 / centralFigures.ndcg10,
+        epsilon: Number.isFinite(options.epsilon) ? options.epsilon : 'inf',
+        delta,
+        noiseMultiplier: noise,
+        clipNorm: options.clipNorm,
+        encoding: options.encoding ?? 'q8',
+        rounds,
+        clientsPerRound: options.clientsPerRound,
+        participationsPerClient: participations,
+        modelVersion: finalModel?.version ?? 0,
+        uploads,
+        refusedByLedger: refused,
+        bytesPerClientPerRound: uploads === 0 ? 0 : uploadedBytes / uploads,
+        epsilonSpentPerClientMax: Number.isFinite(options.epsilon) ? Math.max(...spent) : 'inf',
+        epsilonSpentPerClientMean: Number.isFinite(options.epsilon)
+          ? spent.reduce((a, b) => a + b, 0) / spent.length
+          : 'inf',
+        transport: options.http ? 'http-loopback' : 'in-process',
+        seconds: (performance.now() - t0) / 1000,
+      };
+      log(
+        `federated: NDCG@10 ${fedFigures.ndcg10.toFixed(4)} (${(federatedReport.ndcgRatioToCentral * 100).toFixed(1)}% of central)`,
+      );
 
-    const telemetry = options.skipTelemetry ? null : await runTelemetry(split, options, transport);
-    return { federated: federatedReport, central: centralFigures, telemetry };
-  } finally {
-    await transport.close();
-    storage.close();
-  }
+      const telemetry = options.skipTelemetry
+        ? null
+        : await runTelemetry(split, options, transport);
+      return { federated: federatedReport, central: centralFigures, telemetry };
+    },
+  );
 }
 
 async function telemetryOnly(
   split: ReturnType<typeof leaveLastOut>,
   options: SimulationOptions,
 ): Promise<SimulationReport> {
-  const storage = openServerStorage(':memory:');
-  const app = createApp({
-    storage,
-    adminToken: TOKEN,
-    rateLimit: { perSecond: 1e9, burst: 1e9 },
-    limits: { telemetryBytes: 1 << 20 },
-    telemetryEpsilon: options.telemetryEpsilon,
-  });
-  const transport = await startTransport(app, options.http);
-  try {
+  return withSimServer(options, undefined, async (transport) => {
     const items = split.itemIds.map((id) => ({ id, title: id }));
     await transport.fetch(`${transport.base}/v1/admin/catalog`, {
       method: 'PUT',
@@ -299,10 +312,7 @@ async function telemetryOnly(
       central: null,
       telemetry: await runTelemetry(split, options, transport),
     };
-  } finally {
-    await transport.close();
-    storage.close();
-  }
+  });
 }
 
 async function runTelemetry(
