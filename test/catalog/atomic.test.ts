@@ -1,8 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CatalogService, createCatalogService } from '../../src/catalog/service.ts';
 import { openHearthDB } from '../../src/store/schema.ts';
-import { books, countingEncoder, freshDbName, scriptedFetch } from './helpers.ts';
+import { books, countingEncoder, freshDbName, scriptedFetch, serviceTracker } from './helpers.ts';
 
 const realPut = IDBObjectStore.prototype.put;
 /** Makes every put after the next `allowed` ones throw a QuotaExceededError, as a full disk does. */
@@ -18,15 +17,11 @@ function injectQuotaAfter(allowed: number): void {
   };
 }
 
-const open: CatalogService[] = [];
-function service(options: Parameters<typeof createCatalogService>[0]): CatalogService {
-  const s = createCatalogService(options);
-  open.push(s);
-  return s;
-}
+const tracker = serviceTracker();
+const { service } = tracker;
 afterEach(async () => {
   IDBObjectStore.prototype.put = realPut;
-  for (const s of open.splice(0)) await s.close();
+  await tracker.closeAll();
 });
 
 async function storedTitles(dbName: string): Promise<{ gens: number[]; titles: string[] }> {
@@ -112,7 +107,7 @@ describe('atomic apply', () => {
     const crashed = await first.load(catalog);
     const afterCrash = await first.status();
     await first.close();
-    open.length = 0;
+    tracker.release();
     const encoder = countingEncoder();
     // Act
     const second = service({ encoder, dbName, batchSize: 4 });
@@ -145,7 +140,7 @@ describe('atomic apply', () => {
     });
     await first.load(books(6));
     await first.close();
-    open.length = 0;
+    tracker.release();
     // Act
     const second = service({ encoder: countingEncoder(), dbName, batchSize: 2 });
     const result = await second.load(books(4));

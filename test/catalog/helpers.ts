@@ -1,4 +1,5 @@
 import type { FetchFn } from '../../src/catalog/fetch-catalog.ts';
+import { type CatalogService, createCatalogService } from '../../src/catalog/service.ts';
 import type { Encoder } from '../../src/encoder/types.ts';
 import { createFakeEncoder } from '../helpers/fake-encoder.ts';
 
@@ -77,4 +78,30 @@ export function books(
     category: i % 2 === 0 ? 'fiction' : 'nonfiction',
     available: i !== 3,
   }));
+}
+
+/**
+ * Catalog services created by a test file, closed together in its `afterEach`
+ * (`afterEach(tracker.closeAll)`), so no IndexedDB connection outlives its test.
+ */
+export function serviceTracker(): {
+  service: (options: Parameters<typeof createCatalogService>[0]) => CatalogService;
+  closeAll: () => Promise<void>;
+  /** Drops services the test already closed itself, so closeAll skips them. */
+  release: () => void;
+} {
+  const open: CatalogService[] = [];
+  return {
+    service(options) {
+      const s = createCatalogService(options);
+      open.push(s);
+      return s;
+    },
+    async closeAll() {
+      for (const s of open.splice(0)) await s.close();
+    },
+    release() {
+      open.length = 0;
+    },
+  };
 }

@@ -1,17 +1,12 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CatalogService, createCatalogService } from '../../src/catalog/service.ts';
 import { openHearthDB } from '../../src/store/schema.ts';
-import { books, countingEncoder, freshDbName, scriptedFetch } from './helpers.ts';
+import { books, countingEncoder, freshDbName, scriptedFetch, serviceTracker } from './helpers.ts';
 
-const open: CatalogService[] = [];
-function service(options: Parameters<typeof createCatalogService>[0]): CatalogService {
-  const s = createCatalogService(options);
-  open.push(s);
-  return s;
-}
+const tracker = serviceTracker();
+const { service } = tracker;
 afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
+  await tracker.closeAll();
 });
 
 describe('CatalogService.load and search', () => {
@@ -29,7 +24,7 @@ describe('CatalogService.load and search', () => {
       filter: { category: 'fiction', availableOnly: true, excludeIds: ['b2'] },
     });
     await first.close();
-    open.length = 0;
+    tracker.release();
     const again = service({ encoder, dbName });
     const textsBefore = encoder.texts.length;
     const status = await again.status();
@@ -117,7 +112,7 @@ describe('CatalogService.load and search', () => {
     const v1 = service({ encoder: countingEncoder(32, 'v1'), dbName });
     await v1.load(books(5));
     await v1.close();
-    open.length = 0;
+    tracker.release();
     const encoder2 = countingEncoder(32, 'v2');
     // Act
     const v2 = service({ encoder: encoder2, dbName });
