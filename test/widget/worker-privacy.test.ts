@@ -21,27 +21,29 @@ function fakeFetch() {
   );
 }
 
+let dbCounter = 0;
+/** The privacy part over a fake server answer, in a database of its own. */
+function privacyWith(fetch: typeof globalThis.fetch, server = 'http://127.0.0.1:9') {
+  dbCounter += 1;
+  return createWorkerPrivacy({
+    server,
+    dbName: `hearth-test-pop-${dbCounter}`,
+    fetch,
+    rng: seededRng(1),
+  });
+}
+
 describe('worker privacy: popularity prior from /v1/aggregates', () => {
   it('downloads nothing without consent', async () => {
     const fetch = fakeFetch();
-    const privacy = createWorkerPrivacy({
-      server: 'http://127.0.0.1:9/',
-      dbName: 'hearth-test-pop-1',
-      fetch,
-      rng: seededRng(1),
-    });
+    const privacy = privacyWith(fetch, 'http://127.0.0.1:9/');
     expect(await privacy.popularity()).toBeNull();
     expect(fetch).not.toHaveBeenCalled();
   });
 
   it('with consent, returns non-negative counts and records the download in the ledger', async () => {
     const fetch = fakeFetch();
-    const privacy = createWorkerPrivacy({
-      server: 'http://127.0.0.1:9',
-      dbName: 'hearth-test-pop-2',
-      fetch,
-      rng: seededRng(1),
-    });
+    const privacy = privacyWith(fetch);
     await privacy.setConsent(true);
     const counts = await privacy.popularity();
     expect(counts).toEqual({ a: 120.5, b: 0 });
@@ -54,11 +56,7 @@ describe('worker privacy: popularity prior from /v1/aggregates', () => {
 
   it('returns null when the server answers something that is not an aggregates body', async () => {
     const fetch = vi.fn(async () => Response.json({ nope: true }));
-    const privacy = createWorkerPrivacy({
-      server: 'http://127.0.0.1:9',
-      dbName: 'hearth-test-pop-3',
-      fetch,
-    });
+    const privacy = privacyWith(fetch);
     await privacy.setConsent(true);
     expect(await privacy.popularity()).toBeNull();
   });
