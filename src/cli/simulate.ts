@@ -1,15 +1,33 @@
 /**
  * `hearth simulate --data DIR --epsilon E [--rounds R] [--clients-per-round K] [--clip C]
- * [--telemetry-epsilon E] [--seed S] [--json] [--http] [--no-telemetry] [--no-federated]`.
+ * [--telemetry-epsilon E] [--ranker-share F] [--seed S] [--json] [--http] [--no-telemetry]
+ * [--no-federated] [--no-ranker]`.
  */
 import { parseArgs } from 'node:util';
+import { createEncoder } from '../encoder/index.ts';
 import { loadMovieLens } from '../eval/movielens.ts';
-import { DEFAULT_SIMULATION, runSimulation } from '../federated/simulation.ts';
+import {
+  DEFAULT_RANKER_ROUNDS,
+  DEFAULT_SIMULATION,
+  runSimulation,
+} from '../federated/simulation.ts';
 import { CliUsageError } from './errors.ts';
 
-const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [--rounds R (default: central training's step count)]
-  [--clients-per-round ${DEFAULT_SIMULATION.clientsPerRound}] [--clip ${DEFAULT_SIMULATION.clipNorm}]
-  [--telemetry-epsilon ${DEFAULT_SIMULATION.telemetryEpsilon}] [--seed 1] [--encoding q8|f32] [--json] [--http] [--no-telemetry] [--no-federated]`;
+const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [options]
+  --data DIR               MovieLens-format folder; every user becomes a client
+  --epsilon E|inf          total ε per client over the whole simulation (δ = 1/(10·clients))
+  --rounds R               collab rounds (default: central training's step count)
+  --clients-per-round K    collab cohort size (default ${DEFAULT_SIMULATION.clientsPerRound})
+  --clip C                 collab clip norm (default ${DEFAULT_SIMULATION.clipNorm})
+  --ranker-share F         fraction of each client's budget spent on ranker updates (default ${DEFAULT_RANKER_ROUNDS.budgetShare})
+  --telemetry-epsilon E    ε per LDP telemetry report (default ${DEFAULT_SIMULATION.telemetryEpsilon})
+  --seed S                 seed of every random step (default 1)
+  --encoding q8|f32        update payload encoding (default q8)
+  --json                   one JSON object with federated, central and telemetry
+  --http                   go through the real server on loopback instead of in process
+  --no-telemetry           skip LDP telemetry
+  --no-federated           telemetry only
+  --no-ranker              skip the federated ranker and the whole-engine evaluation`;
 
 function positive(
   name: string,
@@ -43,6 +61,8 @@ export async function run(args: string[]): Promise<number> {
       http: { type: 'boolean', default: false },
       'no-telemetry': { type: 'boolean', default: false },
       'no-federated': { type: 'boolean', default: false },
+      'no-ranker': { type: 'boolean', default: false },
+      'ranker-share': { type: 'string' },
       encoding: { type: 'string', default: 'q8' },
       help: { type: 'boolean', default: false },
     },
@@ -59,7 +79,18 @@ export async function run(args: string[]): Promise<number> {
   if (values.encoding !== 'q8' && values.encoding !== 'f32') {
     throw new CliUsageError(`--encoding must be q8 or f32, got '${values.encoding}'.\n${HELP}`);
   }
+  const rankerShare = positive(
+    'ranker-share',
+    values['ranker-share'],
+    DEFAULT_RANKER_ROUNDS.budgetShare,
+  );
+  if (rankerShare >= 1)
+    throw new CliUsageError(
+      `--ranker-share must be below 1, got '${values['ranker-share']}'.\n${HELP}`,
+    );
   const data = loadMovieLens(values.data);
+  const withRanker = !values['no-ranker'] && !values['no-federated'];
+  const encoder = withRanker ? await createEncoder() : undefined;
   const report = await runSimulation(data, {
     epsilon,
     rounds: values.rounds === undefined ? undefined : positive('rounds', values.rounds, 1, true),
@@ -80,8 +111,11 @@ export async function run(args: string[]): Promise<number> {
     skipTelemetry: values['no-telemetry'],
     skipFederated: values['no-federated'],
     encoding: values.encoding,
+    ...(encoder === undefined ? {} : { encoder }),
+    ranker: { ...DEFAULT_RANKER_ROUNDS, budgetShare: rankerShare },
     log: (m) => process.stderr.write(`[simulate] ${m}\n`),
   });
+  await encoder?.dispose();
   if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return 0;

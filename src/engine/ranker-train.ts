@@ -58,37 +58,14 @@ export function trainRankerWeights(
   const w = new Float64Array(FEATURE_COUNT);
   const m = new Float64Array(FEATURE_COUNT);
   const v = new Float64Array(FEATURE_COUNT);
+  const scaling = { mean, std, learnable };
   let loss = 0;
   for (let step = 1; step <= options.iterations; step++) {
-    const grad = new Float64Array(FEATURE_COUNT);
-    loss = 0;
-    for (const g of groups) {
-      const logits = new Float64Array(g.count);
-      let max = -Infinity;
-      for (let i = 0; i < g.count; i++) {
-        let s = 0;
-        for (let k = 0; k < FEATURE_COUNT; k++) {
-          if (learnable[k])
-            s += w[k]! * ((g.features[i * FEATURE_COUNT + k]! - mean[k]!) / std[k]!);
-        }
-        logits[i] = s;
-        max = Math.max(max, s);
-      }
-      let sum = 0;
-      for (let i = 0; i < g.count; i++) sum += Math.exp(logits[i]! - max);
-      loss += -(logits[g.positive]! - max - Math.log(sum));
-      for (let i = 0; i < g.count; i++) {
-        const p = Math.exp(logits[i]! - max) / sum - (i === g.positive ? 1 : 0);
-        for (let k = 0; k < FEATURE_COUNT; k++) {
-          if (learnable[k])
-            grad[k]! += (p * (g.features[i * FEATURE_COUNT + k]! - mean[k]!)) / std[k]!;
-        }
-      }
-    }
-    loss /= Math.max(1, groups.length);
+    const out = listwiseGradient(groups, w, scaling);
+    loss = out.loss;
     for (let k = 0; k < FEATURE_COUNT; k++) {
       if (!learnable[k]) continue;
-      const gk = grad[k]! / Math.max(1, groups.length) + options.l2 * w[k]!;
+      const gk = out.grad[k]! + options.l2 * w[k]!;
       m[k] = 0.9 * m[k]! + 0.1 * gk;
       v[k] = 0.999 * v[k]! + 0.001 * gk * gk;
       const mh = m[k]! / (1 - 0.9 ** step);
@@ -102,4 +79,51 @@ export function trainRankerWeights(
     return learnable[k] ? w[k]! / std[k]! : 0;
   });
   return { weights, loss };
+}
+
+/** How features enter the scorer: (x − mean)/std for learnable columns, ignored otherwise. */
+export interface FeatureScaling {
+  readonly mean: ArrayLike<number>;
+  readonly std: ArrayLike<number>;
+  readonly learnable: readonly boolean[];
+}
+
+/**
+ * Mean listwise softmax loss over `groups` and its gradient with respect to `w` (weights on the
+ * scaled features; columns that are not learnable get 0). Shared by central fitting and the
+ * federated client's local steps.
+ */
+export function listwiseGradient(
+  groups: readonly RankerGroup[],
+  w: ArrayLike<number>,
+  scaling: FeatureScaling,
+): { loss: number; grad: Float64Array } {
+  const { mean, std, learnable } = scaling;
+  const grad = new Float64Array(FEATURE_COUNT);
+  let loss = 0;
+  for (const g of groups) {
+    const logits = new Float64Array(g.count);
+    let max = -Infinity;
+    for (let i = 0; i < g.count; i++) {
+      let s = 0;
+      for (let k = 0; k < FEATURE_COUNT; k++) {
+        if (learnable[k]) s += w[k]! * ((g.features[i * FEATURE_COUNT + k]! - mean[k]!) / std[k]!);
+      }
+      logits[i] = s;
+      max = Math.max(max, s);
+    }
+    let sum = 0;
+    for (let i = 0; i < g.count; i++) sum += Math.exp(logits[i]! - max);
+    loss += -(logits[g.positive]! - max - Math.log(sum));
+    for (let i = 0; i < g.count; i++) {
+      const p = Math.exp(logits[i]! - max) / sum - (i === g.positive ? 1 : 0);
+      for (let k = 0; k < FEATURE_COUNT; k++) {
+        if (learnable[k])
+          grad[k]! += (p * (g.features[i * FEATURE_COUNT + k]! - mean[k]!)) / std[k]!;
+      }
+    }
+  }
+  const n = Math.max(1, groups.length);
+  for (let k = 0; k < FEATURE_COUNT; k++) grad[k]! /= n;
+  return { loss: loss / n, grad };
 }

@@ -14,7 +14,13 @@ import {
   freshnessOf,
   itemItemScoresByRow,
 } from '../engine/features.ts';
+import type { Ranker } from '../engine/ranker.ts';
 import type { RankerGroup } from '../engine/ranker-train.ts';
+import {
+  DEFAULT_RECOMMEND_CONFIG,
+  type RecommendConfig,
+  recommendFor,
+} from '../engine/recommend.ts';
 import { type SequenceModel, trainSequenceModel } from '../engine/sequence-model.ts';
 import type { EngineEvent, EngineItem } from '../engine/types.ts';
 import { buildUserState, type UserStateConfig } from '../engine/user-state.ts';
@@ -133,13 +139,54 @@ export function nowOf(split: Split, user: number): number {
   return ((times[times.length - 1] ?? 0) + 1) * 1000;
 }
 
+/** The recommendation config of evaluation: the engine's, without exploration. */
+export function evaluationConfig(
+  base: RecommendConfig = DEFAULT_RECOMMEND_CONFIG,
+): RecommendConfig {
+  return { ...base, post: { ...base.post, exploration: 0 } };
+}
+
+/** Hearth's top-`k` item ids for one user of a split (the engine's `recommendFor`). */
+export async function hearthTopK(
+  context: EngineContext,
+  split: Split,
+  user: number,
+  ranker: Ranker,
+  stateConfig: UserStateConfig,
+  config: RecommendConfig,
+  k: number,
+): Promise<string[]> {
+  const now = nowOf(split, user);
+  const state = buildUserState(context, eventsOf(split, user), stateConfig, now);
+  const recs = await recommendFor(
+    context,
+    state,
+    ranker,
+    { limit: k, now, rng: seededRng(user) },
+    config,
+  );
+  return recs.map((r) => r.itemId);
+}
+
 /** Ranker training groups: each user's candidates, labelled by the held-out validation item. */
 export function rankerGroups(
   context: EngineContext,
   validation: Split,
   stateConfig: UserStateConfig,
 ): RankerGroup[] {
-  const groups: RankerGroup[] = [];
+  return [...rankerGroupsByUser(context, validation, stateConfig).values()];
+}
+
+/**
+ * `rankerGroups` keyed by user index: a group uses only that user's own events and the public
+ * context, so it is what the user's device computes for a federated ranker round.
+ */
+export function rankerGroupsByUser(
+  context: EngineContext,
+  validation: Split,
+  stateConfig: UserStateConfig,
+): Map<number, RankerGroup> {
+  const groups = new Map<number, RankerGroup>();
   validation.users.forEach((_, user) => {
     const target = validation.test[user]!;
     if (target < 0) return;
@@ -154,7 +201,7 @@ export function rankerGroups(
     const rows = generateCandidates(context, state, signals, DEFAULT_CANDIDATE_CONFIG);
     const positive = rows.indexOf(target);
     if (positive < 0) return;
-    groups.push({
+    groups.set(user, {
       features: candidateFeatures(context, state, signals, rows),
       count: rows.length,
       positive,

@@ -6,15 +6,11 @@
 import type { Encoder } from '../encoder/types.ts';
 import type { CollabTrainOptions } from '../engine/collab-train.ts';
 import type { Ranker } from '../engine/ranker.ts';
-import {
-  DEFAULT_RECOMMEND_CONFIG,
-  type RecommendConfig,
-  recommendFor,
-} from '../engine/recommend.ts';
-import { buildUserState, type UserStateConfig } from '../engine/user-state.ts';
+import type { RecommendConfig } from '../engine/recommend.ts';
+import type { UserStateConfig } from '../engine/user-state.ts';
 import { seededRng } from '../shared/rng.ts';
 import { itemKnnTopK, knnIndex, popularityTopK } from './baselines.ts';
-import { eventsOf, nowOf, prepareSplit, userCounts } from './hearth-method.ts';
+import { evaluationConfig, hearthTopK, prepareSplit, userCounts } from './hearth-method.ts';
 import { coverage } from './metrics/coverage.ts';
 import { hitRate } from './metrics/hit-rate.ts';
 import { intraListDiversity } from './metrics/ild.ts';
@@ -79,10 +75,7 @@ export async function evaluate(data: MovieLensData, options: EvalOptions): Promi
   const { context, vectors, collab, sequence } = await prepareSplit(data, split, options);
   const counts = userCounts(split);
   const knn = knnIndex(split);
-  const config: RecommendConfig = {
-    ...(options.recommend ?? DEFAULT_RECOMMEND_CONFIG),
-    post: { ...(options.recommend ?? DEFAULT_RECOMMEND_CONFIG).post, exploration: 0 },
-  };
+  const config = evaluationConfig(options.recommend);
   const lists: Record<string, string[][]> = { popularity: [], 'item-knn': [], hearth: [] };
   const targets: number[] = [];
   options.log('ranking');
@@ -93,16 +86,9 @@ export async function evaluate(data: MovieLensData, options: EvalOptions): Promi
     const ids = (rows: number[]) => rows.map((r) => split.itemIds[r]!);
     lists.popularity!.push(ids(popularityTopK(split, counts, user, K)));
     lists['item-knn']!.push(ids(itemKnnTopK(knn, user, K)));
-    const now = nowOf(split, user);
-    const state = buildUserState(context, eventsOf(split, user), options.userState, now);
-    const recs = await recommendFor(
-      context,
-      state,
-      options.ranker,
-      { limit: K, now, rng: seededRng(user) },
-      config,
+    lists.hearth!.push(
+      await hearthTopK(context, split, user, options.ranker, options.userState, config, K),
     );
-    lists.hearth!.push(recs.map((r) => r.itemId));
   }
   const rowOf = context.rowOf;
   const vectorOf = (id: string) => {

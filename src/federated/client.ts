@@ -1,11 +1,15 @@
 /**
  * The client side of a federated round: fetch the round config (and the global model when its
- * version changed), train locally on the visitor's own rows, clip to C, add N(0, (zC)²), and
+ * version changed), train locally on the visitor's own data (the collab model on their item
+ * rows, or the ranker on candidate groups the engine built from their events — whichever model
+ * the round trains), clip to C, add N(0, (zC)²), and
  * upload with a random update id — every request through the privacy gate, which accounts the
  * release (ρ = 2/z², see privatize.ts) and refuses it when a ledger cap would be exceeded.
  * McMahan et al. 2017 (FedAvg client), McMahan et al. 2018 (clip + Gaussian noise).
  */
 import type { CollabGradientOptions, CollabModel } from '../engine/collab-model.ts';
+import { FEATURE_NAMES } from '../engine/features.ts';
+import type { RankerGroup } from '../engine/ranker-train.ts';
 import type { PrivacyGate } from '../privacy/gate.ts';
 import { ModelsResponseSchema } from '../protocol/model.ts';
 import { type RoundConfig, RoundConfigSchema } from '../protocol/round.ts';
@@ -17,6 +21,7 @@ import { computeLocalDelta } from './local-update.ts';
 import { unflattenCollab } from './params.ts';
 import { privatizeUpdate, updateRho } from './privatize.ts';
 import { randomUpdateId } from './random-id.ts';
+import { computeRankerDelta } from './ranker-update.ts';
 import { encodeUpdateFrame } from './update-codec.ts';
 
 /** A protocol-level failure talking to the server (bad status or body). */
@@ -24,8 +29,21 @@ export class FederatedProtocolError extends Error {
   override readonly name = 'FederatedProtocolError';
 }
 
-/** Caches global models by version; may be shared (models are public). */
-export type ModelCache = Map<number, CollabModel>;
+/** A published global model the client knows how to train. */
+export type GlobalModel =
+  | { readonly kind: 'collab'; readonly version: number; readonly collab: CollabModel }
+  | { readonly kind: 'ranker'; readonly version: number; readonly weights: Float32Array };
+
+/** Caches global models by name and version; may be shared (models are public). */
+export type ModelCache = Map<string, GlobalModel>;
+
+/** The visitor's own training data; a round uses the part its model needs. */
+export interface LocalData {
+  /** Chronological item rows in the collab model's item order (collab rounds). */
+  readonly collabRows?: readonly number[];
+  /** Candidate groups the engine built from the visitor's events (ranker rounds). */
+  readonly rankerGroups?: readonly RankerGroup[];
+}
 
 /** Options of the federated client. */
 export interface FederatedClientOptions {
@@ -72,8 +90,9 @@ export function createFederatedClient(options: FederatedClientOptions) {
     return parsed.data;
   };
 
-  const fetchModel = async (round: RoundConfig): Promise<CollabModel> => {
-    const cached = cache.get(round.modelVersion);
+  const fetchModel = async (round: RoundConfig): Promise<GlobalModel> => {
+    const key = `${round.model}@${round.modelVersion}`;
+    const cached = cache.get(key);
     if (cached !== undefined) return cached;
     const parsed = ModelsResponseSchema.safeParse(
       await getJson(
@@ -86,32 +105,42 @@ export function createFederatedClient(options: FederatedClientOptions) {
       throw new FederatedProtocolError(`bad model response: ${parsed.error.message}`);
     const entry = parsed.data.models.find((m) => m.name === round.model);
     if (entry?.layout === undefined)
-      throw new FederatedProtocolError(`model '${round.model}' has no collab layout`);
+      throw new FederatedProtocolError(`model '${round.model}' has no layout`);
     const raw = decodeBase64(entry.data);
-    const model = unflattenCollab(
-      entry.layout,
-      new Float32Array(raw.buffer),
-      String(entry.version),
-    );
-    // Keep only the newest version: a model is megabytes and old versions are never used again.
-    for (const v of cache.keys()) if (v < entry.version) cache.delete(v);
-    cache.set(entry.version, model);
+    const params = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+    let model: GlobalModel;
+    if (entry.layout.kind === 'collab') {
+      const collab = unflattenCollab(entry.layout, params, String(entry.version));
+      model = { kind: 'collab', version: entry.version, collab };
+    } else {
+      const same =
+        entry.layout.features.length === FEATURE_NAMES.length &&
+        entry.layout.features.every((f, i) => f === FEATURE_NAMES[i]);
+      if (!same)
+        throw new FederatedProtocolError(
+          `ranker '${round.model}' has features [${entry.layout.features.join(', ')}], this engine computes [${FEATURE_NAMES.join(', ')}]`,
+        );
+      model = { kind: 'ranker', version: entry.version, weights: Float32Array.from(params) };
+    }
+    // Keep only the newest version of each model: old versions are never used again.
+    for (const [k, m] of cache)
+      if (k.startsWith(`${round.model}@`) && m.version < entry.version) cache.delete(k);
+    cache.set(`${round.model}@${entry.version}`, model);
     return model;
   };
 
-  return {
-    fetchRound,
-    fetchModel,
-    /** Runs one participation for the visitor's chronological item rows. */
-    async participate(sequence: readonly number[]): Promise<RoundOutcome> {
-      if (sequence.length < 2) return { kind: 'skipped', reason: 'fewer than two local events' };
-      const round = await fetchRound();
-      const model = await fetchModel(round);
-      if (Number(model.version) !== round.modelVersion)
-        return { kind: 'skipped', reason: 'model changed during the round' };
-      const delta = computeLocalDelta(
-        model,
-        sequence,
+  /** The local delta for `model`, or why this visitor cannot train it. */
+  const localDelta = (
+    model: GlobalModel,
+    round: RoundConfig,
+    local: LocalData,
+  ): Float32Array | string => {
+    if (model.kind === 'collab') {
+      const rows = local.collabRows ?? [];
+      if (rows.length < 2) return 'fewer than two local events';
+      return computeLocalDelta(
+        model.collab,
+        rows,
         {
           localSteps: round.localSteps,
           learningRate: round.learningRate,
@@ -119,6 +148,28 @@ export function createFederatedClient(options: FederatedClientOptions) {
         },
         options.rng,
       );
+    }
+    const groups = local.rankerGroups ?? [];
+    if (groups.length === 0) return 'no local ranking example';
+    return computeRankerDelta(model.weights, groups, {
+      localSteps: round.localSteps,
+      learningRate: round.learningRate,
+    });
+  };
+
+  return {
+    fetchRound,
+    fetchModel,
+    /** Runs one participation in whichever model the current round trains. */
+    async participate(local: LocalData): Promise<RoundOutcome> {
+      if ((local.collabRows?.length ?? 0) < 2 && (local.rankerGroups?.length ?? 0) === 0)
+        return { kind: 'skipped', reason: 'no local training data' };
+      const round = await fetchRound();
+      const model = await fetchModel(round);
+      if (model.version !== round.modelVersion)
+        return { kind: 'skipped', reason: 'model changed during the round' };
+      const delta = localDelta(model, round, local);
+      if (typeof delta === 'string') return { kind: 'skipped', reason: delta };
       const noisy = privatizeUpdate(delta, round.clipNorm, round.noiseMultiplier, options.rng);
       const rho = updateRho(round.noiseMultiplier);
       const body = encodeUpdateFrame(

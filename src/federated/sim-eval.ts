@@ -1,11 +1,15 @@
 /**
- * Scoring helpers for `hearth simulate`: rank all unseen items with a collaborative model or a
- * popularity vector for each user of a leave-last-out split, and average HR@10 / NDCG@10 with
- * the evaluation metrics of src/eval/metrics (same protocol as `hearth eval`).
+ * Scoring helpers for `hearth simulate`: rank all unseen items with a collaborative model, a
+ * popularity vector or Hearth's whole engine for each user of a leave-last-out split, and average
+ * HR@10 / NDCG@10 with the evaluation metrics of src/eval/metrics (same protocol as `hearth eval`).
  */
 import { type CollabModel, collabScores, collabUserVector } from '../engine/collab-model.ts';
+import type { EngineContext } from '../engine/context.ts';
+import type { Ranker } from '../engine/ranker.ts';
+import type { UserStateConfig } from '../engine/user-state.ts';
 import { topIndices } from '../engine/vector-math.ts';
 import { popularityTopK } from '../eval/baselines.ts';
+import { evaluationConfig, hearthTopK } from '../eval/hearth-method.ts';
 import { hitRate } from '../eval/metrics/hit-rate.ts';
 import { meanDefined } from '../eval/metrics/mean.ts';
 import { ndcg } from '../eval/metrics/ndcg.ts';
@@ -17,18 +21,40 @@ export interface RankingFigures {
   readonly ndcg10: number;
 }
 
-function score(split: Split, rank: (user: number) => number[], k: number): RankingFigures {
+/** Averages HR@k / NDCG@k of `rank` (item ids, best first) over users with a test item. */
+async function scoreIds(
+  split: Split,
+  rank: (user: number) => string[] | Promise<string[]>,
+  k: number,
+): Promise<RankingFigures> {
   const hr: number[] = [];
   const nd: number[] = [];
-  split.users.forEach((_, u) => {
+  for (let u = 0; u < split.users.length; u++) {
     const test = split.test[u] ?? -1;
-    if (test < 0) return;
-    const ranked = rank(u).map((r) => split.itemIds[r] ?? '');
+    if (test < 0) continue;
+    const ranked = await rank(u);
     const relevant = new Set([split.itemIds[test] ?? '']);
     hr.push(hitRate(ranked, relevant, k));
     nd.push(ndcg(ranked, relevant, k));
-  });
+  }
   return { hr10: meanDefined(hr), ndcg10: meanDefined(nd) };
+}
+
+/** `scoreIds` for rankers that return item rows. */
+function score(split: Split, rank: (user: number) => number[], k: number) {
+  return scoreIds(split, (u) => rank(u).map((r) => split.itemIds[r] ?? ''), k);
+}
+
+/** Evaluates Hearth's engine (candidates, features, `ranker`, post-ranking) over `context`. */
+export function evaluateHearth(
+  split: Split,
+  context: EngineContext,
+  ranker: Ranker,
+  stateConfig: UserStateConfig,
+  k = 10,
+): Promise<RankingFigures> {
+  const config = evaluationConfig();
+  return scoreIds(split, (u) => hearthTopK(context, split, u, ranker, stateConfig, config, k), k);
 }
 
 /** Evaluates a collab model: user vector from recency-weighted training rows (decay^age + floor). */
@@ -37,7 +63,7 @@ export function evaluateCollab(
   model: CollabModel,
   weights: { decay: number; longTermWeight: number },
   k = 10,
-): RankingFigures {
+): Promise<RankingFigures> {
   return score(
     split,
     (u) => {
@@ -55,7 +81,11 @@ export function evaluateCollab(
 }
 
 /** Evaluates "most popular" under a given popularity vector (aligned with split.itemIds). */
-export function evaluatePopularity(split: Split, counts: Float32Array, k = 10): RankingFigures {
+export function evaluatePopularity(
+  split: Split,
+  counts: Float32Array,
+  k = 10,
+): Promise<RankingFigures> {
   return score(split, (u) => popularityTopK(split, counts, u, k), k);
 }
 

@@ -3,33 +3,77 @@
  * training rows. Rounds run the real federated client (privacy gate, ledger, clip + noise, q8
  * upload) against the real server app — in process through `app.request()`, or with `http` over
  * loopback through `@hono/node-server`. Telemetry runs the real OLH client and the server's
- * estimator. The centrally trained model (same objective, `trainCollab`) is the reference.
+ * estimator. With an encoder, the same clients then train the ranker in federated rounds on
+ * top of the federated collab model and the LDP popularity, and the whole engine is evaluated.
+ * The centrally trained models (same objectives) are the reference.
  */
 
 import { serve } from '@hono/node-server';
+import type { Encoder } from '../encoder/types.ts';
 import {
   type CollabModel,
   createCollabModel,
   DEFAULT_COLLAB_GRADIENT_OPTIONS,
 } from '../engine/collab-model.ts';
 import { DEFAULT_COLLAB_TRAIN_OPTIONS, trainCollab } from '../engine/collab-train.ts';
+import { FEATURE_NAMES } from '../engine/features.ts';
+import { linearRanker } from '../engine/ranker.ts';
+import { DEFAULT_USER_STATE_CONFIG } from '../engine/user-state.ts';
 import type { MovieLensData } from '../eval/movielens.ts';
 import { leaveLastOut } from '../eval/split.ts';
 import { createPrivacyGate, type GateFetch } from '../privacy/gate.ts';
 import { createLedger, createMemoryLedgerStorage, type Ledger } from '../privacy/ledger.ts';
-import { noiseForBudget } from '../privacy/rdp.ts';
+import { noiseForRho, rhoForBudget } from '../privacy/rdp.ts';
 import { createTelemetryClient } from '../privacy/telemetry-client.ts';
+import type { ModelUpload } from '../protocol/model.ts';
+import type { RoundSettings } from '../protocol/round.ts';
 import { AggregatesSchema } from '../protocol/telemetry.ts';
 import type { UpdateEncoding } from '../protocol/update.ts';
-import { type AppDeps, createApp } from '../server/app.ts';
+import { createApp } from '../server/app.ts';
 import { openServerStorage, type ServerStorage } from '../server/storage.ts';
-import { fedAdam } from '../server/strategy.ts';
+import { type AggregationStrategy, fedAdam } from '../server/strategy.ts';
 import { seededRng } from '../shared/rng.ts';
-import { createFederatedClient, type ModelCache } from './client.ts';
+import { createFederatedClient, type LocalData, type ModelCache } from './client.ts';
 import { modelUploadBody } from './model-upload.ts';
 import { flattenCollab, unflattenCollab } from './params.ts';
 import { noiseMultiplierFor } from './privatize.ts';
-import { evaluateCollab, evaluatePopularity, type RankingFigures, topOverlap } from './sim-eval.ts';
+import {
+  evaluateCollab,
+  evaluateHearth,
+  evaluatePopularity,
+  type RankingFigures,
+  topOverlap,
+} from './sim-eval.ts';
+import { centralRankerWeights, hearthWorlds, initialRankerWeights } from './sim-hearth.ts';
+
+/** How the ranker is trained federatedly (used when an encoder is given). */
+export interface RankerRoundOptions {
+  /** Fraction of each client's privacy budget (zCDP ρ) spent on ranker updates. */
+  readonly budgetShare: number;
+  readonly clientsPerRound: number;
+  /** Ranker updates per client over the simulation. */
+  readonly participations: number;
+  readonly clipNorm: number;
+  readonly localSteps: number;
+  readonly learningRate: number;
+  /** FedAdam's server learning rate for the ranker's weights. */
+  readonly serverLearningRate: number;
+}
+
+/**
+ * Ranker rounds: a quarter of the budget is enough for 11 weights, which leaves most of it to
+ * the much larger collab model. Each client uploads one update, in cohorts of 32. Five local
+ * steps at lr 1, clipped to C = 0.5 (about the median local delta with all weights at 0).
+ */
+export const DEFAULT_RANKER_ROUNDS: RankerRoundOptions = {
+  budgetShare: 0.25,
+  clientsPerRound: 32,
+  participations: 1,
+  clipNorm: 0.5,
+  localSteps: 5,
+  learningRate: 1,
+  serverLearningRate: 0.5,
+};
 
 /** Simulation parameters. */
 export interface SimulationOptions {
@@ -47,6 +91,9 @@ export interface SimulationOptions {
   readonly skipTelemetry?: boolean;
   /** Telemetry only: no central training, no federated rounds (their keys are null). */
   readonly skipFederated?: boolean;
+  /** Item-text encoder: with it the ranker is trained federatedly and the engine evaluated. */
+  readonly encoder?: Encoder;
+  readonly ranker?: RankerRoundOptions;
   readonly log: (message: string) => void;
 }
 
@@ -62,15 +109,26 @@ export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'epsilon' | 'log' | 'ro
   http: false,
 };
 
+/** One JSON value of the report. */
+type ReportValue = number | string | null | readonly number[] | RankingFigures | ReportSection;
+/** A named group of report values. */
+export interface ReportSection {
+  readonly [key: string]: ReportValue;
+}
+
+/** A section with the whole-engine figures (null without an encoder). */
+type WithHearth = ReportSection & { readonly hearth: ReportSection | null };
+
 /** The `--json` report. */
 export interface SimulationReport {
-  readonly federated: (RankingFigures & Record<string, number | string | null>) | null;
-  readonly central: (RankingFigures & { readonly seconds: number }) | null;
-  readonly telemetry: Record<string, number | string | RankingFigures> | null;
+  readonly federated: (RankingFigures & WithHearth) | null;
+  readonly central: (RankingFigures & WithHearth) | null;
+  readonly telemetry: ReportSection | null;
 }
 
 const TOKEN = 'simulation-admin';
 const BASE = 'http://hearth.sim';
+const ADMIN = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
 async function startTransport(
   app: {
@@ -103,14 +161,14 @@ type SimTransport = Awaited<ReturnType<typeof startTransport>>;
  */
 async function withSimServer<T>(
   options: SimulationOptions,
-  strategy: AppDeps['strategy'],
+  strategies: Readonly<Record<string, AggregationStrategy>>,
   task: (transport: SimTransport, storage: ServerStorage) => Promise<T>,
 ): Promise<T> {
   const storage = openServerStorage(':memory:');
   const app = createApp({
     storage,
     adminToken: TOKEN,
-    ...(strategy === undefined ? {} : { strategy }),
+    strategies,
     rateLimit: { perSecond: 1e9, burst: 1e9 },
     limits: { telemetryBytes: 1 << 20 },
     telemetryEpsilon: options.telemetryEpsilon,
@@ -124,6 +182,73 @@ async function withSimServer<T>(
   }
 }
 
+/** An admin request; throws with the server's answer unless it succeeded. */
+async function admin(
+  transport: SimTransport,
+  method: 'PUT' | 'POST',
+  path: string,
+  body: ModelUpload | RoundSettings | readonly { id: string; title: string }[],
+): Promise<void> {
+  const res = await transport.fetch(`${transport.base}${path}`, {
+    method,
+    headers: ADMIN,
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
+}
+
+/** One simulated visitor: their index in the split and their federated client. */
+interface Participant {
+  readonly u: number;
+  readonly client: ReturnType<typeof createFederatedClient>;
+}
+
+/** Counts of one training phase. */
+interface PhaseCounts {
+  uploads: number;
+  uploadedBytes: number;
+  skipped: number;
+  refused: number;
+}
+
+/**
+ * Runs `rounds` cohorts of `perRound` participants, cycling through a seeded shuffle so every
+ * client takes part equally often; each participant trains whatever model the round names.
+ */
+async function runRounds(
+  participants: readonly Participant[],
+  plan: { rounds: number; perRound: number; rng: () => number; label: string },
+  local: (u: number) => LocalData,
+  log: (message: string) => void,
+): Promise<PhaseCounts> {
+  const counts: PhaseCounts = { uploads: 0, uploadedBytes: 0, skipped: 0, refused: 0 };
+  let cycle: Participant[] = [];
+  for (let round = 0; round < plan.rounds; round++) {
+    for (let taken = 0; taken < plan.perRound; taken++) {
+      if (cycle.length === 0) cycle = [...participants].sort(() => plan.rng() - 0.5);
+      const next = cycle.pop();
+      if (next === undefined) break;
+      try {
+        const out = await next.client.participate(local(next.u));
+        if (out.kind === 'uploaded') {
+          counts.uploadedBytes += out.bytes;
+          counts.uploads++;
+        } else counts.skipped++;
+      } catch (error) {
+        if ((error as Error).name === 'BudgetExceededError') counts.refused++;
+        else throw error;
+      }
+    }
+    if ((round + 1) % 20 === 0) log(`${plan.label}: round ${round + 1}/${plan.rounds}`);
+  }
+  return counts;
+}
+
+/** Each client's noise multiplier for `releases` updates within a zCDP budget of `rho`. */
+function noiseFor(rho: number, releases: number): number {
+  return noiseMultiplierFor(noiseForRho(rho / releases));
+}
+
 /** Runs the whole simulation and returns the report. */
 export async function runSimulation(
   data: MovieLensData,
@@ -135,6 +260,8 @@ export async function runSimulation(
   const clients = split.users.map((_, u) => u).filter((u) => (split.train[u]?.length ?? 0) >= 2);
   const gradient = DEFAULT_COLLAB_GRADIENT_OPTIONS;
   const weights = { decay: gradient.decay, longTermWeight: gradient.longTermWeight };
+  const rankerOptions = options.ranker ?? DEFAULT_RANKER_ROUNDS;
+  const withRanker = options.encoder !== undefined;
 
   log(`central: training ${DEFAULT_COLLAB_TRAIN_OPTIONS.epochs} epochs on ${clients.length} users`);
   let t0 = performance.now();
@@ -145,172 +272,266 @@ export async function runSimulation(
     seededRng(options.seed),
   );
   const centralFigures = {
-    ...evaluateCollab(split, central, weights),
+    ...(await evaluateCollab(split, central, weights)),
     seconds: (performance.now() - t0) / 1000,
   };
   log(`central: NDCG@10 ${centralFigures.ndcg10.toFixed(4)}`);
 
-  // Privacy calibration: each client takes part m times; δ = 1/(10·clients).
+  // Privacy calibration: each client's total zCDP budget for (ε, δ = 1/(10·clients)) is split
+  // between its collab updates and (with the ranker) its ranker updates; ρ adds up exactly.
   const rounds =
     options.rounds ??
     DEFAULT_COLLAB_TRAIN_OPTIONS.epochs *
       Math.ceil(clients.length / DEFAULT_COLLAB_TRAIN_OPTIONS.batchUsers);
   const participations = Math.ceil((rounds * options.clientsPerRound) / clients.length);
   const delta = 1 / (10 * clients.length);
-  const noise = Number.isFinite(options.epsilon)
-    ? noiseMultiplierFor(noiseForBudget(options.epsilon, delta, participations))
-    : 0;
+  const rho = rhoForBudget(options.epsilon, delta);
+  const rankerShare = withRanker ? rankerOptions.budgetShare : 0;
+  const noise = noiseFor(rho * (1 - rankerShare), participations);
+  const rankerNoise = noiseFor(rho * rankerShare, rankerOptions.participations);
 
-  return withSimServer(
-    options,
-    fedAdam({ learningRate: DEFAULT_COLLAB_TRAIN_OPTIONS.learningRate }),
-    async (transport, storage) => {
-      const admin = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-      const init = createCollabModel(
-        split.itemIds,
-        DEFAULT_COLLAB_TRAIN_OPTIONS.dims,
-        seededRng(options.seed),
-        'collab-init',
-      );
-      const params = flattenCollab(init);
-      await transport.fetch(`${transport.base}/v1/admin/model`, {
-        method: 'PUT',
-        headers: admin,
-        body: JSON.stringify(
-          modelUploadBody('collab', params, {
-            kind: 'collab',
-            itemIds: [...split.itemIds],
-            dims: init.dims,
-          }),
-        ),
+  const strategies = {
+    collab: fedAdam({ learningRate: DEFAULT_COLLAB_TRAIN_OPTIONS.learningRate }),
+    ranker: fedAdam({ learningRate: rankerOptions.serverLearningRate }),
+  };
+  return withSimServer(options, strategies, async (transport, storage) => {
+    const init = createCollabModel(
+      split.itemIds,
+      DEFAULT_COLLAB_TRAIN_OPTIONS.dims,
+      seededRng(options.seed),
+      'collab-init',
+    );
+    await admin(
+      transport,
+      'PUT',
+      '/v1/admin/model',
+      modelUploadBody('collab', flattenCollab(init), {
+        kind: 'collab',
+        itemIds: [...split.itemIds],
+        dims: init.dims,
+      }),
+    );
+    await admin(transport, 'POST', '/v1/admin/round', {
+      model: 'collab',
+      minUpdates: options.clientsPerRound,
+      clipNorm: options.clipNorm,
+      noiseMultiplier: noise,
+      localSteps: 1,
+      learningRate: 1,
+    });
+
+    const ledgers: Ledger[] = [];
+    const cache: ModelCache = new Map();
+    const participants: Participant[] = clients.map((u) => {
+      const ledger = createLedger({
+        storage: createMemoryLedgerStorage(),
+        caps: {
+          dailyEpsilon: options.epsilon * (1 + 1e-9),
+          lifetimeEpsilon: options.epsilon * (1 + 1e-9),
+          delta,
+        },
       });
-      await transport.fetch(`${transport.base}/v1/admin/round`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({
-          minUpdates: options.clientsPerRound,
-          clipNorm: options.clipNorm,
-          noiseMultiplier: noise,
-          localSteps: 1,
-          learningRate: 1,
+      ledgers.push(ledger);
+      const gate = createPrivacyGate({ ledger, fetch: transport.fetch, consent: true });
+      return {
+        u,
+        client: createFederatedClient({
+          gate,
+          baseUrl: transport.base,
+          rng: seededRng(options.seed * 100_003 + u),
+          encoding: options.encoding ?? 'q8',
+          gradient,
+          modelCache: cache,
         }),
-      });
+      };
+    });
 
-      const ledgers: Ledger[] = [];
-      const cache: ModelCache = new Map();
-      const federated = clients.map((u) => {
-        const ledger = createLedger({
-          storage: createMemoryLedgerStorage(),
-          caps: {
-            dailyEpsilon: options.epsilon * (1 + 1e-9),
-            lifetimeEpsilon: options.epsilon * (1 + 1e-9),
-            delta,
-          },
-        });
-        ledgers.push(ledger);
-        const gate = createPrivacyGate({ ledger, fetch: transport.fetch, consent: true });
-        return {
-          u,
-          client: createFederatedClient({
-            gate,
-            baseUrl: transport.base,
-            rng: seededRng(options.seed * 100_003 + u),
-            encoding: options.encoding ?? 'q8',
-            gradient,
-            modelCache: cache,
-          }),
-        };
-      });
-
-      log(
-        `federated: ${rounds} rounds × ${options.clientsPerRound} clients, ε = ${options.epsilon}, δ = ${delta.toExponential(2)}, z = ${noise.toFixed(3)}, C = ${options.clipNorm}, ${participations} participations per client (${transport.base})`,
-      );
-      t0 = performance.now();
-      const order = seededRng(options.seed + 7);
-      let cycle: typeof federated = [];
-      let uploadedBytes = 0;
-      let uploads = 0;
-      let refused = 0;
-      for (let round = 0; round < rounds; round++) {
-        const chosen: typeof federated = [];
-        while (chosen.length < options.clientsPerRound) {
-          if (cycle.length === 0) cycle = [...federated].sort(() => order() - 0.5);
-          const next = cycle.pop();
-          if (next) chosen.push(next);
-        }
-        for (const { u, client } of chosen) {
-          try {
-            const out = await client.participate(split.train[u] ?? []);
-            if (out.kind === 'uploaded') {
-              uploadedBytes += out.bytes;
-              uploads++;
-            }
-          } catch (error) {
-            if ((error as Error).name === 'BudgetExceededError') refused++;
-            else throw error;
-          }
-        }
-        if ((round + 1) % 20 === 0) log(`federated: round ${round + 1}/${rounds}`);
-      }
-      const finalModel = storage.latestModel('collab');
-      const fedModel: CollabModel = finalModel
-        ? unflattenCollab(
-            { itemIds: split.itemIds, dims: init.dims },
-            finalModel.params,
-            String(finalModel.version),
-          )
-        : init;
-      const fedFigures = evaluateCollab(split, fedModel, weights);
-      const spent = await Promise.all(ledgers.map(async (l) => (await l.spent()).lifetime.epsilon));
-      const federatedReport = {
-        ...fedFigures,
-        ndcgRatioToCentral: fedFigures.ndcg10 / centralFigures.ndcg10,
-        epsilon: Number.isFinite(options.epsilon) ? options.epsilon : 'inf',
-        delta,
-        noiseMultiplier: noise,
-        clipNorm: options.clipNorm,
-        encoding: options.encoding ?? 'q8',
+    log(
+      `federated: ${rounds} rounds × ${options.clientsPerRound} clients, ε = ${options.epsilon}, δ = ${delta.toExponential(2)}, z = ${noise.toFixed(3)}, C = ${options.clipNorm}, ${participations} participations per client (${transport.base})`,
+    );
+    t0 = performance.now();
+    const collabCounts = await runRounds(
+      participants,
+      {
         rounds,
-        clientsPerRound: options.clientsPerRound,
-        participationsPerClient: participations,
-        modelVersion: finalModel?.version ?? 0,
-        uploads,
-        refusedByLedger: refused,
-        bytesPerClientPerRound: uploads === 0 ? 0 : uploadedBytes / uploads,
-        epsilonSpentPerClientMax: Number.isFinite(options.epsilon) ? Math.max(...spent) : 'inf',
-        epsilonSpentPerClientMean: Number.isFinite(options.epsilon)
-          ? spent.reduce((a, b) => a + b, 0) / spent.length
-          : 'inf',
-        transport: options.http ? 'http-loopback' : 'in-process',
-        seconds: (performance.now() - t0) / 1000,
+        perRound: options.clientsPerRound,
+        rng: seededRng(options.seed + 7),
+        label: 'federated',
+      },
+      (u) => ({ collabRows: split.train[u] ?? [] }),
+      log,
+    );
+    const finalModel = storage.latestModel('collab');
+    const fedModel: CollabModel = finalModel
+      ? unflattenCollab(
+          { itemIds: split.itemIds, dims: init.dims },
+          finalModel.params,
+          String(finalModel.version),
+        )
+      : init;
+    const fedFigures = await evaluateCollab(split, fedModel, weights);
+    const collabSeconds = (performance.now() - t0) / 1000;
+    log(
+      `federated: NDCG@10 ${fedFigures.ndcg10.toFixed(4)} (${((fedFigures.ndcg10 / centralFigures.ndcg10) * 100).toFixed(1)}% of central)`,
+    );
+
+    const telemetry = options.skipTelemetry ? null : await runTelemetry(split, options, transport);
+
+    let hearth: { federated: ReportSection; central: ReportSection } | null = null;
+    if (options.encoder !== undefined) {
+      const worlds = await hearthWorlds(data, split, {
+        encoder: options.encoder,
+        federatedCollab: fedModel,
+        centralCollab: central,
+        ldpCounts: telemetry?.estimated ?? null,
+        userState: DEFAULT_USER_STATE_CONFIG,
+        log,
+      });
+      await admin(
+        transport,
+        'PUT',
+        '/v1/admin/model',
+        modelUploadBody('ranker', initialRankerWeights(), {
+          kind: 'ranker',
+          features: [...FEATURE_NAMES],
+        }),
+      );
+      await admin(transport, 'POST', '/v1/admin/round', {
+        model: 'ranker',
+        minUpdates: rankerOptions.clientsPerRound,
+        clipNorm: rankerOptions.clipNorm,
+        noiseMultiplier: rankerNoise,
+        localSteps: rankerOptions.localSteps,
+        learningRate: rankerOptions.learningRate,
+      });
+      // Whole cohorts only, so no client is asked for more updates than its noise allows.
+      const rankerRounds = Math.max(
+        1,
+        Math.floor((rankerOptions.participations * clients.length) / rankerOptions.clientsPerRound),
+      );
+      log(
+        `hearth: ${rankerRounds} ranker rounds × ${rankerOptions.clientsPerRound} clients, z = ${rankerNoise.toFixed(3)}, C = ${rankerOptions.clipNorm}, ${worlds.federatedGroups.size} clients with a local example`,
+      );
+      const t1 = performance.now();
+      const groups = worlds.federatedGroups;
+      const rankerCounts = await runRounds(
+        participants,
+        {
+          rounds: rankerRounds,
+          perRound: rankerOptions.clientsPerRound,
+          rng: seededRng(options.seed + 11),
+          label: 'hearth ranker',
+        },
+        (u) => {
+          const group = groups.get(u);
+          return { rankerGroups: group === undefined ? [] : [group] };
+        },
+        log,
+      );
+      const fedRanker = storage.latestModel('ranker');
+      const fedWeights = [...(fedRanker?.params ?? initialRankerWeights())];
+      const userState = DEFAULT_USER_STATE_CONFIG;
+      const federatedHearth = await evaluateHearth(
+        split,
+        worlds.federated,
+        linearRanker('federated', fedWeights, 0),
+        userState,
+      );
+      const untrained = await evaluateHearth(
+        split,
+        worlds.federated,
+        linearRanker('untrained', [...initialRankerWeights()], 0),
+        userState,
+      );
+      const sameModelsWeights = centralRankerWeights(groups);
+      const centralRankerOnFederated = await evaluateHearth(
+        split,
+        worlds.federated,
+        linearRanker('central-on-federated', sameModelsWeights, 0),
+        userState,
+      );
+      const centralWeights = centralRankerWeights(worlds.centralGroups);
+      const centralHearth = await evaluateHearth(
+        split,
+        worlds.central,
+        linearRanker('central', centralWeights, 0),
+        userState,
+      );
+      const rounded = (w: readonly number[]) => w.map((x) => Math.round(x * 1e4) / 1e4);
+      hearth = {
+        federated: {
+          ...federatedHearth,
+          ndcgRatioToCentral: federatedHearth.ndcg10 / centralHearth.ndcg10,
+          ndcgRatioToCentralRanker: federatedHearth.ndcg10 / centralRankerOnFederated.ndcg10,
+          untrainedRanker: untrained,
+          centralRankerOnFederatedModels: centralRankerOnFederated,
+          weights: rounded(fedWeights),
+          budgetShare: rankerShare,
+          noiseMultiplier: rankerNoise,
+          clipNorm: rankerOptions.clipNorm,
+          rounds: rankerRounds,
+          clientsPerRound: rankerOptions.clientsPerRound,
+          participationsPerClient: rankerOptions.participations,
+          clientsWithExample: groups.size,
+          modelVersion: fedRanker?.version ?? 0,
+          uploads: rankerCounts.uploads,
+          skipped: rankerCounts.skipped,
+          refusedByLedger: rankerCounts.refused,
+          bytesPerUpload:
+            rankerCounts.uploads === 0 ? 0 : rankerCounts.uploadedBytes / rankerCounts.uploads,
+          seconds: (performance.now() - t1) / 1000,
+        },
+        central: { ...centralHearth, weights: rounded(centralWeights) },
       };
       log(
-        `federated: NDCG@10 ${fedFigures.ndcg10.toFixed(4)} (${(federatedReport.ndcgRatioToCentral * 100).toFixed(1)}% of central)`,
+        `hearth: federated NDCG@10 ${federatedHearth.ndcg10.toFixed(4)}, central ${centralHearth.ndcg10.toFixed(4)} (same models, central ranker ${centralRankerOnFederated.ndcg10.toFixed(4)}; untrained ${untrained.ndcg10.toFixed(4)})`,
       );
+    }
 
-      const telemetry = options.skipTelemetry
-        ? null
-        : await runTelemetry(split, options, transport);
-      return { federated: federatedReport, central: centralFigures, telemetry };
-    },
-  );
+    const spent = await Promise.all(ledgers.map(async (l) => (await l.spent()).lifetime.epsilon));
+    const finite = Number.isFinite(options.epsilon);
+    const federatedReport = {
+      ...fedFigures,
+      ndcgRatioToCentral: fedFigures.ndcg10 / centralFigures.ndcg10,
+      epsilon: finite ? options.epsilon : 'inf',
+      delta,
+      noiseMultiplier: noise,
+      clipNorm: options.clipNorm,
+      budgetShare: 1 - rankerShare,
+      encoding: options.encoding ?? 'q8',
+      rounds,
+      clientsPerRound: options.clientsPerRound,
+      participationsPerClient: participations,
+      modelVersion: finalModel?.version ?? 0,
+      uploads: collabCounts.uploads,
+      refusedByLedger: collabCounts.refused,
+      bytesPerClientPerRound:
+        collabCounts.uploads === 0 ? 0 : collabCounts.uploadedBytes / collabCounts.uploads,
+      epsilonSpentPerClientMax: finite ? Math.max(...spent) : 'inf',
+      epsilonSpentPerClientMean: finite ? spent.reduce((a, b) => a + b, 0) / spent.length : 'inf',
+      transport: options.http ? 'http-loopback' : 'in-process',
+      seconds: collabSeconds,
+      hearth: hearth?.federated ?? null,
+    };
+    return {
+      federated: federatedReport,
+      central: { ...centralFigures, hearth: hearth?.central ?? null },
+      telemetry: telemetry?.report ?? null,
+    };
+  });
 }
 
 async function telemetryOnly(
   split: ReturnType<typeof leaveLastOut>,
   options: SimulationOptions,
 ): Promise<SimulationReport> {
-  return withSimServer(options, undefined, async (transport) => {
+  return withSimServer(options, {}, async (transport) => {
     const items = split.itemIds.map((id) => ({ id, title: id }));
-    await transport.fetch(`${transport.base}/v1/admin/catalog`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify(items),
-    });
+    await admin(transport, 'PUT', '/v1/admin/catalog', items);
     return {
       federated: null,
       central: null,
-      telemetry: await runTelemetry(split, options, transport),
+      telemetry: (await runTelemetry(split, options, transport)).report,
     };
   });
 }
@@ -319,7 +540,7 @@ async function runTelemetry(
   split: ReturnType<typeof leaveLastOut>,
   options: SimulationOptions,
   transport: { fetch: GateFetch; base: string },
-): Promise<Record<string, number | string | RankingFigures>> {
+): Promise<{ report: ReportSection; estimated: Float32Array }> {
   const { log } = options;
   const t0 = performance.now();
   let reports = 0;
@@ -353,9 +574,9 @@ async function runTelemetry(
   for (const item of agg.items) estimated[index.get(item.itemId) ?? 0] = item.count;
   const truth = new Float32Array(split.itemIds.length);
   for (const rows of split.train) for (const r of rows) truth[r] = (truth[r] ?? 0) + 1;
-  const ldp = evaluatePopularity(split, estimated);
-  const exact = evaluatePopularity(split, truth);
-  return {
+  const ldp = await evaluatePopularity(split, estimated);
+  const exact = await evaluatePopularity(split, truth);
+  const report = {
     epsilonPerReport: options.telemetryEpsilon,
     reports,
     epsilonPerClientMean: perClientEpsilon.reduce((a, b) => a + b, 0) / perClientEpsilon.length,
@@ -365,4 +586,5 @@ async function runTelemetry(
     top100Overlap: topOverlap(estimated, truth, 100),
     seconds: (performance.now() - t0) / 1000,
   };
+  return { report, estimated };
 }

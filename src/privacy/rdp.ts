@@ -134,14 +134,25 @@ export function gaussianRho(noiseMultiplier: number): number {
   return 1 / (2 * noiseMultiplier * noiseMultiplier);
 }
 
-/** Smallest noise multiplier z such that `steps` unsampled Gaussian releases stay within (ε, δ). */
-export function noiseForBudget(epsilon: number, delta: number, steps: number): number {
-  let lo = 1e-3;
-  let hi = 1e4;
+/** Largest zCDP ρ whose (ε, δ) conversion stays within `epsilon` (bisection on a log scale). */
+export function rhoForBudget(epsilon: number, delta: number): number {
+  if (epsilon === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
+  let lo = 1e-12;
+  let hi = 1e6;
   for (let i = 0; i < 200; i++) {
     const mid = Math.sqrt(lo * hi);
-    if (rhoToEpsilon(steps * gaussianRho(mid), delta) > epsilon) lo = mid;
-    else hi = mid;
+    if (rhoToEpsilon(mid, delta) > epsilon) hi = mid;
+    else lo = mid;
   }
-  return hi;
+  return lo;
+}
+
+/** The noise multiplier z of one Gaussian release costing `rho` (inverse of `gaussianRho`). */
+export function noiseForRho(rho: number): number {
+  return rho === Number.POSITIVE_INFINITY ? 0 : 1 / Math.sqrt(2 * rho);
+}
+
+/** Smallest noise multiplier z such that `steps` unsampled Gaussian releases stay within (ε, δ). */
+export function noiseForBudget(epsilon: number, delta: number, steps: number): number {
+  return noiseForRho(rhoForBudget(epsilon, delta) / steps);
 }

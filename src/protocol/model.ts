@@ -3,12 +3,33 @@ import { z } from 'zod';
 import { PROTOCOL_VERSION } from './version.ts';
 
 /** Layout of a collaborative model's flat parameter vector: history, target, bias rows. */
-export const ModelLayoutSchema = z.strictObject({
+export const CollabLayoutSchema = z.strictObject({
   kind: z.literal('collab'),
   itemIds: z.array(z.string().min(1).max(256)),
   dims: z.number().int().positive(),
 });
+export type CollabLayout = z.infer<typeof CollabLayoutSchema>;
+
+/** Layout of the ranker's flat parameter vector: one weight per feature, in this order. */
+export const RankerLayoutSchema = z.strictObject({
+  kind: z.literal('ranker'),
+  features: z.array(z.string().min(1).max(64)).min(1).max(256),
+});
+export type RankerLayout = z.infer<typeof RankerLayoutSchema>;
+
+/** What a flat parameter vector means; clients train only models whose layout they know. */
+export const ModelLayoutSchema = z.discriminatedUnion('kind', [
+  CollabLayoutSchema,
+  RankerLayoutSchema,
+]);
 export type ModelLayout = z.infer<typeof ModelLayoutSchema>;
+
+/** Number of float parameters a layout requires. */
+export function layoutLength(layout: ModelLayout): number {
+  return layout.kind === 'collab'
+    ? layout.itemIds.length * (2 * layout.dims + 1)
+    : layout.features.length;
+}
 
 /** One model version: parameters as base64 of little-endian Float32. */
 export const ModelEntrySchema = z.strictObject({

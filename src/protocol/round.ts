@@ -30,6 +30,8 @@ export type RoundConfig = z.infer<typeof RoundConfigSchema>;
 
 /** Admin body to (re)configure rounds; omitted fields keep their current value. */
 export const RoundSettingsSchema = z.strictObject({
+  /** Name of the published model the rounds train (default "collab"). */
+  model: z.string().min(1).max(64).optional(),
   clipNorm: z.number().positive().optional(),
   noiseMultiplier: z.number().nonnegative().optional(),
   minUpdates: z.number().int().positive().max(100_000).optional(),

@@ -11,7 +11,12 @@ import { cors } from 'hono/cors';
 import { decodeUpdateFrame, UpdateFrameError } from '../federated/update-codec.ts';
 import { fnv1a } from '../privacy/hash.ts';
 import { catalogFullSchema, catalogItemInputSchema } from '../protocol/catalog.ts';
-import { ModelLayoutSchema, type ModelsResponse, ModelUploadSchema } from '../protocol/model.ts';
+import {
+  layoutLength,
+  ModelLayoutSchema,
+  type ModelsResponse,
+  ModelUploadSchema,
+} from '../protocol/model.ts';
 import { RoundSettingsSchema } from '../protocol/round.ts';
 import { TelemetryBatchSchema } from '../protocol/telemetry.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
@@ -32,6 +37,8 @@ export interface AppDeps {
   readonly corsOrigins?: readonly string[];
   /** Aggregation strategy; default FedAvg with server learning rate 1. */
   readonly strategy?: AggregationStrategy;
+  /** Per-model strategies (by model name) that replace `strategy` for those models. */
+  readonly strategies?: Readonly<Record<string, AggregationStrategy>>;
   /** ε per LDP report this server accepts; default 2. */
   readonly telemetryEpsilon?: number;
   readonly now?: () => number;
@@ -127,7 +134,8 @@ function base64ToFloat32(data: string): Float32Array {
 export function createApp(deps: AppDeps) {
   const now = deps.now ?? Date.now;
   const { storage } = deps;
-  const strategy = deps.strategy ?? fedAvg();
+  const fallback = deps.strategy ?? fedAvg();
+  const strategy = (model: string) => deps.strategies?.[model] ?? fallback;
   const rounds = createRounds({ storage, strategy, now, onError: deps.onError });
   const catalog = createCatalog(storage);
   const aggregates = createAggregates(storage, deps.telemetryEpsilon ?? 2);
@@ -321,8 +329,8 @@ export function createApp(deps: AppDeps) {
   app.get('/v1/aggregates', (c) => {
     let domain = catalog.itemIds();
     if (domain.length === 0) {
-      const layout = modelEntry(rounds.model)?.layout;
-      domain = layout ? [...layout.itemIds] : [];
+      const layout = modelEntry('collab')?.layout;
+      domain = layout?.kind === 'collab' ? [...layout.itemIds] : [];
     }
     if (domain.length === 0)
       throw new HttpError(
@@ -362,12 +370,9 @@ export function createApp(deps: AppDeps) {
     const reasons: string[] = [];
     if (params.length === 0) reasons.push('model has no parameters');
     if (!params.every(Number.isFinite)) reasons.push('model contains NaN or Infinity');
-    if (
-      upload.layout &&
-      params.length !== upload.layout.itemIds.length * (2 * upload.layout.dims + 1)
-    ) {
+    if (upload.layout && params.length !== layoutLength(upload.layout)) {
       reasons.push(
-        `collab layout needs ${upload.layout.itemIds.length * (2 * upload.layout.dims + 1)} values, got ${params.length}`,
+        `${upload.layout.kind} layout needs ${layoutLength(upload.layout)} values, got ${params.length}`,
       );
     }
     if (reasons.length > 0) throw new HttpError(400, 'invalid', 'model rejected', reasons);

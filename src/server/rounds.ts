@@ -16,8 +16,12 @@ import type { AggregationStrategy } from './strategy.ts';
 /** Round settings with every default filled in. */
 export type RoundSettingsFull = Required<RoundSettings>;
 
-/** Defaults: C = 1, z = 0 (set by the operator), k = 16, 1 h rounds, 1 local step at lr 1. */
+/**
+ * Defaults: the collab model, C = 1, z = 0 (set by the operator), k = 16, 1 h rounds, 1 local
+ * step at lr 1.
+ */
 export const DEFAULT_ROUND_SETTINGS: RoundSettingsFull = {
+  model: 'collab',
   clipNorm: 1,
   noiseMultiplier: 0,
   minUpdates: 16,
@@ -49,19 +53,20 @@ export function maxUpdateNorm(clipNorm: number, noiseMultiplier: number, length:
 /** Creates the round service over storage and a strategy. */
 export function createRounds(deps: {
   storage: ServerStorage;
-  strategy: AggregationStrategy;
+  /** The strategy that aggregates a model's updates. */
+  strategy: (model: string) => AggregationStrategy;
   now: () => number;
-  model?: string;
   onError?: (error: unknown) => void;
 }) {
   const { storage, strategy, now } = deps;
-  const model = deps.model ?? 'collab';
 
   const settings = (): RoundSettingsFull => {
     const raw = storage.getSetting('round');
     const parsed = raw === null ? null : RoundSettingsSchema.safeParse(JSON.parse(raw));
     return { ...DEFAULT_ROUND_SETTINGS, ...(parsed?.success ? parsed.data : {}) };
   };
+  /** The model the rounds train now (an operator setting). */
+  const trainedModel = (): string => settings().model;
 
   const deadline = (s: RoundSettingsFull): number => {
     const started = Number(storage.getSetting('round_started_at') ?? '0');
@@ -72,19 +77,20 @@ export function createRounds(deps: {
   };
 
   // Round config is read on every request: avoid loading the parameters (megabytes) for it.
-  let shape: { version: number; length: number } | null = null;
-  const currentShape = (): { version: number; length: number } | null => {
+  let shape: { model: string; version: number; length: number } | null = null;
+  const currentShape = (model: string): { version: number; length: number } | null => {
     const version = storage.latestVersion(model);
     if (version === null) return null;
-    if (shape?.version !== version)
-      shape = { version, length: storage.modelLength(model, version) };
+    if (shape?.version !== version || shape.model !== model)
+      shape = { model, version, length: storage.modelLength(model, version) };
     return shape;
   };
 
   const config = (): RoundConfig | null => {
-    const current = currentShape();
-    if (current === null) return null;
     const s = settings();
+    const model = s.model;
+    const current = currentShape(model);
+    if (current === null) return null;
     return {
       v: PROTOCOL_VERSION,
       kind: 'round',
@@ -104,6 +110,7 @@ export function createRounds(deps: {
   /** Aggregates if ≥ k pending updates of the current version exist; returns the new version. */
   const maybeAggregate = (): number | null =>
     storage.transaction(() => {
+      const model = trainedModel();
       const version = storage.latestVersion(model);
       if (version === null || storage.pendingCount(model, version) < settings().minUpdates)
         return null;
@@ -120,7 +127,11 @@ export function createRounds(deps: {
             : decodeQ8(u.data, u.length);
         }
       })();
-      const result = strategy.aggregate({ global: current.params, updates, state: current.state });
+      const result = strategy(model).aggregate({
+        global: current.params,
+        updates,
+        state: current.state,
+      });
       const next = current.version + 1;
       storage.insertModel({
         name: model,
@@ -142,10 +153,10 @@ export function createRounds(deps: {
     measure: () => { finite: boolean; norm: number },
   ) => {
     if (storage.hasUpdate(header.id)) {
-      const version = storage.latestVersion(model) ?? header.modelVersion;
+      const version = storage.latestVersion(header.model) ?? header.modelVersion;
       return {
         status: 'duplicate' as const,
-        pending: storage.pendingCount(model, version),
+        pending: storage.pendingCount(header.model, version),
         modelVersion: version,
       };
     }
@@ -154,7 +165,7 @@ export function createRounds(deps: {
       throw new HttpError(
         409,
         'stale_version',
-        'no model is published yet; the operator must upload one first.',
+        `model '${trainedModel()}' is not published yet; the operator must upload it first.`,
       );
     const reasons: string[] = [];
     if (header.model !== round.model)
@@ -200,12 +211,12 @@ export function createRounds(deps: {
     }
     return {
       status: inserted ? ('accepted' as const) : ('duplicate' as const),
-      pending: storage.pendingCount(model, aggregated ?? round.modelVersion),
+      pending: storage.pendingCount(round.model, aggregated ?? round.modelVersion),
       modelVersion: aggregated ?? round.modelVersion,
     };
   };
 
-  return { model, settings, config, accept, maybeAggregate };
+  return { trainedModel, settings, config, accept, maybeAggregate };
 }
 
 /** The round service type. */

@@ -1,6 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEncoder } from '../../src/encoder/index.ts';
+import type { Encoder } from '../../src/encoder/types.ts';
 import type { MovieLensData } from '../../src/eval/movielens.ts';
-import { runSimulation } from '../../src/federated/simulation.ts';
+import { initialRankerWeights } from '../../src/federated/sim-hearth.ts';
+import {
+  DEFAULT_RANKER_ROUNDS,
+  runSimulation,
+  type SimulationOptions,
+} from '../../src/federated/simulation.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 
 /** 40 users × 8 interactions over 30 items, items drawn with a popularity skew (seeded). */
@@ -19,19 +26,30 @@ function tinyData(): MovieLensData {
   return { interactions, movies: new Map() };
 }
 
+/** ε = 4 per client, 4 rounds of 10 clients, in process. */
+const TINY_RUN: SimulationOptions = {
+  epsilon: 4,
+  rounds: 4,
+  clientsPerRound: 10,
+  clipNorm: 0.2,
+  telemetryEpsilon: 2,
+  seed: 1,
+  http: false,
+  log: () => undefined,
+};
+
 describe('simulation', () => {
+  let encoder: Encoder;
+  beforeAll(async () => {
+    encoder = await createEncoder();
+  });
+  afterAll(async () => {
+    await encoder.dispose();
+  });
+
   it('reports federated, central and telemetry figures and spends at most the epsilon given', async () => {
     // Act
-    const report = await runSimulation(tinyData(), {
-      epsilon: 4,
-      rounds: 4,
-      clientsPerRound: 10,
-      clipNorm: 0.2,
-      telemetryEpsilon: 2,
-      seed: 1,
-      http: false,
-      log: () => undefined,
-    });
+    const report = await runSimulation(tinyData(), TINY_RUN);
     // Assert
     expect(report.federated).toMatchObject({
       rounds: 4,
@@ -47,4 +65,25 @@ describe('simulation', () => {
     expect(report.telemetry?.reports).toBe(40 * 7);
     expect(report.telemetry?.top100Overlap).toBeGreaterThan(0);
   }, 20_000);
+
+  it('trains the ranker federatedly within the same per-client budget and evaluates the engine', async () => {
+    // Act
+    const report = await runSimulation(tinyData(), {
+      ...TINY_RUN,
+      encoder,
+      ranker: { ...DEFAULT_RANKER_ROUNDS, clientsPerRound: 10 },
+    });
+    // Assert
+    const hearth = report.federated?.hearth;
+    expect(hearth).toMatchObject({ rounds: 4, clientsPerRound: 10, refusedByLedger: 0 });
+    expect(Number(hearth?.uploads)).toBeGreaterThan(20);
+    expect(Number(hearth?.modelVersion)).toBeGreaterThanOrEqual(2);
+    expect(hearth?.weights).not.toEqual(Array.from(initialRankerWeights()));
+    expect(Number(hearth?.ndcg10)).toBeGreaterThanOrEqual(0);
+    expect(Number(report.central?.hearth?.ndcg10)).toBeGreaterThan(0);
+    // Collab and ranker updates together spend the client's whole budget and no more.
+    expect(Number(report.federated?.epsilonSpentPerClientMax)).toBeLessThanOrEqual(4 + 1e-9);
+    expect(Number(report.federated?.epsilonSpentPerClientMax)).toBeGreaterThan(3.9);
+    expect(report.federated?.budgetShare).toBe(1 - DEFAULT_RANKER_ROUNDS.budgetShare);
+  }, 60_000);
 });

@@ -8,7 +8,9 @@ import {
   gaussianRdp,
   gaussianRho,
   noiseForBudget,
+  noiseForRho,
   rdpToEpsilon,
+  rhoForBudget,
   rhoToEpsilon,
   sampledGaussianRdp,
 } from '../../src/privacy/rdp.ts';
@@ -66,6 +68,15 @@ describe('RDP accountant', () => {
   it('finds the noise multiplier that spends exactly the budget', () => {
     const z = noiseForBudget(8, 1e-6, 20);
     expect(rhoToEpsilon(20 * gaussianRho(z), 1e-6)).toBeCloseTo(8, 3);
+  });
+
+  it('splits a budget in rho: shares of rhoForBudget compose back to exactly epsilon', () => {
+    const rho = rhoForBudget(8, 1.64e-4);
+    expect(rhoToEpsilon(rho, 1.64e-4)).toBeCloseTo(8, 6);
+    const collab = 5 * gaussianRho(noiseForRho((0.75 * rho) / 5));
+    const ranker = gaussianRho(noiseForRho(0.25 * rho));
+    expect(rhoToEpsilon(collab + ranker, 1.64e-4)).toBeCloseTo(8, 6);
+    expect(noiseForRho(Number.POSITIVE_INFINITY)).toBe(0);
   });
 
   it('searches orders that include both fractional and large values', () => {

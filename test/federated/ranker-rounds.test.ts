@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { FEATURE_COUNT, FEATURE_NAMES, featureIndex } from '../../src/engine/features.ts';
+import { listwiseGradient, type RankerGroup } from '../../src/engine/ranker-train.ts';
+import { createFederatedClient, FederatedProtocolError } from '../../src/federated/client.ts';
+import { modelUploadBody } from '../../src/federated/model-upload.ts';
+import { computeRankerDelta } from '../../src/federated/ranker-update.ts';
+import { initialRankerWeights } from '../../src/federated/sim-hearth.ts';
+import { createPrivacyGate } from '../../src/privacy/gate.ts';
+import { createLedger, createMemoryLedgerStorage } from '../../src/privacy/ledger.ts';
+import { createApp } from '../../src/server/app.ts';
+import { openServerStorage } from '../../src/server/storage.ts';
+import { seededRng } from '../../src/shared/rng.ts';
+
+const TOKEN = 't';
+const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+const SIM_LONG = featureIndex('sim_long');
+const SIM_PROMPT = featureIndex('sim_prompt');
+const RAW = {
+  mean: new Float64Array(FEATURE_COUNT),
+  std: new Float64Array(FEATURE_COUNT).fill(1),
+  learnable: FEATURE_NAMES.map(() => true),
+};
+
+/** Groups of 4 candidates with noise features; the picked one has the highest sim_long. */
+function groups(n: number, seed: number): RankerGroup[] {
+  const rng = seededRng(seed);
+  return Array.from({ length: n }, () => {
+    const features = new Float32Array(4 * FEATURE_COUNT).map(() => rng() - 0.5);
+    const positive = Math.floor(rng() * 4);
+    features[positive * FEATURE_COUNT + SIM_LONG] = 1;
+    return { features, count: 4, positive };
+  });
+}
+
+async function rankerServer(features: readonly string[] = FEATURE_NAMES) {
+  const storage = openServerStorage(':memory:');
+  const app = createApp({ storage, adminToken: TOKEN });
+  const weights =
+    features === FEATURE_NAMES ? initialRankerWeights() : new Float32Array(features.length);
+  const put = await app.request('/v1/admin/model', {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify(
+      modelUploadBody('ranker', weights, { kind: 'ranker', features: [...features] }),
+    ),
+  });
+  expect(put.status).toBe(201);
+  const round = await app.request('/v1/admin/round', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      model: 'ranker',
+      minUpdates: 2,
+      clipNorm: 1,
+      noiseMultiplier: 0.01,
+      localSteps: 5,
+      learningRate: 1,
+    }),
+  });
+  expect(round.status).toBe(200);
+  return { app, storage };
+}
+
+function visitor(app: ReturnType<typeof createApp>, seed: number) {
+  const ledger = createLedger({
+    storage: createMemoryLedgerStorage(),
+    caps: { dailyEpsilon: 1e9, lifetimeEpsilon: 1e9 },
+  });
+  const gate = createPrivacyGate({
+    ledger,
+    consent: true,
+    fetch: async (url, init) => app.request(url, init),
+  });
+  return createFederatedClient({ gate, baseUrl: 'http://hearth.test', rng: seededRng(seed) });
+}
+
+describe('listwise gradient', () => {
+  it('matches finite differences of the loss', () => {
+    const g = groups(5, 1);
+    const w = Float64Array.from({ length: FEATURE_COUNT }, (_, k) => 0.3 * Math.sin(k + 1));
+    const { grad } = listwiseGradient(g, w, RAW);
+    for (let k = 0; k < FEATURE_COUNT; k++) {
+      const up = Float64Array.from(w);
+      const down = Float64Array.from(w);
+      up[k]! += 1e-5;
+      down[k]! -= 1e-5;
+      const numeric =
+        (listwiseGradient(g, up, RAW).loss - listwiseGradient(g, down, RAW).loss) / 2e-5;
+      expect(grad[k]).toBeCloseTo(numeric, 5);
+    }
+  });
+});
+
+describe('federated ranker: local update', () => {
+  it('lowers the local loss, moves only learnable weights and leaves its input alone', () => {
+    // Arrange
+    const start = initialRankerWeights();
+    const before = Array.from(start);
+    const local = groups(3, 2);
+    // Act
+    const delta = computeRankerDelta(start, local, { localSteps: 5, learningRate: 1 });
+    // Assert
+    const after = Float64Array.from(start, (w, k) => w + delta[k]!);
+    const loss = (w: ArrayLike<number>) => listwiseGradient(local, w, RAW).loss;
+    expect(loss(after)).toBeLessThan(loss(start));
+    expect(delta[SIM_LONG]).toBeGreaterThan(0);
+    expect(delta[SIM_PROMPT]).toBe(0);
+    expect(Array.from(start)).toEqual(before);
+  });
+
+  it('rejects weights of another feature set', () => {
+    expect(() =>
+      computeRankerDelta(new Float32Array(3), groups(1, 3), { localSteps: 1, learningRate: 1 }),
+    ).toThrow(/3 weights/);
+  });
+});
+
+describe('federated ranker: rounds', () => {
+  it('trains the ranker when the round names it and leaves the collab model alone', async () => {
+    // Arrange
+    const { app, storage } = await rankerServer();
+    // Act
+    const a = await visitor(app, 1).participate({ rankerGroups: groups(2, 4) });
+    const b = await visitor(app, 2).participate({ rankerGroups: groups(2, 5) });
+    const onlyRows = await visitor(app, 3).participate({ collabRows: [0, 1, 2] });
+    // Assert
+    expect(a).toMatchObject({ kind: 'uploaded', status: 202, modelVersion: 0 });
+    expect(b).toMatchObject({ kind: 'uploaded', status: 202, modelVersion: 0 });
+    expect(onlyRows).toEqual({ kind: 'skipped', reason: 'no local ranking example' });
+    const model = storage.latestModel('ranker');
+    expect(model?.version).toBe(1);
+    expect(model?.params[SIM_LONG]).toBeGreaterThan(0);
+    expect(model?.params[SIM_PROMPT]).toBe(8);
+    expect(storage.latestVersion('collab')).toBeNull();
+  });
+
+  it('refuses a ranker whose features differ from the engine and uploads nothing', async () => {
+    const { app, storage } = await rankerServer(['sim_long', 'popularity']);
+    await expect(
+      visitor(app, 1).participate({ rankerGroups: groups(1, 6) }),
+    ).rejects.toBeInstanceOf(FederatedProtocolError);
+    expect(storage.pendingCount('ranker', 0)).toBe(0);
+  });
+
+  it('rejects a ranker upload whose length does not match its layout', async () => {
+    const app = createApp({ storage: openServerStorage(':memory:'), adminToken: TOKEN });
+    const res = await app.request('/v1/admin/model', {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify(
+        modelUploadBody('ranker', new Float32Array(3), { kind: 'ranker', features: ['a', 'b'] }),
+      ),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('ranker layout needs 2 values, got 3');
+  });
+
+  it('names the missing model when the round trains one that is not published', async () => {
+    const app = createApp({ storage: openServerStorage(':memory:'), adminToken: TOKEN });
+    await app.request('/v1/admin/round', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ model: 'ranker' }),
+    });
+    const round = await app.request('/v1/round');
+    expect(round.status).toBe(404);
+  });
+});
