@@ -26,7 +26,7 @@ import type { EngineEvent, EngineItem } from '../engine/types.ts';
 import { buildUserState, type UserStateConfig } from '../engine/user-state.ts';
 import { seededRng } from '../shared/rng.ts';
 import { type MovieLensData, movieText } from './movielens.ts';
-import type { Split } from './split.ts';
+import { type Split, validationSplit } from './split.ts';
 
 /** Engine items for the split's item universe, with the text that is embedded. */
 export function movieItems(
@@ -174,40 +174,62 @@ export function rankerGroups(
   validation: Split,
   stateConfig: UserStateConfig,
 ): RankerGroup[] {
-  return [...rankerGroupsByUser(context, validation, stateConfig).values()];
+  return [...rankerGroupsByUser(context, validation, stateConfig).values()].flat();
 }
 
 /**
- * `rankerGroups` keyed by user index: a group uses only that user's own events and the public
- * context, so it is what the user's device computes for a federated ranker round.
+ * Ranker groups keyed by user index. Example j (1 ≤ j ≤ `examplesPerUser`) holds out the user's
+ * j-th validation-split event from the end and builds the state from the events before it; a
+ * user whose candidates miss the held-out item gives no example for it. Each group uses only
+ * that user's own events and the public context, so it is what the user's device computes for
+ * a federated ranker round.
  */
 export function rankerGroupsByUser(
   context: EngineContext,
   validation: Split,
   stateConfig: UserStateConfig,
-): Map<number, RankerGroup> {
-  const groups = new Map<number, RankerGroup>();
-  validation.users.forEach((_, user) => {
-    const target = validation.test[user]!;
-    if (target < 0) return;
-    const now = nowOf(validation, user);
-    const state = buildUserState(context, eventsOf(validation, user), stateConfig, now);
-    const signals = {
-      collab: collabScoresByRow(context, state),
-      itemItem: itemItemScoresByRow(context, state),
-      freshness: freshnessOf(context, now, 14),
-      prompt: null,
-    };
-    const rows = generateCandidates(context, state, signals, DEFAULT_CANDIDATE_CONFIG);
-    const positive = rows.indexOf(target);
-    if (positive < 0) return;
-    groups.set(user, {
-      features: candidateFeatures(context, state, signals, rows),
-      count: rows.length,
-      positive,
+  examplesPerUser = 1,
+): Map<number, RankerGroup[]> {
+  const groups = new Map<number, RankerGroup[]>();
+  let split = validation;
+  for (let j = 0; j < examplesPerUser; j++) {
+    if (j > 0) split = validationSplit(split);
+    split.users.forEach((_, user) => {
+      const group = rankerGroupOf(context, split, user, stateConfig);
+      if (group === null) return;
+      const list = groups.get(user) ?? [];
+      list.push(group);
+      groups.set(user, list);
     });
-  });
+  }
   return groups;
+}
+
+/** One user's candidates labelled by their held-out item, or null when candidates miss it. */
+function rankerGroupOf(
+  context: EngineContext,
+  split: Split,
+  user: number,
+  stateConfig: UserStateConfig,
+): RankerGroup | null {
+  const target = split.test[user]!;
+  if (target < 0) return null;
+  const now = nowOf(split, user);
+  const state = buildUserState(context, eventsOf(split, user), stateConfig, now);
+  const signals = {
+    collab: collabScoresByRow(context, state),
+    itemItem: itemItemScoresByRow(context, state),
+    freshness: freshnessOf(context, now, 14),
+    prompt: null,
+  };
+  const rows = generateCandidates(context, state, signals, DEFAULT_CANDIDATE_CONFIG);
+  const positive = rows.indexOf(target);
+  if (positive < 0) return null;
+  return {
+    features: candidateFeatures(context, state, signals, rows),
+    count: rows.length,
+    positive,
+  };
 }
 
 /**

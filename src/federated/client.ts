@@ -8,7 +8,6 @@
  * McMahan et al. 2017 (FedAvg client), McMahan et al. 2018 (clip + Gaussian noise).
  */
 import type { CollabGradientOptions, CollabModel } from '../engine/collab-model.ts';
-import { FEATURE_NAMES } from '../engine/features.ts';
 import type { RankerGroup } from '../engine/ranker-train.ts';
 import type { PrivacyGate } from '../privacy/gate.ts';
 import { ModelsResponseSchema } from '../protocol/model.ts';
@@ -21,7 +20,7 @@ import { computeLocalDelta } from './local-update.ts';
 import { unflattenCollab } from './params.ts';
 import { privatizeUpdate, updateRho } from './privatize.ts';
 import { randomUpdateId } from './random-id.ts';
-import { computeRankerDelta } from './ranker-update.ts';
+import { computeRankerDelta, type RankerColumns, rankerColumns } from './ranker-update.ts';
 import { encodeUpdateFrame } from './update-codec.ts';
 
 /** A protocol-level failure talking to the server (bad status or body). */
@@ -32,7 +31,12 @@ export class FederatedProtocolError extends Error {
 /** A published global model the client knows how to train. */
 export type GlobalModel =
   | { readonly kind: 'collab'; readonly version: number; readonly collab: CollabModel }
-  | { readonly kind: 'ranker'; readonly version: number; readonly weights: Float32Array };
+  | {
+      readonly kind: 'ranker';
+      readonly version: number;
+      readonly layout: RankerColumns;
+      readonly params: Float32Array;
+    };
 
 /** Caches global models by name and version; may be shared (models are public). */
 export type ModelCache = Map<string, GlobalModel>;
@@ -113,14 +117,13 @@ export function createFederatedClient(options: FederatedClientOptions) {
       const collab = unflattenCollab(entry.layout, params, String(entry.version));
       model = { kind: 'collab', version: entry.version, collab };
     } else {
-      const same =
-        entry.layout.features.length === FEATURE_NAMES.length &&
-        entry.layout.features.every((f, i) => f === FEATURE_NAMES[i]);
-      if (!same)
-        throw new FederatedProtocolError(
-          `ranker '${round.model}' has features [${entry.layout.features.join(', ')}], this engine computes [${FEATURE_NAMES.join(', ')}]`,
-        );
-      model = { kind: 'ranker', version: entry.version, weights: Float32Array.from(params) };
+      let layout: RankerColumns;
+      try {
+        layout = rankerColumns(entry.layout.features);
+      } catch (error) {
+        throw new FederatedProtocolError(`model '${round.model}': ${(error as Error).message}`);
+      }
+      model = { kind: 'ranker', version: entry.version, layout, params: Float32Array.from(params) };
     }
     // Keep only the newest version of each model: old versions are never used again.
     for (const [k, m] of cache)
@@ -151,7 +154,7 @@ export function createFederatedClient(options: FederatedClientOptions) {
     }
     const groups = local.rankerGroups ?? [];
     if (groups.length === 0) return 'no local ranking example';
-    return computeRankerDelta(model.weights, groups, {
+    return computeRankerDelta(model.layout, model.params, groups, {
       localSteps: round.localSteps,
       learningRate: round.learningRate,
     });

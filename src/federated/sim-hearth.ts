@@ -4,14 +4,13 @@
  *   model (it has no private-data-free source).
  * - **Central**: the centrally trained collab and sequence models and the true popularity.
  *
- * Each client's ranker example comes from its own events: the last training event is the
- * target, and the events before it are the history. This is `rankerGroupsByUser` on the
- * validation split; `hearth eval`'s ranker fit uses the same groups. Test items are never used.
+ * Each client's ranker examples come from its own events: each of its last few training events
+ * is a target, with the events before it as the history (`rankerGroupsByUser` on the validation
+ * split). Test items are never used.
  */
 import type { Encoder } from '../encoder/types.ts';
 import type { CollabModel } from '../engine/collab-model.ts';
 import { createEngineContext, type EngineContext } from '../engine/context.ts';
-import { FEATURE_NAMES } from '../engine/features.ts';
 import {
   DEFAULT_RANKER_TRAIN_OPTIONS,
   type RankerGroup,
@@ -33,8 +32,8 @@ import { type Split, validationSplit } from '../eval/split.ts';
 export interface HearthWorlds {
   readonly federated: EngineContext;
   readonly central: EngineContext;
-  readonly federatedGroups: ReadonlyMap<number, RankerGroup>;
-  readonly centralGroups: ReadonlyMap<number, RankerGroup>;
+  readonly federatedGroups: ReadonlyMap<number, readonly RankerGroup[]>;
+  readonly centralGroups: ReadonlyMap<number, readonly RankerGroup[]>;
 }
 
 /**
@@ -51,6 +50,8 @@ export async function hearthWorlds(
     readonly centralCollab: CollabModel;
     readonly ldpCounts: Float32Array | null;
     readonly userState: UserStateConfig;
+    /** Ranking examples per user (see `rankerGroupsByUser`). */
+    readonly examplesPerUser: number;
     readonly log: (message: string) => void;
   },
 ): Promise<HearthWorlds> {
@@ -77,18 +78,19 @@ export async function hearthWorlds(
   return {
     federated,
     central,
-    federatedGroups: rankerGroupsByUser(federated, validation, input.userState),
-    centralGroups: rankerGroupsByUser(central, validation, input.userState),
+    federatedGroups: rankerGroupsByUser(
+      federated,
+      validation,
+      input.userState,
+      input.examplesPerUser,
+    ),
+    centralGroups: rankerGroupsByUser(central, validation, input.userState, input.examplesPerUser),
   };
 }
 
-/** The ranker the federated rounds start from: every learnable weight 0, fixed ones as shipped. */
-export function initialRankerWeights(): Float32Array {
-  const fixed = DEFAULT_RANKER_TRAIN_OPTIONS.fixed;
-  return Float32Array.from(FEATURE_NAMES.map((name) => fixed[name] ?? 0));
-}
-
 /** Central (non-private) fit of the ranker on all users' groups. */
-export function centralRankerWeights(groups: ReadonlyMap<number, RankerGroup>): number[] {
-  return trainRankerWeights([...groups.values()], DEFAULT_RANKER_TRAIN_OPTIONS).weights;
+export function centralRankerWeights(
+  groups: ReadonlyMap<number, readonly RankerGroup[]>,
+): number[] {
+  return trainRankerWeights([...groups.values()].flat(), DEFAULT_RANKER_TRAIN_OPTIONS).weights;
 }

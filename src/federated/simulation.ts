@@ -16,7 +16,6 @@ import {
   DEFAULT_COLLAB_GRADIENT_OPTIONS,
 } from '../engine/collab-model.ts';
 import { DEFAULT_COLLAB_TRAIN_OPTIONS, trainCollab } from '../engine/collab-train.ts';
-import { FEATURE_NAMES } from '../engine/features.ts';
 import { linearRanker } from '../engine/ranker.ts';
 import { DEFAULT_USER_STATE_CONFIG } from '../engine/user-state.ts';
 import type { MovieLensData } from '../eval/movielens.ts';
@@ -37,6 +36,7 @@ import { createFederatedClient, type LocalData, type ModelCache } from './client
 import { modelUploadBody } from './model-upload.ts';
 import { flattenCollab, unflattenCollab } from './params.ts';
 import { noiseMultiplierFor } from './privatize.ts';
+import { expandRankerWeights, learnableFeatures, rankerColumns } from './ranker-update.ts';
 import {
   evaluateCollab,
   evaluateHearth,
@@ -44,7 +44,7 @@ import {
   type RankingFigures,
   topOverlap,
 } from './sim-eval.ts';
-import { centralRankerWeights, hearthWorlds, initialRankerWeights } from './sim-hearth.ts';
+import { centralRankerWeights, hearthWorlds } from './sim-hearth.ts';
 
 /** How the ranker is trained federatedly (used when an encoder is given). */
 export interface RankerRoundOptions {
@@ -58,21 +58,26 @@ export interface RankerRoundOptions {
   readonly learningRate: number;
   /** FedAdam's server learning rate for the ranker's weights. */
   readonly serverLearningRate: number;
+  /** Local ranking examples per client: its last n events, each held out in turn. */
+  readonly examplesPerClient: number;
 }
 
 /**
- * Ranker rounds: a quarter of the budget is enough for 11 weights, which leaves most of it to
- * the much larger collab model. Each client uploads one update, in cohorts of 32. Five local
- * steps at lr 1, clipped to C = 0.5 (about the median local delta with all weights at 0).
+ * Ranker rounds: half of each client's budget (the collab model's 632k values cannot use more
+ * than its half at these client counts; the ranker's 10 trained weights can). Each client
+ * uploads one update, in cohorts of 32. Five local
+ * steps at lr 1 on up to 5 local examples (its last 5 events, each held out in turn: more
+ * clients have at least one example whose target the candidates contain), clipped to C = 0.5.
  */
 export const DEFAULT_RANKER_ROUNDS: RankerRoundOptions = {
-  budgetShare: 0.25,
+  budgetShare: 0.5,
   clientsPerRound: 32,
   participations: 1,
   clipNorm: 0.5,
   localSteps: 5,
   learningRate: 1,
   serverLearningRate: 0.5,
+  examplesPerClient: 5,
 };
 
 /** Simulation parameters. */
@@ -385,15 +390,19 @@ export async function runSimulation(
         centralCollab: central,
         ldpCounts: telemetry?.estimated ?? null,
         userState: DEFAULT_USER_STATE_CONFIG,
+        examplesPerUser: rankerOptions.examplesPerClient,
         log,
       });
+      // The ranker starts at 0 on every feature it trains (all but the fixed prompt weight).
+      const trainedFeatures = learnableFeatures();
+      const columns = rankerColumns(trainedFeatures);
       await admin(
         transport,
         'PUT',
         '/v1/admin/model',
-        modelUploadBody('ranker', initialRankerWeights(), {
+        modelUploadBody('ranker', new Float32Array(trainedFeatures.length), {
           kind: 'ranker',
-          features: [...FEATURE_NAMES],
+          features: trainedFeatures,
         }),
       );
       await admin(transport, 'POST', '/v1/admin/round', {
@@ -422,14 +431,14 @@ export async function runSimulation(
           rng: seededRng(options.seed + 11),
           label: 'hearth ranker',
         },
-        (u) => {
-          const group = groups.get(u);
-          return { rankerGroups: group === undefined ? [] : [group] };
-        },
+        (u) => ({ rankerGroups: groups.get(u) ?? [] }),
         log,
       );
       const fedRanker = storage.latestModel('ranker');
-      const fedWeights = [...(fedRanker?.params ?? initialRankerWeights())];
+      const fedWeights = expandRankerWeights(
+        columns,
+        fedRanker?.params ?? new Float32Array(trainedFeatures.length),
+      );
       const userState = DEFAULT_USER_STATE_CONFIG;
       const federatedHearth = await evaluateHearth(
         split,
@@ -440,7 +449,11 @@ export async function runSimulation(
       const untrained = await evaluateHearth(
         split,
         worlds.federated,
-        linearRanker('untrained', [...initialRankerWeights()], 0),
+        linearRanker(
+          'untrained',
+          expandRankerWeights(columns, new Float32Array(trainedFeatures.length)),
+          0,
+        ),
         userState,
       );
       const sameModelsWeights = centralRankerWeights(groups);
@@ -473,6 +486,7 @@ export async function runSimulation(
           clientsPerRound: rankerOptions.clientsPerRound,
           participationsPerClient: rankerOptions.participations,
           clientsWithExample: groups.size,
+          examples: [...groups.values()].reduce((n, g) => n + g.length, 0),
           modelVersion: fedRanker?.version ?? 0,
           uploads: rankerCounts.uploads,
           skipped: rankerCounts.skipped,

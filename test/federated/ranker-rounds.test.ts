@@ -3,8 +3,12 @@ import { FEATURE_COUNT, FEATURE_NAMES, featureIndex } from '../../src/engine/fea
 import { listwiseGradient, type RankerGroup } from '../../src/engine/ranker-train.ts';
 import { createFederatedClient, FederatedProtocolError } from '../../src/federated/client.ts';
 import { modelUploadBody } from '../../src/federated/model-upload.ts';
-import { computeRankerDelta } from '../../src/federated/ranker-update.ts';
-import { initialRankerWeights } from '../../src/federated/sim-hearth.ts';
+import {
+  computeRankerDelta,
+  expandRankerWeights,
+  learnableFeatures,
+  rankerColumns,
+} from '../../src/federated/ranker-update.ts';
 import { createPrivacyGate } from '../../src/privacy/gate.ts';
 import { createLedger, createMemoryLedgerStorage } from '../../src/privacy/ledger.ts';
 import { createApp } from '../../src/server/app.ts';
@@ -32,11 +36,13 @@ function groups(n: number, seed: number): RankerGroup[] {
   });
 }
 
-async function rankerServer(features: readonly string[] = FEATURE_NAMES) {
+const TRAINED = learnableFeatures();
+const LAYOUT = rankerColumns(TRAINED);
+
+async function rankerServer(features: readonly string[] = TRAINED) {
   const storage = openServerStorage(':memory:');
   const app = createApp({ storage, adminToken: TOKEN });
-  const weights =
-    features === FEATURE_NAMES ? initialRankerWeights() : new Float32Array(features.length);
+  const weights = new Float32Array(features.length);
   const put = await app.request('/v1/admin/model', {
     method: 'PUT',
     headers,
@@ -92,25 +98,35 @@ describe('listwise gradient', () => {
 });
 
 describe('federated ranker: local update', () => {
-  it('lowers the local loss, moves only learnable weights and leaves its input alone', () => {
+  it('lowers the local loss and returns the delta of the trained weights only', () => {
     // Arrange
-    const start = initialRankerWeights();
-    const before = Array.from(start);
+    const start = new Float32Array(TRAINED.length);
     const local = groups(3, 2);
     // Act
-    const delta = computeRankerDelta(start, local, { localSteps: 5, learningRate: 1 });
+    const delta = computeRankerDelta(LAYOUT, start, local, { localSteps: 5, learningRate: 1 });
     // Assert
-    const after = Float64Array.from(start, (w, k) => w + delta[k]!);
+    expect(delta.length).toBe(TRAINED.length);
+    expect(TRAINED).not.toContain('sim_prompt');
+    const before = expandRankerWeights(LAYOUT, start);
+    const after = expandRankerWeights(
+      LAYOUT,
+      Float32Array.from(start, (w, i) => w + delta[i]!),
+    );
     const loss = (w: ArrayLike<number>) => listwiseGradient(local, w, RAW).loss;
-    expect(loss(after)).toBeLessThan(loss(start));
-    expect(delta[SIM_LONG]).toBeGreaterThan(0);
-    expect(delta[SIM_PROMPT]).toBe(0);
-    expect(Array.from(start)).toEqual(before);
+    expect(loss(after)).toBeLessThan(loss(before));
+    expect(delta[TRAINED.indexOf('sim_long')]).toBeGreaterThan(0);
+    expect(after[SIM_PROMPT]).toBe(8);
+    expect(Array.from(start)).toEqual(new Array(TRAINED.length).fill(0));
   });
 
-  it('rejects weights of another feature set', () => {
+  it('rejects a layout naming unknown or repeated features, and weights of the wrong length', () => {
+    expect(() => rankerColumns(['sim_long', 'vibes'])).toThrow(/unknown: \[vibes\]/);
+    expect(() => rankerColumns(['sim_long', 'sim_long'])).toThrow(/at most once/);
     expect(() =>
-      computeRankerDelta(new Float32Array(3), groups(1, 3), { localSteps: 1, learningRate: 1 }),
+      computeRankerDelta(LAYOUT, new Float32Array(3), groups(1, 3), {
+        localSteps: 1,
+        learningRate: 1,
+      }),
     ).toThrow(/3 weights/);
   });
 });
@@ -129,13 +145,13 @@ describe('federated ranker: rounds', () => {
     expect(onlyRows).toEqual({ kind: 'skipped', reason: 'no local ranking example' });
     const model = storage.latestModel('ranker');
     expect(model?.version).toBe(1);
-    expect(model?.params[SIM_LONG]).toBeGreaterThan(0);
-    expect(model?.params[SIM_PROMPT]).toBe(8);
+    expect(model?.params.length).toBe(TRAINED.length);
+    expect(model?.params[TRAINED.indexOf('sim_long')]).toBeGreaterThan(0);
     expect(storage.latestVersion('collab')).toBeNull();
   });
 
-  it('refuses a ranker whose features differ from the engine and uploads nothing', async () => {
-    const { app, storage } = await rankerServer(['sim_long', 'popularity']);
+  it('refuses a ranker naming a feature the engine lacks and uploads nothing', async () => {
+    const { app, storage } = await rankerServer(['sim_long', 'mood']);
     await expect(
       visitor(app, 1).participate({ rankerGroups: groups(1, 6) }),
     ).rejects.toBeInstanceOf(FederatedProtocolError);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEncoder } from '../../src/encoder/index.ts';
 import type { Encoder } from '../../src/encoder/types.ts';
+import { FEATURE_NAMES } from '../../src/engine/features.ts';
 import type { MovieLensData } from '../../src/eval/movielens.ts';
-import { initialRankerWeights } from '../../src/federated/sim-hearth.ts';
 import {
   DEFAULT_RANKER_ROUNDS,
   runSimulation,
@@ -78,7 +78,9 @@ describe('simulation', () => {
     expect(hearth).toMatchObject({ rounds: 4, clientsPerRound: 10, refusedByLedger: 0 });
     expect(Number(hearth?.uploads)).toBeGreaterThan(20);
     expect(Number(hearth?.modelVersion)).toBeGreaterThanOrEqual(2);
-    expect(hearth?.weights).not.toEqual(Array.from(initialRankerWeights()));
+    const weights = hearth?.weights as readonly number[];
+    expect(weights[FEATURE_NAMES.indexOf('sim_long')]).not.toBe(0);
+    expect(weights[FEATURE_NAMES.indexOf('sim_prompt')]).toBe(8);
     expect(Number(hearth?.ndcg10)).toBeGreaterThanOrEqual(0);
     expect(Number(report.central?.hearth?.ndcg10)).toBeGreaterThan(0);
     // Collab and ranker updates together spend the client's whole budget and no more.
