@@ -4,17 +4,11 @@
  * browser.
  */
 import type { Encoder } from '../encoder/types.ts';
-import { DEFAULT_CANDIDATE_CONFIG, generateCandidates } from '../engine/candidates.ts';
 import type { CollabModel } from '../engine/collab-model.ts';
 import { type CollabTrainOptions, trainCollab } from '../engine/collab-train.ts';
 import { createEngineContext, type EngineContext } from '../engine/context.ts';
-import {
-  candidateFeatures,
-  collabScoresByRow,
-  freshnessOf,
-  itemItemScoresByRow,
-} from '../engine/features.ts';
 import type { Ranker } from '../engine/ranker.ts';
+import { localRankingExamples } from '../engine/ranker-examples.ts';
 import type { RankerGroup } from '../engine/ranker-train.ts';
 import {
   DEFAULT_RECOMMEND_CONFIG,
@@ -26,7 +20,7 @@ import type { EngineEvent, EngineItem } from '../engine/types.ts';
 import { buildUserState, type UserStateConfig } from '../engine/user-state.ts';
 import { seededRng } from '../shared/rng.ts';
 import { type MovieLensData, movieText } from './movielens.ts';
-import { type Split, validationSplit } from './split.ts';
+import type { Split } from './split.ts';
 
 /** Engine items for the split's item universe, with the text that is embedded. */
 export function movieItems(
@@ -178,11 +172,10 @@ export function rankerGroups(
 }
 
 /**
- * Ranker groups keyed by user index. Example j (1 ≤ j ≤ `examplesPerUser`) holds out the user's
- * j-th validation-split event from the end and builds the state from the events before it; a
- * user whose candidates miss the held-out item gives no example for it. Each group uses only
- * that user's own events and the public context, so it is what the user's device computes for
- * a federated ranker round.
+ * Ranker groups keyed by user index: `localRankingExamples` over the user's validation-split
+ * events followed by their held-out validation item. The first example holds out that item; the
+ * j-th holds out the user's j-th event from the end. Each group uses only that user's own events
+ * and the public context, so it is what the user's device computes for a federated ranker round.
  */
 export function rankerGroupsByUser(
   context: EngineContext,
@@ -191,45 +184,17 @@ export function rankerGroupsByUser(
   examplesPerUser = 1,
 ): Map<number, RankerGroup[]> {
   const groups = new Map<number, RankerGroup[]>();
-  let split = validation;
-  for (let j = 0; j < examplesPerUser; j++) {
-    if (j > 0) split = validationSplit(split);
-    split.users.forEach((_, user) => {
-      const group = rankerGroupOf(context, split, user, stateConfig);
-      if (group === null) return;
-      const list = groups.get(user) ?? [];
-      list.push(group);
-      groups.set(user, list);
-    });
-  }
+  validation.users.forEach((_, user) => {
+    const target = validation.test[user]!;
+    if (target < 0) return;
+    const events = [
+      ...eventsOf(validation, user),
+      { kind: 'view' as const, itemId: validation.itemIds[target]!, at: nowOf(validation, user) },
+    ];
+    const examples = localRankingExamples(context, events, stateConfig, examplesPerUser);
+    if (examples.length > 0) groups.set(user, examples);
+  });
   return groups;
-}
-
-/** One user's candidates labelled by their held-out item, or null when candidates miss it. */
-function rankerGroupOf(
-  context: EngineContext,
-  split: Split,
-  user: number,
-  stateConfig: UserStateConfig,
-): RankerGroup | null {
-  const target = split.test[user]!;
-  if (target < 0) return null;
-  const now = nowOf(split, user);
-  const state = buildUserState(context, eventsOf(split, user), stateConfig, now);
-  const signals = {
-    collab: collabScoresByRow(context, state),
-    itemItem: itemItemScoresByRow(context, state),
-    freshness: freshnessOf(context, now, 14),
-    prompt: null,
-  };
-  const rows = generateCandidates(context, state, signals, DEFAULT_CANDIDATE_CONFIG);
-  const positive = rows.indexOf(target);
-  if (positive < 0) return null;
-  return {
-    features: candidateFeatures(context, state, signals, rows),
-    count: rows.length,
-    positive,
-  };
 }
 
 /**
