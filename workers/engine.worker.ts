@@ -14,6 +14,7 @@ import type { EngineApi } from '../src/engine/engine.api.ts';
 import { manifestFirstEncoder } from '../src/engine/lazy-encoder.ts';
 import { fetchRanker } from '../src/engine/ranker-fetch.ts';
 import { createEngineService } from '../src/engine/service.ts';
+import { cryptoRng } from '../src/federated/random-id.ts';
 import { createWorkerPrivacy } from '../src/widget/worker-privacy.ts';
 import type { PrivacyRemote } from '../src/widget/worker-protocol.ts';
 
@@ -54,11 +55,26 @@ const refreshPopularity = () =>
     .catch(() => undefined);
 void refreshPopularity();
 
-/** After the first recommendations: start ONNX Runtime (encoder model, ranker session). */
+/** This device's training data for a federated round (built here, never sent as such). */
+const localData = async () => {
+  const data = await (await engine).trainingData();
+  return { collabItems: data.items, rankerGroups: data.rankingExamples };
+};
+const train = () => privacy.train(localData);
+
+/** One federated round per page load, 30 s to 5 min after the first recommendations. */
+const TRAIN_DELAY_MS = { min: 30_000, max: 300_000 };
+
+/**
+ * After the first recommendations: start ONNX Runtime (encoder model, ranker session) and
+ * schedule this page load's federated round (a no-op without consent or a server).
+ */
 let warmed = false;
 const warmUp = () => {
   if (warmed) return;
   warmed = true;
+  const spread = TRAIN_DELAY_MS.max - TRAIN_DELAY_MS.min;
+  setTimeout(() => void train(), TRAIN_DELAY_MS.min + cryptoRng() * spread);
   setTimeout(() => {
     void encoder.then(
       (e) => e.warm(),
@@ -104,6 +120,7 @@ const api: EngineWorkerApi = {
       if (on) void refreshPopularity();
     },
     flush: () => privacy.flush(),
+    train,
   } satisfies PrivacyRemote),
 };
 expose(api);

@@ -11,6 +11,8 @@ import { checkEvent, createIndexedDbEventLog, type EventLog, forgetEverything } 
 import { encodePrompt } from './prompt.ts';
 import { createIndexedDbPromptStore, type PromptStore } from './prompt-store.ts';
 import type { Ranker } from './ranker.ts';
+import { localRankingExamples } from './ranker-examples.ts';
+import type { RankerGroup } from './ranker-train.ts';
 import { DEFAULT_RECOMMEND_CONFIG, type RecommendConfig, recommendFor } from './recommend.ts';
 import type { SequenceModel } from './sequence-model.ts';
 import type { EngineItem } from './types.ts';
@@ -50,8 +52,22 @@ export interface EngineServiceDeps {
   readonly now?: () => number;
 }
 
+/** A visitor's own training data for a federated round; built on the device, never sent. */
+export interface LocalTrainingData {
+  /** Ids of the items of the visitor's positive events, oldest first. */
+  readonly items: readonly string[];
+  /** Ranking examples from the visitor's own events (`localRankingExamples`). */
+  readonly rankingExamples: readonly RankerGroup[];
+}
+
+/** The page-facing API plus what the worker's federated client needs. */
+export interface EngineService extends EngineApi {
+  /** The visitor's training data: up to `examples` ranking examples (default 5). */
+  trainingData(examples?: number): Promise<LocalTrainingData>;
+}
+
 /** Builds the engine service. */
-export function createEngineService(deps: EngineServiceDeps): EngineApi {
+export function createEngineService(deps: EngineServiceDeps): EngineService {
   const events = deps.events ?? createIndexedDbEventLog(undefined, deps.dbName);
   const now = deps.now ?? (() => Date.now());
   const rng = deps.rng ?? seededRng(Date.now() >>> 0);
@@ -134,6 +150,15 @@ export function createEngineService(deps: EngineServiceDeps): EngineApi {
     },
     async events() {
       return events.list();
+    },
+    async trainingData(examples = 5) {
+      const ctx = await context();
+      const list = await events.list();
+      const config = deps.userState ?? DEFAULT_USER_STATE_CONFIG;
+      return {
+        items: list.filter((e) => (config.kindWeights[e.kind] ?? 0) > 0).map((e) => e.itemId),
+        rankingExamples: localRankingExamples(ctx, list, config, examples),
+      };
     },
     async setPopularity(counts) {
       popularity = new Map(Object.entries(counts));

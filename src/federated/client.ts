@@ -30,7 +30,13 @@ export class FederatedProtocolError extends Error {
 
 /** A published global model the client knows how to train. */
 export type GlobalModel =
-  | { readonly kind: 'collab'; readonly version: number; readonly collab: CollabModel }
+  | {
+      readonly kind: 'collab';
+      readonly version: number;
+      readonly collab: CollabModel;
+      /** Item id → model row. */
+      readonly rowOf: ReadonlyMap<string, number>;
+    }
   | {
       readonly kind: 'ranker';
       readonly version: number;
@@ -43,8 +49,8 @@ export type ModelCache = Map<string, GlobalModel>;
 
 /** The visitor's own training data; a round uses the part its model needs. */
 export interface LocalData {
-  /** Chronological item rows in the collab model's item order (collab rounds). */
-  readonly collabRows?: readonly number[];
+  /** Ids of the items the visitor interacted with, oldest first (collab rounds). */
+  readonly collabItems?: readonly string[];
   /** Candidate groups the engine built from the visitor's events (ranker rounds). */
   readonly rankerGroups?: readonly RankerGroup[];
 }
@@ -66,6 +72,8 @@ export interface FederatedClientOptions {
 export type RoundOutcome =
   | {
       readonly kind: 'uploaded';
+      /** The model the round trained. */
+      readonly model: string;
       readonly status: number;
       readonly bytes: number;
       readonly rho: number;
@@ -115,7 +123,8 @@ export function createFederatedClient(options: FederatedClientOptions) {
     let model: GlobalModel;
     if (entry.layout.kind === 'collab') {
       const collab = unflattenCollab(entry.layout, params, String(entry.version));
-      model = { kind: 'collab', version: entry.version, collab };
+      const rowOf = new Map(collab.itemIds.map((id, row) => [id, row]));
+      model = { kind: 'collab', version: entry.version, collab, rowOf };
     } else {
       let layout: RankerColumns;
       try {
@@ -139,8 +148,11 @@ export function createFederatedClient(options: FederatedClientOptions) {
     local: LocalData,
   ): Float32Array | string => {
     if (model.kind === 'collab') {
-      const rows = local.collabRows ?? [];
-      if (rows.length < 2) return 'fewer than two local events';
+      const rows = (local.collabItems ?? []).flatMap((id) => {
+        const row = model.rowOf.get(id);
+        return row === undefined ? [] : [row];
+      });
+      if (rows.length < 2) return 'fewer than two local events with items the model knows';
       return computeLocalDelta(
         model.collab,
         rows,
@@ -165,7 +177,7 @@ export function createFederatedClient(options: FederatedClientOptions) {
     fetchModel,
     /** Runs one participation in whichever model the current round trains. */
     async participate(local: LocalData): Promise<RoundOutcome> {
-      if ((local.collabRows?.length ?? 0) < 2 && (local.rankerGroups?.length ?? 0) === 0)
+      if ((local.collabItems?.length ?? 0) < 2 && (local.rankerGroups?.length ?? 0) === 0)
         return { kind: 'skipped', reason: 'no local training data' };
       const round = await fetchRound();
       const model = await fetchModel(round);
@@ -201,6 +213,7 @@ export function createFederatedClient(options: FederatedClientOptions) {
       }
       return {
         kind: 'uploaded',
+        model: round.model,
         status: res.status,
         bytes: body.byteLength,
         rho,

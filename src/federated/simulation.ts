@@ -363,7 +363,7 @@ export async function runSimulation(
         rng: seededRng(options.seed + 7),
         label: 'federated',
       },
-      (u) => ({ collabRows: split.train[u] ?? [] }),
+      (u) => ({ collabItems: (split.train[u] ?? []).map((row) => split.itemIds[row]!) }),
       log,
     );
     const finalModel = storage.latestModel('collab');

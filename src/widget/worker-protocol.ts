@@ -3,9 +3,11 @@
  * `{ catalog, engine }`): the catalog and engine APIs as their owners define them, plus an
  * optional `privacy` part for the ledger. Only this file and worker-client.ts know that shape.
  */
+
 import type { CatalogApi } from '../catalog/catalog.api.ts';
 import type { EngineApi } from '../engine/engine.api.ts';
 import type { LedgerView } from './types.ts';
+import type { TrainingOutcome } from './worker-privacy.ts';
 
 /** The privacy part the panel reads, when the worker exposes it. */
 export interface PrivacyRemote {
@@ -13,6 +15,12 @@ export interface PrivacyRemote {
   setConsent(on: boolean): Promise<void>;
   /** Sends queued telemetry now (with consent); resolves to the number of reports sent. */
   flush(): Promise<number>;
+  /**
+   * Takes part in the current federated round now (with consent and a server): trains the model
+   * the round names on this device's events and uploads a clipped, noised update. The worker
+   * also does this once per page load, at a random time after the first recommendations.
+   */
+  train(): Promise<TrainingOutcome>;
 }
 
 /** The subset of the catalog API the widget calls. */

@@ -133,4 +133,23 @@ describe('retention', () => {
       expect((await log.list()).map((e) => e.itemId)).toEqual(['x2', 'x3', 'x4']);
     }
   });
+
+  it('builds training data from the visitor’s own events: positive items and ranking examples', async () => {
+    // Arrange
+    const engine = await service('hearth-test-training');
+    const kinds = ['view', 'view', 'dismiss', 'like', 'view', 'click'] as const;
+    const items = ['b1', 'b2', 'b5', 'b3', 'b4', 'b2'];
+    for (const [i, kind] of kinds.entries())
+      await engine.track({ kind, itemId: items[i]!, at: at + i * 60_000 });
+    // Act
+    const data = await engine.trainingData(3);
+    // Assert: the dismissed item is not a positive; up to 3 examples, each labelled in range.
+    expect(data.items).toEqual(['b1', 'b2', 'b3', 'b4', 'b2']);
+    expect(data.rankingExamples.length).toBeGreaterThan(0);
+    expect(data.rankingExamples.length).toBeLessThanOrEqual(3);
+    for (const g of data.rankingExamples) {
+      expect(g.positive).toBeGreaterThanOrEqual(0);
+      expect(g.positive).toBeLessThan(g.count);
+    }
+  });
 });

@@ -90,8 +90,8 @@ describe('federated client', () => {
     const a = client(app, 10);
     const b = client(app, 11);
     // Act
-    const outA = await a.fed.participate({ collabRows: [0, 1, 2, 3] });
-    const outB = await b.fed.participate({ collabRows: [4, 5, 6] });
+    const outA = await a.fed.participate({ collabItems: ['m0', 'm1', 'm2', 'm3'] });
+    const outB = await b.fed.participate({ collabItems: ['m4', 'm5', 'm6'] });
     // Assert
     expect(outA).toMatchObject({ kind: 'uploaded', status: 202, modelVersion: 0, rho: 2 });
     expect(outB.kind).toBe('uploaded');
@@ -105,10 +105,10 @@ describe('federated client', () => {
   it('sends nothing without consent and nothing once the cap would be exceeded', async () => {
     const { app, storage } = await server({ minUpdates: 5, clipNorm: 0.5, noiseMultiplier: 1 });
     await expect(
-      client(app, 1, { consent: false }).fed.participate({ collabRows: [0, 1, 2] }),
+      client(app, 1, { consent: false }).fed.participate({ collabItems: ['m0', 'm1', 'm2'] }),
     ).rejects.toBeInstanceOf(ConsentRequiredError);
     await expect(
-      client(app, 2, { lifetimeEpsilon: 1 }).fed.participate({ collabRows: [0, 1, 2] }),
+      client(app, 2, { lifetimeEpsilon: 1 }).fed.participate({ collabItems: ['m0', 'm1', 'm2'] }),
     ).rejects.toBeInstanceOf(BudgetExceededError);
     expect(storage.pendingCount('collab', 0)).toBe(0);
   });

@@ -138,7 +138,7 @@ describe('federated ranker: rounds', () => {
     // Act
     const a = await visitor(app, 1).participate({ rankerGroups: groups(2, 4) });
     const b = await visitor(app, 2).participate({ rankerGroups: groups(2, 5) });
-    const onlyRows = await visitor(app, 3).participate({ collabRows: [0, 1, 2] });
+    const onlyRows = await visitor(app, 3).participate({ collabItems: ['m0', 'm1', 'm2'] });
     // Assert
     expect(a).toMatchObject({ kind: 'uploaded', status: 202, modelVersion: 0 });
     expect(b).toMatchObject({ kind: 'uploaded', status: 202, modelVersion: 0 });
