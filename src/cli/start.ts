@@ -11,6 +11,11 @@ import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { RankerManifest } from '../engine/ranker.ts';
+import { modelUploadBody } from '../federated/model-upload.ts';
+import { noiseMultiplierFor } from '../federated/privatize.ts';
+import { learnableFeatures } from '../federated/ranker-update.ts';
+import { noiseForRho, rhoForBudget } from '../privacy/rdp.ts';
 import { createApp } from '../server/app.ts';
 import { openServerStorage } from '../server/storage.ts';
 import { CliUsageError } from './errors.ts';
@@ -87,6 +92,51 @@ async function seedCatalog(api: Hono, token: string, file: string): Promise<void
   }
 }
 
+/**
+ * ε that one ranker update of the demo costs a visitor (δ = 10⁻⁶, the ledger's): small next to
+ * the telemetry's ε = 2 per report, so a day's cap of 8 still leaves room for reports.
+ */
+const DEMO_UPDATE_EPSILON = 0.25;
+
+/**
+ * Opens federated ranker rounds on a fresh demo server, so a visitor with consent can see a model
+ * update leave (privacy panel, `Hearth.train()`). The published ranker trains every feature but
+ * the fixed prompt weight, starting from the shipped ranker's weights. The noise is set so that
+ * one update costs ε = 1. The widget keeps serving the shipped ranker: with one visitor, the
+ * demo's rounds show the exchange, not a better model.
+ */
+async function seedRankerRounds(api: Hono, token: string, manifestFile: string): Promise<void> {
+  if (!existsSync(manifestFile)) return;
+  const models = (await (await api.request('/v1/model?name=ranker')).json()) as {
+    models?: unknown[];
+  };
+  if ((models.models?.length ?? 0) > 0) return;
+  const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as RankerManifest;
+  const features = learnableFeatures();
+  const weights = Float32Array.from(
+    features,
+    (name) => manifest.weights[manifest.features.indexOf(name)] ?? 0,
+  );
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const noise = noiseMultiplierFor(noiseForRho(rhoForBudget(DEMO_UPDATE_EPSILON, 1e-6)));
+  for (const [path, method, body] of [
+    ['/v1/admin/model', 'PUT', modelUploadBody('ranker', weights, { kind: 'ranker', features })],
+    [
+      '/v1/admin/round',
+      'POST',
+      { model: 'ranker', clipNorm: 0.5, noiseMultiplier: noise, localSteps: 5, learningRate: 1 },
+    ],
+  ] as const) {
+    const response = await api.request(path, { method, headers, body: JSON.stringify(body) });
+    if (!response.ok) {
+      process.stderr.write(
+        `hearth start: the thin server refused ${path} (HTTP ${response.status}): ${await response.text()}\n`,
+      );
+      return;
+    }
+  }
+}
+
 /** Options of `startDemo`. */
 export interface DemoServerOptions {
   readonly port: number;
@@ -121,6 +171,7 @@ export async function startDemo(options: DemoServerOptions): Promise<DemoServer>
   const adminToken = randomUUID();
   const api = createApp({ storage, adminToken });
   await seedCatalog(api, adminToken, join(dist, 'demo-catalog.json'));
+  await seedRankerRounds(api, adminToken, join(dist, 'models/ranker/manifest.json'));
   app.route('/', api);
   app.get('*', async (c) => {
     const path = normalize(decodeURIComponent(new URL(c.req.url).pathname)).replace(

@@ -205,7 +205,7 @@ export function createFederatedClient(options: FederatedClientOptions) {
         body,
         contentType: 'application/octet-stream',
         kind: 'update',
-        summary: `model update for ${round.model} v${round.modelVersion}: ${noisy.length} values clipped to C = ${round.clipNorm}, noise z = ${round.noiseMultiplier}`,
+        summary: `model update for ${round.model} v${round.modelVersion}: ${noisy.length} values clipped to C = ${round.clipNorm}, noise z = ${round.noiseMultiplier.toFixed(2)}`,
         rho,
       });
       if (res.status !== 202 && res.status !== 200) {

@@ -2,6 +2,7 @@
  * The page-side Hearth API (`Hearth.init/track/recommend/forget/ledger`). It owns one client
  * (the engine worker); init is cached so every element and caller shares one load.
  */
+
 import { requestPersistentStorage } from '../store/persist.ts';
 import { HearthConfigError, WIDGET_MESSAGES } from './errors.ts';
 import type {
@@ -15,6 +16,7 @@ import type {
   StorageStats,
   TrackEvent,
 } from './types.ts';
+import type { TrainingOutcome } from './worker-privacy.ts';
 
 /** Events: `progress` (detail Progress), `changed` (after track/forget), `error` (detail Error). */
 export interface HearthApi extends EventTarget {
@@ -29,6 +31,11 @@ export interface HearthApi extends EventTarget {
   setConsent(on: boolean): Promise<void>;
   /** Sends queued LDP telemetry now instead of after its random delay (with consent only). */
   flush(): Promise<number>;
+  /**
+   * Takes part in the current federated round now instead of at its random time (with consent
+   * and a `server` only): trains on this device's events and uploads a clipped, noised update.
+   */
+  train(): Promise<TrainingOutcome>;
   item(id: string): Promise<Recommendation['item'] | undefined>;
 }
 
@@ -121,6 +128,11 @@ export function createHearth(makeClient: (config: HearthConfig) => HearthClient)
         const sent = await (await need()).flush();
         if (sent > 0) changed();
         return sent;
+      },
+      async train() {
+        const out = await (await need()).train();
+        if (out.kind === 'uploaded') changed();
+        return out;
       },
       async item(id: string) {
         return (await need()).item(id);

@@ -2,7 +2,9 @@
  * The contract between the widget (main thread, rendering only) and whatever computes
  * recommendations (the engine worker). Every value here is structured-clone friendly.
  */
+
 import type { CatalogItem } from '../protocol/catalog.ts';
+import type { TrainingOutcome } from './worker-privacy.ts';
 
 /** How the element lays out its cards. */
 export type WidgetLayout = 'grid' | 'list' | 'carousel';
@@ -127,5 +129,7 @@ export interface HearthClient {
   setConsent(on: boolean): Promise<void>;
   /** Sends queued LDP telemetry now (only with consent and a server); the number of reports sent. */
   flush(): Promise<number>;
+  /** Takes part in the current federated round now (only with consent and a server). */
+  train(): Promise<TrainingOutcome>;
   dispose(): void;
 }

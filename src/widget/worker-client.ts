@@ -4,6 +4,7 @@ import type { SyncResult } from '../catalog/catalog.api.ts';
 import type { SyncProgress } from '../catalog/progress.ts';
 import { HearthWorkerError, WIDGET_MESSAGES } from './errors.ts';
 import type { HearthClient, HearthConfig, LedgerView, Progress, Recommendation } from './types.ts';
+import type { TrainingOutcome } from './worker-privacy.ts';
 import type { EngineWorkerApi } from './worker-protocol.ts';
 
 type NestedRemote = {
@@ -139,6 +140,13 @@ export function createWorkerClient(worker: Worker): HearthClient {
         return await race(remote.privacy.flush());
       } catch {
         return 0; // no privacy part: nothing is ever sent
+      }
+    },
+    async train() {
+      try {
+        return await race<TrainingOutcome>(remote.privacy.train());
+      } catch (error) {
+        return { kind: 'skipped', reason: (error as Error).message };
       }
     },
     dispose() {

@@ -116,6 +116,12 @@ describe('built demo with the real engine worker', () => {
     await page.locator('#send-now').click();
     expect((await telemetry).status()).toBe(202);
     await page.locator('#requests tr', { hasText: 'OLH item reports' }).first().waitFor();
+    // A federated ranker round (the demo server opens one): a clipped, noised update leaves.
+    const update = page.waitForResponse((r) => r.url().endsWith('/v1/updates'));
+    await page.locator('#train-now').click();
+    expect((await update).status()).toBe(202);
+    await page.locator('#train-status', { hasText: 'Sent one clipped, noised update' }).waitFor();
+    await page.locator('#requests tr', { hasText: 'model update for ranker' }).first().waitFor();
     await page.locator('#privacy').screenshot({ path: 'docs/screenshots/privacy-panel.png' });
     await page.screenshot({ path: 'docs/screenshots/demo-item.png' });
     await reload(page);
@@ -193,7 +199,8 @@ describe('built demo with the real engine worker', () => {
     const recurring = [...(bySession.get(0) ?? [])].filter((t) =>
       [...bySession].some(([k, set]) => k > 0 && set.has(t)),
     );
-    expect(recurring.filter((t) => !/^(telemetry|mechanism|reports|epsilon)$/.test(t))).toEqual([]);
+    const protocolWords = /^(telemetry|mechanism|reports|epsilon|modelVersion|encoding)$/;
+    expect(recurring.filter((t) => !protocolWords.test(t))).toEqual([]);
   });
 
   it('logged no console errors', async () => {

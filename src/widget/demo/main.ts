@@ -61,6 +61,15 @@ async function main(): Promise<void> {
   document.getElementById('send-now')?.addEventListener('click', () => {
     void Hearth.flush().catch((error: unknown) => console.warn('Nothing sent', error));
   });
+  document.getElementById('train-now')?.addEventListener('click', async () => {
+    const out = await Hearth.train();
+    const status = document.getElementById('train-status');
+    if (status !== null)
+      status.textContent =
+        out.kind === 'uploaded'
+          ? `Sent one clipped, noised update of the ${out.model} model (${out.bytes} bytes).`
+          : `Nothing sent: ${out.reason}.`;
+  });
   document.getElementById('forget')?.addEventListener('click', async () => {
     await Hearth.forget();
     const caches = globalThis.caches;
