@@ -14,6 +14,8 @@ import { type ChromiumSession, type Page, startChromium } from './harness.ts';
 
 const PROMPT = 'haunted castles with ghosts and vampires';
 const LIKED = { id: 'pd-dracula', title: 'Dracula' };
+/** Viewed before LIKED, so the visitor has a ranking example (LIKED after it) to train on. */
+const VIEWED_FIRST = { id: 'pd-carmilla', title: 'Carmilla' };
 const CATEGORY = new Map(
   (
     JSON.parse(readFileSync('public/demo-catalog.json', 'utf8')) as {
@@ -106,12 +108,14 @@ describe('built demo with the real engine worker', () => {
     expect(after).toBeGreaterThan(before);
   }, 90_000);
 
-  it('keeps a like across a reload (IndexedDB) and sends only LDP telemetry with consent on', async () => {
+  it('keeps a like across a reload (IndexedDB) and sends only LDP telemetry and a noised update with consent on', async () => {
+    await page.goto(`${demo.url}?item=${VIEWED_FIRST.id}`);
+    await page.locator('#item-title', { hasText: VIEWED_FIRST.title }).waitFor({ timeout: 60_000 });
     await page.goto(`${demo.url}?item=${LIKED.id}`);
     await page.locator('#item-title', { hasText: LIKED.title }).waitFor({ timeout: 60_000 });
     await page.locator('#consent').check();
     await page.locator('#item-like').click();
-    await expect.poll(() => storedEvents(page), { timeout: 20_000 }).toBe(2); // view + like
+    await expect.poll(() => storedEvents(page), { timeout: 20_000 }).toBe(3); // 2 views + like
     const telemetry = page.waitForResponse((r) => r.url().endsWith('/v1/telemetry'));
     await page.locator('#send-now').click();
     expect((await telemetry).status()).toBe(202);
@@ -126,8 +130,8 @@ describe('built demo with the real engine worker', () => {
     await page.screenshot({ path: 'docs/screenshots/demo-item.png' });
     await reload(page);
     await page.locator('#item-title', { hasText: LIKED.title }).waitFor({ timeout: 60_000 });
-    // view + like from before the reload, and this page load's view
-    await expect.poll(() => storedEvents(page), { timeout: 20_000 }).toBe(3);
+    // two views and a like from before the reload, and this page load's view
+    await expect.poll(() => storedEvents(page), { timeout: 20_000 }).toBe(4);
     // The consent choice is kept on the device: this load's view is reported too.
     await expect.poll(() => page.locator('#consent').isChecked(), { timeout: 20_000 }).toBe(true);
     const again = page.waitForResponse((r) => r.url().endsWith('/v1/telemetry'));
