@@ -12,6 +12,7 @@ import { catalogEngineSource } from '../src/engine/catalog-adapter.ts';
 import { fetchCollabModels } from '../src/engine/collab-fetch.ts';
 import type { EngineApi } from '../src/engine/engine.api.ts';
 import { manifestFirstEncoder } from '../src/engine/lazy-encoder.ts';
+import { linearRanker } from '../src/engine/ranker.ts';
 import { fetchRanker } from '../src/engine/ranker-fetch.ts';
 import { createEngineService } from '../src/engine/service.ts';
 import { cryptoRng } from '../src/federated/random-id.ts';
@@ -54,6 +55,17 @@ const refreshPopularity = () =>
     .then(([e, counts]) => (counts === null ? undefined : e.setPopularity(counts)))
     .catch(() => undefined);
 void refreshPopularity();
+
+/** The ranker the operator promoted, when there is one (with consent only); else the shipped one. */
+const refreshRanker = () =>
+  Promise.all([engine, privacy.servedRanker()])
+    .then(([e, served]) =>
+      served === null
+        ? undefined
+        : e.setRanker(linearRanker(`served-v${served.version}`, served.weights, 0)),
+    )
+    .catch(() => undefined);
+void refreshRanker();
 
 /** This device's training data for a federated round (built here, never sent as such). */
 const localData = async () => {
@@ -117,7 +129,10 @@ const api: EngineWorkerApi = {
     ledger: () => privacy.ledger(),
     setConsent: async (on) => {
       await privacy.setConsent(on);
-      if (on) void refreshPopularity();
+      if (on) {
+        void refreshPopularity();
+        void refreshRanker();
+      }
     },
     flush: () => privacy.flush(),
     train,

@@ -64,6 +64,8 @@ export interface LocalTrainingData {
 export interface EngineService extends EngineApi {
   /** The visitor's training data: up to `examples` ranking examples (default 5). */
   trainingData(examples?: number): Promise<LocalTrainingData>;
+  /** Scores with `ranker` from now on (e.g. the version the operator promoted). */
+  setRanker(ranker: Ranker): Promise<void>;
 }
 
 /** Builds the engine service. */
@@ -71,6 +73,7 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
   const events = deps.events ?? createIndexedDbEventLog(undefined, deps.dbName);
   const now = deps.now ?? (() => Date.now());
   const rng = deps.rng ?? seededRng(Date.now() >>> 0);
+  let ranker = deps.ranker;
   let popularity = new Map(Object.entries(deps.popularity ?? {}));
   const impressions = new Map<string, number>();
   let cached: { version: string; context: Promise<EngineContext> } | null = null;
@@ -141,7 +144,7 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
       const results = await recommendFor(
         ctx,
         state,
-        deps.ranker,
+        ranker,
         { limit: options.limit, now: at, prompt, impressions, rng },
         deps.recommend ?? DEFAULT_RECOMMEND_CONFIG,
       );
@@ -159,6 +162,9 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
         items: list.filter((e) => (config.kindWeights[e.kind] ?? 0) > 0).map((e) => e.itemId),
         rankingExamples: localRankingExamples(ctx, list, config, examples),
       };
+    },
+    async setRanker(next) {
+      ranker = next;
     },
     async setPopularity(counts) {
       popularity = new Map(Object.entries(counts));

@@ -60,3 +60,20 @@ export const ModelUploadSchema = z.strictObject({
   layout: ModelLayoutSchema.optional(),
 });
 export type ModelUpload = z.infer<typeof ModelUploadSchema>;
+
+/**
+ * Admin request to serve a model: copies the latest version of `name` (which must be `version`
+ * when given) to the model `<name>.served`, which clients use for recommendations.
+ */
+export const PromoteSchema = z.strictObject({
+  v: z.literal(PROTOCOL_VERSION),
+  kind: z.literal('promote'),
+  name: z.string().min(1).max(57),
+  version: z.number().int().nonnegative().optional(),
+});
+export type Promote = z.infer<typeof PromoteSchema>;
+
+/** The name under which a promoted copy of model `name` is published. */
+export function servedName(name: string): string {
+  return `${name}.served`;
+}

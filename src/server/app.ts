@@ -16,6 +16,8 @@ import {
   ModelLayoutSchema,
   type ModelsResponse,
   ModelUploadSchema,
+  PromoteSchema,
+  servedName,
 } from '../protocol/model.ts';
 import { RoundSettingsSchema } from '../protocol/round.ts';
 import { TelemetryBatchSchema } from '../protocol/telemetry.ts';
@@ -52,6 +54,9 @@ export interface AppDeps {
 }
 
 const IN_PROCESS = {};
+
+/** Served versions kept (older copies are deleted on each promotion). */
+const KEEP_SERVED_VERSIONS = 2;
 
 function defaultConnection(c: Context): object {
   const env = c.env as { incoming?: { socket?: object } } | undefined;
@@ -389,6 +394,38 @@ export function createApp(deps: AppDeps) {
       return next;
     });
     return c.json({ name: upload.name, version }, 201);
+  });
+
+  // Serving is the operator's decision: a trained version is copied to `<name>.served` only
+  // on request, so rounds never change what clients recommend with.
+  app.post('/v1/admin/promote', requireAdmin, limit(64 * 1024), async (c) => {
+    const parsed = PromoteSchema.safeParse(await readJson(c));
+    if (!parsed.success)
+      throw new HttpError(400, 'invalid', 'promotion rejected', zodReasons(parsed.error));
+    const { name, version } = parsed.data;
+    const target = servedName(name);
+    const result = storage.transaction(() => {
+      const latest = storage.latestModel(name);
+      if (latest === null)
+        throw new HttpError(404, 'not_found', `no model '${name}' is published.`);
+      if (version !== undefined && version !== latest.version)
+        throw new HttpError(
+          409,
+          'stale_version',
+          `model '${name}' is at version ${latest.version}, not ${version}; promote the current version or check it first.`,
+        );
+      const next = (storage.latestVersion(target) ?? -1) + 1;
+      storage.insertModel({
+        name: target,
+        version: next,
+        params: latest.params,
+        layout: latest.layout,
+        state: [],
+      });
+      storage.prune(target, next, KEEP_SERVED_VERSIONS);
+      return { name: target, version: next, from: latest.version };
+    });
+    return c.json(result, 201);
   });
 
   app.post('/v1/admin/round', requireAdmin, limit(64 * 1024), async (c) => {

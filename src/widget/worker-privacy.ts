@@ -5,12 +5,16 @@
  * (`/v1/round`, `/v1/model`, `/v1/updates`) when a server is configured. Only randomised OLH
  * reports and clipped, noised model updates ever leave.
  */
+
+import { decodeBase64 } from '../federated/base64.ts';
 import { createFederatedClient, type LocalData } from '../federated/client.ts';
 import { cryptoRng } from '../federated/random-id.ts';
+import { expandRankerWeights, rankerColumns } from '../federated/ranker-update.ts';
 import { createPrivacyGate } from '../privacy/gate.ts';
 import { createLedger } from '../privacy/ledger.ts';
 import { createIdbLedgerStorage } from '../privacy/ledger-idb.ts';
 import { createTelemetryClient, type TelemetryClient } from '../privacy/telemetry-client.ts';
+import { ModelsResponseSchema, servedName } from '../protocol/model.ts';
 import { AggregatesSchema } from '../protocol/telemetry.ts';
 import type { Rng } from '../shared/rng.ts';
 import { HEARTH_DB_NAME, openHearthDB } from '../store/schema.ts';
@@ -37,6 +41,11 @@ export interface WorkerPrivacy {
    * server or the network comes back as `{ kind: 'skipped', reason }`.
    */
   train(local: () => Promise<LocalData>): Promise<TrainingOutcome>;
+  /**
+   * The ranker the operator promoted for serving (`/v1/model?name=ranker.served`), as engine
+   * weights; null without consent, without a server, when none is promoted, or when offline.
+   */
+  servedRanker(): Promise<{ readonly version: number; readonly weights: number[] } | null>;
 }
 
 /** What one `train` call did. */
@@ -160,6 +169,30 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
         return Object.fromEntries(parsed.data.items.map((e) => [e.itemId, Math.max(0, e.count)]));
       } catch {
         return null; // offline or refused: the engine keeps its current prior
+      }
+    },
+    async servedRanker() {
+      await restored;
+      const name = servedName('ranker');
+      const url = serverUrl(`v1/model?name=${encodeURIComponent(name)}`);
+      if (url === undefined || !gate.consent) return null;
+      try {
+        const response = await gate.send({
+          url,
+          kind: 'request',
+          summary: `download of the served ranker (nothing about this visitor is sent)`,
+        });
+        if (!response.ok) return null;
+        const parsed = ModelsResponseSchema.safeParse(await response.json());
+        const entry = parsed.success ? parsed.data.models.find((m) => m.name === name) : undefined;
+        if (entry?.layout?.kind !== 'ranker') return null;
+        const raw = decodeBase64(entry.data);
+        const params = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+        const layout = rankerColumns(entry.layout.features);
+        if (params.length !== layout.columns.length || !params.every(Number.isFinite)) return null;
+        return { version: entry.version, weights: expandRankerWeights(layout, params) };
+      } catch {
+        return null; // offline, refused, or a layout this engine cannot use: keep the shipped one
       }
     },
     async train(local) {

@@ -5,6 +5,7 @@ import {
   createIndexedDbEventLog,
   createMemoryEventLog,
 } from '../../src/engine/events.ts';
+import { FEATURE_NAMES } from '../../src/engine/features.ts';
 import { createMemoryPromptStore } from '../../src/engine/prompt-store.ts';
 import { linearRanker } from '../../src/engine/ranker.ts';
 import { createEngineService } from '../../src/engine/service.ts';
@@ -151,5 +152,23 @@ describe('retention', () => {
       expect(g.positive).toBeGreaterThanOrEqual(0);
       expect(g.positive).toBeLessThan(g.count);
     }
+  });
+});
+
+describe('engine service: ranker', () => {
+  it('scores with a ranker set later (the promoted version) from the next request on', async () => {
+    // Arrange
+    const engine = await service('hearth-test-set-ranker');
+    await engine.track({ kind: 'view', itemId: 'b1', at });
+    await engine.setPopularity({ b7: 50, b8: 40, b5: 5 });
+    const top = async () => (await engine.recommend({ limit: 3 })).map((r) => r.itemId);
+    const before = await top();
+    // Act: a ranker that only looks at popularity (b7 is the most popular).
+    const popularity = FEATURE_NAMES.map((name) => (name === 'popularity' ? 10 : 0));
+    await engine.setRanker(linearRanker('popularity-only', popularity, 0));
+    const after = await top();
+    // Assert
+    expect(before.slice(0, 2)).not.toEqual(['b7', 'b8']);
+    expect(after.slice(0, 2)).toEqual(['b7', 'b8']);
   });
 });

@@ -181,4 +181,34 @@ describe('federated ranker: rounds', () => {
     const round = await app.request('/v1/round');
     expect(round.status).toBe(404);
   });
+
+  it('serves a trained version only when the operator promotes it', async () => {
+    // Arrange: one aggregated round, so the ranker is at version 1.
+    const { app, storage } = await rankerServer();
+    await visitor(app, 1).participate({ rankerGroups: groups(2, 4) });
+    await visitor(app, 2).participate({ rankerGroups: groups(2, 5) });
+    const promote = (body: object, auth = headers) =>
+      app.request('/v1/admin/promote', {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ v: 1, kind: 'promote', ...body }),
+      });
+    expect(storage.latestVersion('ranker.served')).toBeNull();
+    // Act + Assert
+    expect(
+      (await promote({ name: 'ranker' }, { ...headers, authorization: 'Bearer x' })).status,
+    ).toBe(401);
+    expect((await promote({ name: 'nothing' })).status).toBe(404);
+    const stale = await promote({ name: 'ranker', version: 0 });
+    expect(stale.status).toBe(409);
+    expect(await stale.text()).toContain('at version 1, not 0');
+    const ok = await promote({ name: 'ranker', version: 1 });
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toEqual({ name: 'ranker.served', version: 0, from: 1 });
+    expect(Array.from(storage.latestModel('ranker.served')?.params ?? [])).toEqual(
+      Array.from(storage.latestModel('ranker')?.params ?? []),
+    );
+    const round = (await (await app.request('/v1/round')).json()) as { model: string };
+    expect(round.model).toBe('ranker');
+  });
 });

@@ -166,4 +166,24 @@ describe('worker privacy: federated rounds', () => {
     const out = await privacy.train(async () => ({ collabItems: ITEMS }));
     expect(out.kind).toBe('skipped');
   });
+
+  it('downloads the promoted ranker as engine weights with consent, and nothing without', async () => {
+    // Arrange: a ranker round server whose version 0 the operator promotes.
+    const { storage, fetch } = await roundServer('ranker');
+    const off = privacyWith(fetch);
+    expect(await off.servedRanker()).toBeNull();
+    expect(fetch).not.toHaveBeenCalled();
+    const on = privacyWith(fetch);
+    await on.setConsent(true);
+    expect(await on.servedRanker()).toBeNull(); // nothing promoted yet
+    const trained = storage.latestModel('ranker')!;
+    storage.insertModel({ ...trained, name: 'ranker.served', version: 0, state: [] });
+    // Act
+    const served = await on.servedRanker();
+    // Assert: every trained weight in place, the prompt weight at its fixed 8.
+    expect(served?.version).toBe(0);
+    expect(served?.weights.length).toBe(FEATURE_COUNT);
+    expect(served?.weights[featureIndex('sim_prompt')]).toBe(8);
+    expect(served?.weights[featureIndex('sim_long')]).toBe(0);
+  });
 });
