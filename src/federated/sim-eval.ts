@@ -15,6 +15,20 @@ import { meanDefined } from '../eval/metrics/mean.ts';
 import { ndcg } from '../eval/metrics/ndcg.ts';
 import type { Split } from '../eval/split.ts';
 
+/** One JSON value of a simulation report. */
+export type ReportValue =
+  | number
+  | string
+  | null
+  | readonly number[]
+  | RankingFigures
+  | ReportSection;
+
+/** A named group of report values. */
+export interface ReportSection {
+  readonly [key: string]: ReportValue;
+}
+
 /** HR@k and NDCG@k averaged over users with a test item. */
 export interface RankingFigures {
   readonly hr10: number;
