@@ -27,6 +27,10 @@ async function startTransport(
     return { fetch, base: BASE, close: async () => undefined };
   }
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  // The simulation blocks the event loop for seconds at a time (training, embedding). A server
+  // that closes idle keep-alive sockets meanwhile makes the next request fail on a socket the
+  // client has not yet seen closing. 0 keeps idle sockets open until close().
+  if ('keepAliveTimeout' in server) server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -34,7 +38,11 @@ async function startTransport(
   return {
     fetch,
     base: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      }),
   };
 }
 
