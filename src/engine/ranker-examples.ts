@@ -23,7 +23,7 @@ const FRESH_HALF_LIFE_DAYS = 14;
  * The example for `history` (events before the target, oldest first) and the target row, or
  * null when the candidates miss the target (nothing to learn from: the ranker never sees it).
  */
-export function rankingExample(
+function rankingExample(
   context: EngineContext,
   history: readonly EngineEvent[],
   target: number,

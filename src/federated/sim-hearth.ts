@@ -38,7 +38,7 @@ import { admin, type Participant, runRounds, type SimTransport } from './sim-ser
 import type { RankerRoundOptions } from './simulation.ts';
 
 /** The two contexts and each user's ranker example in them. */
-export interface HearthWorlds {
+interface HearthWorlds {
   readonly federated: EngineContext;
   readonly central: EngineContext;
   readonly federatedGroups: ReadonlyMap<number, readonly RankerGroup[]>;
@@ -50,7 +50,7 @@ export interface HearthWorlds {
  * popularity estimates; it is null when telemetry did not run, and then the federated context
  * has no popularity prior.
  */
-export async function hearthWorlds(
+async function hearthWorlds(
   data: MovieLensData,
   split: Split,
   input: {
@@ -98,9 +98,7 @@ export async function hearthWorlds(
 }
 
 /** Central (non-private) fit of the ranker on all users' groups. */
-export function centralRankerWeights(
-  groups: ReadonlyMap<number, readonly RankerGroup[]>,
-): number[] {
+function centralRankerWeights(groups: ReadonlyMap<number, readonly RankerGroup[]>): number[] {
   return trainRankerWeights([...groups.values()].flat(), DEFAULT_RANKER_TRAIN_OPTIONS).weights;
 }
 
