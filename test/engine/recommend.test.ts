@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import type { EngineContext } from '../../src/engine/context.ts';
 import { encodePrompt, parsePrompt } from '../../src/engine/prompt.ts';
-import { linearRanker } from '../../src/engine/ranker.ts';
-import { DEFAULT_RECOMMEND_CONFIG, recommendFor } from '../../src/engine/recommend.ts';
-import { buildUserState, DEFAULT_USER_STATE_CONFIG } from '../../src/engine/user-state.ts';
+import { linearRanker, type Ranker } from '../../src/engine/ranker.ts';
+import {
+  DEFAULT_RECOMMEND_CONFIG,
+  type RecommendConfig,
+  type RecommendInput,
+  recommendFor,
+} from '../../src/engine/recommend.ts';
+import type { EngineEvent, Recommendation } from '../../src/engine/types.ts';
+import {
+  buildUserState,
+  DEFAULT_USER_STATE_CONFIG,
+  type UserState,
+} from '../../src/engine/user-state.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 import { createFakeEncoder } from '../helpers/fake-encoder.ts';
 import { bookContext } from './fixture.ts';
@@ -14,6 +25,28 @@ const config = {
   post: { ...DEFAULT_RECOMMEND_CONFIG.post, exploration: 0 },
 };
 const at = 1_700_000_000_000;
+
+/** The visitor's state after `events`, as of `now`. */
+function stateAt(context: EngineContext, events: readonly EngineEvent[], now = at): UserState {
+  return buildUserState(context, events, DEFAULT_USER_STATE_CONFIG, now);
+}
+
+/** `recommendFor` with the test ranker and config (no exploration) unless given, seeded. */
+function recommend(
+  context: EngineContext,
+  state: UserState,
+  input: Omit<RecommendInput, 'now' | 'rng'> & { readonly now?: number; readonly seed?: number },
+  options: { readonly ranker?: Ranker; readonly config?: RecommendConfig } = {},
+): Promise<Recommendation[]> {
+  const { now = at, seed = 1, ...rest } = input;
+  return recommendFor(
+    context,
+    state,
+    options.ranker ?? ranker,
+    { ...rest, now, rng: seededRng(seed) },
+    options.config ?? config,
+  );
+}
 
 describe('prompt parsing', () => {
   it('splits wanted words from negated phrases', () => {
@@ -31,14 +64,8 @@ describe('prompt parsing', () => {
 describe('recommendFor', () => {
   it('gives a cold visitor popular items first, explained as popular', async () => {
     const { context } = await bookContext();
-    const state = buildUserState(context, [], DEFAULT_USER_STATE_CONFIG, at);
-    const recs = await recommendFor(
-      context,
-      state,
-      ranker,
-      { limit: 3, now: at, rng: seededRng(1) },
-      config,
-    );
+    const state = stateAt(context, []);
+    const recs = await recommend(context, state, { limit: 3 });
     expect(state.cold).toBe(true);
     expect(recs[0]?.itemId).toBe('b7');
     expect(recs[0]?.reason).toEqual({ kind: 'popular' });
@@ -46,19 +73,8 @@ describe('recommendFor', () => {
 
   it('recommends neighbours of what the visitor viewed and never the viewed item', async () => {
     const { context } = await bookContext();
-    const state = buildUserState(
-      context,
-      [{ kind: 'like', itemId: 'b1', at }],
-      DEFAULT_USER_STATE_CONFIG,
-      at,
-    );
-    const recs = await recommendFor(
-      context,
-      state,
-      ranker,
-      { limit: 3, now: at, rng: seededRng(1) },
-      config,
-    );
+    const state = stateAt(context, [{ kind: 'like', itemId: 'b1', at }]);
+    const recs = await recommend(context, state, { limit: 3 });
     expect(recs.map((r) => r.itemId)).not.toContain('b1');
     expect(recs[0]?.itemId).toBe('b2');
     expect(recs[0]?.reason).toEqual({ kind: 'similar', itemId: 'b1' });
@@ -67,28 +83,17 @@ describe('recommendFor', () => {
 
   it('ignores events on unknown item ids', async () => {
     const { context } = await bookContext();
-    const state = buildUserState(
-      context,
-      [{ kind: 'view', itemId: 'gone', at }],
-      DEFAULT_USER_STATE_CONFIG,
-      at,
-    );
+    const state = stateAt(context, [{ kind: 'view', itemId: 'gone', at }]);
     expect(state.cold).toBe(true);
   });
 
   it('negation in the prompt pushes matching items down', async () => {
     const { context } = await bookContext();
     const encoder = createFakeEncoder(64);
-    const state = buildUserState(context, [], DEFAULT_USER_STATE_CONFIG, at);
+    const state = stateAt(context, []);
     const rank = async (text: string) => {
       const prompt = await encodePrompt(encoder, text);
-      const recs = await recommendFor(
-        context,
-        state,
-        ranker,
-        { limit: 8, now: at, prompt, rng: seededRng(1) },
-        config,
-      );
+      const recs = await recommend(context, state, { limit: 8, prompt });
       return recs.map((r) => r.itemId);
     };
     const plain = await rank('mystery');
@@ -101,22 +106,20 @@ describe('recommendFor', () => {
 
   it('explanations never mention deny-listed terms', async () => {
     const { context } = await bookContext();
-    const state = buildUserState(
+    const state = stateAt(
       context,
       [
         { kind: 'like', itemId: 'b3', at },
         { kind: 'view', itemId: 'b5', at: at + 1 },
       ],
-      DEFAULT_USER_STATE_CONFIG,
       at + 2,
     );
     const deny = { terms: ['murder', 'scifi', 'robot', 'popular'] };
-    const recs = await recommendFor(
+    const recs = await recommend(
       context,
       state,
-      ranker,
-      { limit: 6, now: at + 2, rng: seededRng(2) },
-      { ...config, deny },
+      { limit: 6, now: at + 2, seed: 2 },
+      { config: { ...config, deny } },
     );
     expect(recs.length).toBe(6);
     for (const r of recs) {
@@ -126,41 +129,18 @@ describe('recommendFor', () => {
 
   it('fatigue sinks an item shown often without interaction', async () => {
     const { context } = await bookContext();
-    const state = buildUserState(context, [], DEFAULT_USER_STATE_CONFIG, at);
+    const state = stateAt(context, []);
     const impressions = new Map([['b7', 10]]);
-    const recs = await recommendFor(
-      context,
-      state,
-      ranker,
-      { limit: 2, now: at, impressions, rng: seededRng(1) },
-      config,
-    );
+    const recs = await recommend(context, state, { limit: 2, impressions });
     expect(recs.map((r) => r.itemId)).not.toContain('b7');
   });
 
   it('the exploration slot is seeded: same seed, same list', async () => {
     const { context } = await bookContext();
-    const state = buildUserState(
-      context,
-      [{ kind: 'view', itemId: 'b1', at }],
-      DEFAULT_USER_STATE_CONFIG,
-      at,
-    );
+    const state = stateAt(context, [{ kind: 'view', itemId: 'b1', at }]);
     const explore = { ...config, post: { ...config.post, exploration: 1 } };
-    const a = await recommendFor(
-      context,
-      state,
-      ranker,
-      { limit: 3, now: at, rng: seededRng(9) },
-      explore,
-    );
-    const b = await recommendFor(
-      context,
-      state,
-      ranker,
-      { limit: 3, now: at, rng: seededRng(9) },
-      explore,
-    );
+    const a = await recommend(context, state, { limit: 3, seed: 9 }, { config: explore });
+    const b = await recommend(context, state, { limit: 3, seed: 9 }, { config: explore });
     expect(a).toEqual(b);
     expect(a.some((r) => r.reason.kind === 'explore')).toBe(true);
   });
@@ -173,22 +153,15 @@ describe('recommendFor', () => {
       vectors,
       dims: context.dims,
     });
-    const state = buildUserState(
+    const state = stateAt(
       ctx,
       [
         { kind: 'like', itemId: 'b1', at },
         { kind: 'dislike', itemId: 'b3', at: at + 1 },
       ],
-      DEFAULT_USER_STATE_CONFIG,
       at + 2,
     );
-    const recs = await recommendFor(
-      ctx,
-      state,
-      ranker,
-      { limit: 7, now: at + 2, rng: seededRng(1) },
-      config,
-    );
+    const recs = await recommend(ctx, state, { limit: 7, now: at + 2 });
     expect(recs.map((r) => r.itemId)).not.toContain('b2');
     expect(recs.map((r) => r.itemId)).not.toContain('b3');
   });
@@ -201,27 +174,15 @@ describe('cold items', () => {
     const { items, vectors } = await bookContext();
     const popularity = new Map(items.map((item, i) => [item.id, item.id === 'b2' ? 0 : 10 + i]));
     const context = createEngineContext({ items, vectors, dims: 64, popularity });
-    const state = buildUserState(
-      context,
-      [{ kind: 'like', itemId: 'b7', at }],
-      DEFAULT_USER_STATE_CONFIG,
-      at + 1,
-    );
+    const state = stateAt(context, [{ kind: 'like', itemId: 'b7', at }], at + 1);
     const noCold = { ...config, post: { ...config.post, coldSlots: 0 } };
     // Act
-    const withSlot = await recommendFor(
+    const withSlot = await recommend(context, state, { limit: 2, now: at + 1 });
+    const withoutSlot = await recommend(
       context,
       state,
-      ranker,
-      { limit: 2, now: at + 1, rng: seededRng(1) },
-      config,
-    );
-    const withoutSlot = await recommendFor(
-      context,
-      state,
-      ranker,
-      { limit: 2, now: at + 1, rng: seededRng(1) },
-      noCold,
+      { limit: 2, now: at + 1 },
+      { config: noCold },
     );
     // Assert
     expect(context.cold[context.rowOf.get('b2')!]).toBe(1);
@@ -253,12 +214,7 @@ describe('fresh candidates', () => {
       i < 4 ? { ...item, createdAt: at - i * 86_400_000 } : item,
     );
     const context = createEngineContext({ items: dated, vectors, dims: 64 });
-    const state = buildUserState(
-      context,
-      [{ kind: 'view', itemId: 'b1', at }],
-      DEFAULT_USER_STATE_CONFIG,
-      at,
-    );
+    const state = stateAt(context, [{ kind: 'view', itemId: 'b1', at }]);
     const signals = {
       collab: null,
       itemItem: null,
@@ -296,20 +252,9 @@ describe('sequence model in the pipeline', () => {
     ]);
     const context = createEngineContext({ items, vectors, dims: 64, sequence });
     const itemItemOnly = linearRanker('seq', [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 0);
-    const state = buildUserState(
-      context,
-      [{ kind: 'view', itemId: 'b5', at }],
-      DEFAULT_USER_STATE_CONFIG,
-      at,
-    );
+    const state = stateAt(context, [{ kind: 'view', itemId: 'b5', at }]);
     // Act
-    const recs = await recommendFor(
-      context,
-      state,
-      itemItemOnly,
-      { limit: 2, now: at, rng: seededRng(1) },
-      config,
-    );
+    const recs = await recommend(context, state, { limit: 2 }, { ranker: itemItemOnly });
     // Assert
     expect(recs[0]!.itemId).toBe('b8');
     expect(recs[0]!.reason).toEqual({ kind: 'collab', itemId: 'b5' });
