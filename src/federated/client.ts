@@ -10,7 +10,7 @@
 import type { CollabGradientOptions, CollabModel } from '../engine/collab-model.ts';
 import type { RankerGroup } from '../engine/ranker-train.ts';
 import type { PrivacyGate } from '../privacy/gate.ts';
-import { ModelsResponseSchema } from '../protocol/model.ts';
+import { type ModelEntry, ModelsResponseSchema } from '../protocol/model.ts';
 import { type RoundConfig, RoundConfigSchema } from '../protocol/round.ts';
 import type { UpdateEncoding } from '../protocol/update.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
@@ -53,6 +53,33 @@ export interface LocalData {
   readonly collabItems?: readonly string[];
   /** Candidate groups the engine built from the visitor's events (ranker rounds). */
   readonly rankerGroups?: readonly RankerGroup[];
+}
+
+/**
+ * Decodes a published model into what this engine trains or scores with; throws
+ * FederatedProtocolError for a model without a layout or with one this engine cannot use.
+ */
+export function globalModelOf(entry: ModelEntry): GlobalModel {
+  if (entry.layout === undefined)
+    throw new FederatedProtocolError(`model '${entry.name}' has no layout`);
+  const raw = decodeBase64(entry.data);
+  const params = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  if (entry.layout.kind === 'collab') {
+    const collab = unflattenCollab(entry.layout, params, String(entry.version));
+    const rowOf = new Map(collab.itemIds.map((id, row) => [id, row]));
+    return { kind: 'collab', version: entry.version, collab, rowOf };
+  }
+  let layout: RankerColumns;
+  try {
+    layout = rankerColumns(entry.layout.features);
+  } catch (error) {
+    throw new FederatedProtocolError(`model '${entry.name}': ${(error as Error).message}`);
+  }
+  if (params.length !== layout.columns.length)
+    throw new FederatedProtocolError(
+      `model '${entry.name}' has ${params.length} values, its layout ${layout.columns.length}`,
+    );
+  return { kind: 'ranker', version: entry.version, layout, params: Float32Array.from(params) };
 }
 
 /** Options of the federated client. */
@@ -116,24 +143,9 @@ export function createFederatedClient(options: FederatedClientOptions) {
     if (!parsed.success)
       throw new FederatedProtocolError(`bad model response: ${parsed.error.message}`);
     const entry = parsed.data.models.find((m) => m.name === round.model);
-    if (entry?.layout === undefined)
-      throw new FederatedProtocolError(`model '${round.model}' has no layout`);
-    const raw = decodeBase64(entry.data);
-    const params = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-    let model: GlobalModel;
-    if (entry.layout.kind === 'collab') {
-      const collab = unflattenCollab(entry.layout, params, String(entry.version));
-      const rowOf = new Map(collab.itemIds.map((id, row) => [id, row]));
-      model = { kind: 'collab', version: entry.version, collab, rowOf };
-    } else {
-      let layout: RankerColumns;
-      try {
-        layout = rankerColumns(entry.layout.features);
-      } catch (error) {
-        throw new FederatedProtocolError(`model '${round.model}': ${(error as Error).message}`);
-      }
-      model = { kind: 'ranker', version: entry.version, layout, params: Float32Array.from(params) };
-    }
+    if (entry === undefined)
+      throw new FederatedProtocolError(`model '${round.model}' is not published`);
+    const model = globalModelOf(entry);
     // Keep only the newest version of each model: old versions are never used again.
     for (const [k, m] of cache)
       if (k.startsWith(`${round.model}@`) && m.version < entry.version) cache.delete(k);

@@ -144,11 +144,12 @@ export async function runRankerPhase(
   // The ranker starts at 0 on every feature it trains (all but the fixed prompt weight).
   const trainedFeatures = learnableFeatures();
   const columns = rankerColumns(trainedFeatures);
+  const start = new Float32Array(trainedFeatures.length);
   await admin(
     transport,
     'PUT',
     '/v1/admin/model',
-    modelUploadBody('ranker', new Float32Array(trainedFeatures.length), {
+    modelUploadBody('ranker', start, {
       kind: 'ranker',
       features: trainedFeatures,
     }),
@@ -183,10 +184,7 @@ export async function runRankerPhase(
     log,
   );
   const fedRanker = storage.latestModel('ranker');
-  const fedWeights = expandRankerWeights(
-    columns,
-    fedRanker?.params ?? new Float32Array(trainedFeatures.length),
-  );
+  const fedWeights = expandRankerWeights(columns, fedRanker?.params ?? start);
   const userState = DEFAULT_USER_STATE_CONFIG;
   const federatedHearth = await evaluateHearth(
     split,
@@ -197,11 +195,7 @@ export async function runRankerPhase(
   const untrained = await evaluateHearth(
     split,
     worlds.federated,
-    linearRanker(
-      'untrained',
-      expandRankerWeights(columns, new Float32Array(trainedFeatures.length)),
-      0,
-    ),
+    linearRanker('untrained', expandRankerWeights(columns, start), 0),
     userState,
   );
   const sameModelsWeights = centralRankerWeights(groups);

@@ -31,14 +31,19 @@ export function layoutLength(layout: ModelLayout): number {
     : layout.features.length;
 }
 
-/** One model version: parameters as base64 of little-endian Float32. */
-export const ModelEntrySchema = z.strictObject({
+/** A named model's parameters (base64 of little-endian Float32) and what they mean. */
+const modelFields = {
   name: z.string().min(1).max(64),
-  version: z.number().int().nonnegative(),
-  length: z.number().int().positive(),
   encoding: z.literal('f32-base64'),
   data: z.string(),
   layout: ModelLayoutSchema.optional(),
+};
+
+/** One published model version. */
+export const ModelEntrySchema = z.strictObject({
+  ...modelFields,
+  version: z.number().int().nonnegative(),
+  length: z.number().int().positive(),
 });
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 
@@ -54,10 +59,7 @@ export type ModelsResponse = z.infer<typeof ModelsResponseSchema>;
 export const ModelUploadSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   kind: z.literal('model-upload'),
-  name: z.string().min(1).max(64),
-  encoding: z.literal('f32-base64'),
-  data: z.string(),
-  layout: ModelLayoutSchema.optional(),
+  ...modelFields,
 });
 export type ModelUpload = z.infer<typeof ModelUploadSchema>;
 

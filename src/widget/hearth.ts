@@ -9,33 +9,23 @@ import type {
   HearthClient,
   HearthConfig,
   InitResult,
-  LedgerView,
   Progress,
   Recommendation,
   RecommendRequest,
-  StorageStats,
   TrackEvent,
 } from './types.ts';
-import type { TrainingOutcome } from './worker-privacy.ts';
 
 /** Events: `progress` (detail Progress), `changed` (after track/forget), `error` (detail Error). */
-export interface HearthApi extends EventTarget {
+export interface HearthApi
+  extends EventTarget,
+    Pick<
+      HearthClient,
+      'track' | 'forget' | 'ledger' | 'storage' | 'setConsent' | 'flush' | 'train'
+    > {
   readonly ready: boolean;
   readonly lastProgress: Progress | undefined;
   init(config: HearthConfig): Promise<InitResult>;
   recommend(request?: Partial<RecommendRequest>): Promise<Recommendation[]>;
-  track(event: TrackEvent): Promise<void>;
-  forget(): Promise<void>;
-  ledger(): Promise<LedgerView>;
-  storage(): Promise<StorageStats>;
-  setConsent(on: boolean): Promise<void>;
-  /** Sends queued LDP telemetry now instead of after its random delay (with consent only). */
-  flush(): Promise<number>;
-  /**
-   * Takes part in the current federated round now instead of at its random time (with consent
-   * and a `server` only): trains on this device's events and uploads a clipped, noised update.
-   */
-  train(): Promise<TrainingOutcome>;
   item(id: string): Promise<Recommendation['item'] | undefined>;
 }
 

@@ -127,9 +127,15 @@ export interface HearthClient {
   ledger(): Promise<LedgerView>;
   storage(): Promise<StorageStats>;
   setConsent(on: boolean): Promise<void>;
-  /** Sends queued LDP telemetry now (only with consent and a server); the number of reports sent. */
+  /**
+   * Sends queued LDP telemetry now instead of after its random delay (only with consent and a
+   * server); the number of reports sent.
+   */
   flush(): Promise<number>;
-  /** Takes part in the current federated round now (only with consent and a server). */
+  /**
+   * Takes part in the current federated round now instead of at its random time (only with
+   * consent and a server): trains on this device's events and uploads a clipped, noised update.
+   */
   train(): Promise<TrainingOutcome>;
   dispose(): void;
 }

@@ -6,10 +6,9 @@
  * reports and clipped, noised model updates ever leave.
  */
 
-import { decodeBase64 } from '../federated/base64.ts';
-import { createFederatedClient, type LocalData } from '../federated/client.ts';
+import { createFederatedClient, globalModelOf, type LocalData } from '../federated/client.ts';
 import { cryptoRng } from '../federated/random-id.ts';
-import { expandRankerWeights, rankerColumns } from '../federated/ranker-update.ts';
+import { expandRankerWeights } from '../federated/ranker-update.ts';
 import { createPrivacyGate } from '../privacy/gate.ts';
 import { createLedger } from '../privacy/ledger.ts';
 import { createIdbLedgerStorage } from '../privacy/ledger-idb.ts';
@@ -111,6 +110,21 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
           rng: options.rng ?? cryptoRng,
           idRng: cryptoRng,
         });
+  /**
+   * GETs public data (`path` on the server) through the gate and returns the JSON body; null
+   * without a server, without consent, on an error status, or when offline or refused.
+   */
+  const download = async (path: string, summary: string): Promise<unknown> => {
+    await restored;
+    const url = serverUrl(path);
+    if (url === undefined || !gate.consent) return null;
+    try {
+      const response = await gate.send({ url, kind: 'request', summary });
+      return response.ok ? await response.json() : null;
+    } catch {
+      return null;
+    }
+  };
   return {
     async ledger() {
       await restored;
@@ -153,46 +167,30 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
       if (telemetry !== null && gate.consent) telemetry.report(itemId);
     },
     async popularity() {
-      await restored;
-      const url = serverUrl('v1/aggregates?limit=500');
-      if (url === undefined || !gate.consent) return null;
-      try {
-        const response = await gate.send({
-          url,
-          kind: 'request',
-          summary: 'download of DP popularity estimates (nothing about this visitor is sent)',
-        });
-        if (!response.ok) return null;
-        const parsed = AggregatesSchema.safeParse(await response.json());
-        if (!parsed.success) return null;
-        // Unbiased estimates can be negative; a prior only needs non-negative weights.
-        return Object.fromEntries(parsed.data.items.map((e) => [e.itemId, Math.max(0, e.count)]));
-      } catch {
-        return null; // offline or refused: the engine keeps its current prior
-      }
+      const body = await download(
+        'v1/aggregates?limit=500',
+        'download of DP popularity estimates (nothing about this visitor is sent)',
+      );
+      const parsed = AggregatesSchema.safeParse(body);
+      if (!parsed.success) return null;
+      // Unbiased estimates can be negative; a prior only needs non-negative weights.
+      return Object.fromEntries(parsed.data.items.map((e) => [e.itemId, Math.max(0, e.count)]));
     },
     async servedRanker() {
-      await restored;
       const name = servedName('ranker');
-      const url = serverUrl(`v1/model?name=${encodeURIComponent(name)}`);
-      if (url === undefined || !gate.consent) return null;
+      const body = await download(
+        `v1/model?name=${encodeURIComponent(name)}`,
+        'download of the served ranker (nothing about this visitor is sent)',
+      );
+      const parsed = ModelsResponseSchema.safeParse(body);
+      const entry = parsed.success ? parsed.data.models.find((m) => m.name === name) : undefined;
+      if (entry === undefined) return null;
       try {
-        const response = await gate.send({
-          url,
-          kind: 'request',
-          summary: `download of the served ranker (nothing about this visitor is sent)`,
-        });
-        if (!response.ok) return null;
-        const parsed = ModelsResponseSchema.safeParse(await response.json());
-        const entry = parsed.success ? parsed.data.models.find((m) => m.name === name) : undefined;
-        if (entry?.layout?.kind !== 'ranker') return null;
-        const raw = decodeBase64(entry.data);
-        const params = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-        const layout = rankerColumns(entry.layout.features);
-        if (params.length !== layout.columns.length || !params.every(Number.isFinite)) return null;
-        return { version: entry.version, weights: expandRankerWeights(layout, params) };
+        const model = globalModelOf(entry);
+        if (model.kind !== 'ranker' || !model.params.every(Number.isFinite)) return null;
+        return { version: model.version, weights: expandRankerWeights(model.layout, model.params) };
       } catch {
-        return null; // offline, refused, or a layout this engine cannot use: keep the shipped one
+        return null; // a layout this engine cannot use: keep the shipped ranker
       }
     },
     async train(local) {
