@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildDemo, needsBuild, startDemo } from '../src/cli/start.ts';
 import { seededRng } from '../src/shared/rng.ts';
-import { type Page, startBrowserHarness, startChromium } from '../test/browser/harness.ts';
+import { type Page, startBrowserHarness, startChromium } from '../support/browser-harness.ts';
 import type { BenchFigures, BenchSuite } from './types.ts';
 
 async function widgetGzipBytes(): Promise<number> {

@@ -9,7 +9,7 @@ import { serialize } from 'node:v8';
 import 'fake-indexeddb/auto';
 import { createCatalogService } from '../src/catalog/service.ts';
 import type { Encoder } from '../src/encoder/types.ts';
-import { VectorIndex, type VectorKind } from '../src/index/vector-index.ts';
+import { VectorIndex, type VectorKind } from '../src/search/vector-index.ts';
 import { gaussian, type Rng, seededRng } from '../src/shared/rng.ts';
 import { openHearthDB } from '../src/store/schema.ts';
 import type { BenchFigures, BenchSuite } from './types.ts';
@@ -184,7 +184,7 @@ function search(kind: VectorKind, log: (m: string) => void): BenchFigures {
 
 /** The same search in headless Chromium, inside a module worker (needs /usr/bin/chromium). */
 async function browserSearch(log: (m: string) => void): Promise<BenchFigures> {
-  const { CHROMIUM_PATH, startBrowserHarness } = await import('../test/browser/harness.ts');
+  const { CHROMIUM_PATH, startBrowserHarness } = await import('../support/browser-harness.ts');
   if (!existsSync(CHROMIUM_PATH))
     return { 'browser.search_p95_ms_100k': `no Chromium at ${CHROMIUM_PATH}` };
   const harness = await startBrowserHarness();

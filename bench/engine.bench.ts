@@ -11,7 +11,7 @@ import type { SequenceModel } from '../src/engine/sequence-model.ts';
 import type { EngineEvent, EngineItem } from '../src/engine/types.ts';
 import { buildUserState, DEFAULT_USER_STATE_CONFIG } from '../src/engine/user-state.ts';
 import { gaussian, type Rng, seededRng } from '../src/shared/rng.ts';
-import { createFakeEncoder } from '../test/helpers/fake-encoder.ts';
+import { createFakeEncoder } from '../support/fake-encoder.ts';
 import type { BenchSuite } from './types.ts';
 
 const DIMS = 100;

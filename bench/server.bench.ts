@@ -11,13 +11,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../src/engine/collab-train.ts';
-import { modelUploadBody } from '../src/federated/model-upload.ts';
+import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../src/models/collab-train.ts';
+import { modelUploadBody } from '../src/wire/model-upload.ts';
 import { collabParamCount } from '../src/federated/params.ts';
-import { encodeUpdateFrame } from '../src/federated/update-codec.ts';
+import { encodeUpdateFrame } from '../src/wire/update-codec.ts';
 import { olhEncode, olhParams } from '../src/privacy/olh.ts';
 import { gaussian, seededRng } from '../src/shared/rng.ts';
-import { startServerChild } from '../test/helpers/serve-child.ts';
+import { startServerChild } from '../support/serve-child.ts';
 import type { BenchSuite } from './types.ts';
 
 /** The parts of autocannon's API this bench uses (the package ships no types). */

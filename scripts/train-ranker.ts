@@ -8,14 +8,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEncoder } from '../src/encoder/index.ts';
-import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../src/engine/collab-train.ts';
+import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../src/models/collab-train.ts';
 import { FEATURE_COUNT, FEATURE_NAMES } from '../src/engine/features.ts';
 import type { RankerManifest } from '../src/engine/ranker.ts';
-import { DEFAULT_RANKER_TRAIN_OPTIONS } from '../src/engine/ranker-train.ts';
+import { DEFAULT_RANKER_TRAIN_OPTIONS } from '../src/models/ranker-train.ts';
 import { DEFAULT_USER_STATE_CONFIG } from '../src/engine/user-state.ts';
 import { loadMovieLens } from '../src/eval/movielens.ts';
 import { fitRanker } from '../src/eval/ranker-fit.ts';
-import { DT, encodeModel } from './lib/onnx-graph.ts';
+import { DT, encodeModel } from '../src/encoder/build/onnx-graph.ts';
 
 /** Builds the ONNX graph `score = features · W + b` for the given weights. */
 export function rankerGraph(version: string, weights: readonly number[], bias: number): Uint8Array {

@@ -49,7 +49,7 @@ export { createEngineService } from './engine/service.ts';
 // Federated learning: the client side of a round.
 export { createFederatedClient } from './federated/client.ts';
 // Vector index: exact top-k.
-export { VectorIndex } from './index/vector-index.ts';
+export { VectorIndex } from './search/vector-index.ts';
 export { clipL2, l2Norm } from './privacy/clip.ts';
 export {
   BudgetExceededError,
@@ -66,7 +66,7 @@ export {
   type Ledger,
   type LedgerEntry,
 } from './privacy/ledger.ts';
-export { createIdbLedgerStorage } from './privacy/ledger-idb.ts';
+export { createIdbLedgerStorage } from './store/ledger-store.ts';
 export { olhEncode, olhEstimate, olhParams } from './privacy/olh.ts';
 export { gaussianRdp, rdpToEpsilon, rhoToEpsilon, sampledGaussianRdp } from './privacy/rdp.ts';
 export { createTelemetryClient } from './privacy/telemetry-client.ts';

@@ -6,18 +6,18 @@
  */
 import { expose, proxy } from 'comlink';
 import { createCatalogService } from '../src/catalog/service.ts';
-import { type CatalogWorkerApi, catalogWorkerApi } from '../src/catalog/worker-api.ts';
+import { type CatalogWorkerApi, catalogWorkerApi } from '../src/worker/catalog-part.ts';
 import { createEncoder, DEFAULT_MODEL } from '../src/encoder/index.ts';
-import { catalogEngineSource } from '../src/engine/catalog-adapter.ts';
-import { fetchCollabModels } from '../src/engine/collab-fetch.ts';
+import { catalogEngineSource } from '../src/worker/catalog-source.ts';
+import { fetchCollabModels } from '../src/worker/collab-loader.ts';
 import type { EngineApi } from '../src/engine/engine.api.ts';
-import { manifestFirstEncoder } from '../src/engine/lazy-encoder.ts';
+import { manifestFirstEncoder } from '../src/worker/lazy-encoder.ts';
 import { linearRanker } from '../src/engine/ranker.ts';
-import { fetchRanker } from '../src/engine/ranker-fetch.ts';
+import { fetchRanker } from '../src/worker/ranker-loader.ts';
 import { createEngineService } from '../src/engine/service.ts';
 import { cryptoRng } from '../src/federated/random-id.ts';
-import { createWorkerPrivacy } from '../src/widget/worker-privacy.ts';
-import type { PrivacyRemote } from '../src/widget/worker-protocol.ts';
+import { createWorkerPrivacy } from '../src/worker/privacy-part.ts';
+import type { PrivacyRemote } from '../src/worker/engine-worker.api.ts';
 
 const params = new URL(self.location.href).searchParams;
 const opt = (name: string) => params.get(name) ?? undefined;

@@ -3,7 +3,7 @@
  * staging generation (batched writes with a checkpoint, then one pointer flip); a delta goes in
  * one transaction. Only texts without a vector for the current model are embedded.
  */
-import { VectorIndex } from '../index/vector-index.ts';
+import { VectorIndex } from '../search/vector-index.ts';
 import type { CatalogItem } from '../protocol/catalog.ts';
 import type { CatalogStore } from '../store/catalog-store.ts';
 import type { CatalogPointer, StoredItem, VectorRecord } from '../store/schema.ts';

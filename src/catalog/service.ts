@@ -4,7 +4,7 @@
  * index and items synchronously through `getIndex`, `getItem` and `allItems`.
  */
 import type { Encoder } from '../encoder/types.ts';
-import type { VectorIndex } from '../index/vector-index.ts';
+import type { VectorIndex } from '../search/vector-index.ts';
 import type { CatalogItem } from '../protocol/catalog.ts';
 import { CatalogStore } from '../store/catalog-store.ts';
 import { requestPersistentStorage } from '../store/persist.ts';

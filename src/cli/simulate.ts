@@ -10,7 +10,7 @@ import {
   DEFAULT_RANKER_ROUNDS,
   DEFAULT_SIMULATION,
   runSimulation,
-} from '../federated/simulation.ts';
+} from '../sim/simulation.ts';
 import { CliUsageError } from './errors.ts';
 
 const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [options]

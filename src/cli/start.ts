@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { RankerManifest } from '../engine/ranker.ts';
-import { modelUploadBody } from '../federated/model-upload.ts';
+import { modelUploadBody } from '../wire/model-upload.ts';
 import { noiseMultiplierFor } from '../federated/privatize.ts';
 import { learnableFeatures } from '../federated/ranker-update.ts';
 import { noiseForRho, rhoForBudget } from '../privacy/rdp.ts';

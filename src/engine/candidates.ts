@@ -7,7 +7,7 @@
 import { type EngineContext, itemVector } from './context.ts';
 import type { ScoringSignals } from './features.ts';
 import type { UserState } from './user-state.ts';
-import { dotRow, normalized, topIndices } from './vector-math.ts';
+import { dotRow, normalized, topIndices } from '../shared/vector-math.ts';
 
 /** How many candidates each source contributes. */
 export interface CandidateConfig {

@@ -9,7 +9,7 @@
  * vector is computed on the device and never leaves it; only P, Q and the biases are shared.
  */
 
-import { readFrame, writeFrame } from '../shared/framed-binary.ts';
+import { readFrame, writeFrame } from '../wire/framed-binary.ts';
 import type { Rng } from '../shared/rng.ts';
 
 /** Item-side parameters of the collaborative model; arrays are row-major in `itemIds` order. */

@@ -5,7 +5,7 @@
 import type { CollabModel } from './collab-model.ts';
 import type { SequenceModel } from './sequence-model.ts';
 import type { EngineItem } from './types.ts';
-import { dotRow, topIndices } from './vector-math.ts';
+import { dotRow, topIndices } from '../shared/vector-math.ts';
 
 /** Semantic search over the item vectors; the catalog's `VectorIndex` can stand behind it. */
 export interface NeighbourSearch {

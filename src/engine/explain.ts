@@ -9,7 +9,7 @@ import { FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from './features.ts';
 import type { PromptSignal } from './prompt.ts';
 import type { Reason } from './types.ts';
 import type { UserState } from './user-state.ts';
-import { dot, dotRow } from './vector-math.ts';
+import { dot, dotRow } from '../shared/vector-math.ts';
 
 /** Lower-cased categories and terms that must never appear in an explanation. */
 export interface DenyList {

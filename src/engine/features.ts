@@ -4,7 +4,7 @@ import { type EngineContext, itemVector } from './context.ts';
 import type { PromptSignal } from './prompt.ts';
 import { sequenceScores } from './sequence-model.ts';
 import type { UserState } from './user-state.ts';
-import { dot, dotRow } from './vector-math.ts';
+import { dot, dotRow } from '../shared/vector-math.ts';
 
 /** Feature names in column order (the ranker manifest repeats them). */
 export const FEATURE_NAMES = [

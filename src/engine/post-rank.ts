@@ -5,7 +5,7 @@
 import type { Rng } from '../shared/rng.ts';
 import { type EngineContext, itemVector } from './context.ts';
 import type { PromptSignal } from './prompt.ts';
-import { dot } from './vector-math.ts';
+import { dot } from '../shared/vector-math.ts';
 
 /** Post-ranking knobs. */
 export interface PostRankConfig {

@@ -4,7 +4,7 @@
  * The prompt and its vectors live in memory only; this module never stores or sends them.
  */
 import type { Encoder } from '../encoder/types.ts';
-import { normalized } from './vector-math.ts';
+import { normalized } from '../shared/vector-math.ts';
 
 /** A prompt split into its wanted part and its negated phrases. */
 export interface ParsedPrompt {

@@ -12,7 +12,7 @@ import { encodePrompt } from './prompt.ts';
 import { createIndexedDbPromptStore, type PromptStore } from './prompt-store.ts';
 import type { Ranker } from './ranker.ts';
 import { localRankingExamples } from './ranker-examples.ts';
-import type { RankerGroup } from './ranker-train.ts';
+import type { RankerGroup } from '../models/ranker-train.ts';
 import { DEFAULT_RECOMMEND_CONFIG, type RecommendConfig, recommendFor } from './recommend.ts';
 import type { SequenceModel } from './sequence-model.ts';
 import type { EngineItem } from './types.ts';

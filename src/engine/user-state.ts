@@ -6,7 +6,7 @@
 import type { WeightedRow } from './collab-model.ts';
 import { type EngineContext, itemVector } from './context.ts';
 import type { EngineEvent, EventKind } from './types.ts';
-import { normalized } from './vector-math.ts';
+import { normalized } from '../shared/vector-math.ts';
 
 /** How events become profiles. */
 export interface UserStateConfig {

@@ -1,5 +1,5 @@
 /** Baselines: most popular, and item-kNN with cosine similarity over the full item set. */
-import { topIndices } from '../engine/vector-math.ts';
+import { topIndices } from '../shared/vector-math.ts';
 import type { Split } from './split.ts';
 
 /** Top-k rows by training user count, excluding the user's training items. */

@@ -5,11 +5,11 @@
  */
 import type { Encoder } from '../encoder/types.ts';
 import type { CollabModel } from '../engine/collab-model.ts';
-import { type CollabTrainOptions, trainCollab } from '../engine/collab-train.ts';
+import { type CollabTrainOptions, trainCollab } from '../models/collab-train.ts';
 import { createEngineContext, type EngineContext } from '../engine/context.ts';
 import type { Ranker } from '../engine/ranker.ts';
 import { localRankingExamples } from '../engine/ranker-examples.ts';
-import type { RankerGroup } from '../engine/ranker-train.ts';
+import type { RankerGroup } from '../models/ranker-train.ts';
 import {
   DEFAULT_RECOMMEND_CONFIG,
   type RecommendConfig,

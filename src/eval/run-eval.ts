@@ -4,7 +4,7 @@
  * item-kNN and Hearth's engine (collab model trained on the training split only).
  */
 import type { Encoder } from '../encoder/types.ts';
-import type { CollabTrainOptions } from '../engine/collab-train.ts';
+import type { CollabTrainOptions } from '../models/collab-train.ts';
 import type { Ranker } from '../engine/ranker.ts';
 import type { RecommendConfig } from '../engine/recommend.ts';
 import type { UserStateConfig } from '../engine/user-state.ts';

@@ -12,7 +12,7 @@ import {
   DEFAULT_RANKER_TRAIN_OPTIONS,
   listwiseGradient,
   type RankerGroup,
-} from '../engine/ranker-train.ts';
+} from '../models/ranker-train.ts';
 
 /** A federated ranker: which engine columns its parameters are, in order. */
 export interface RankerColumns {

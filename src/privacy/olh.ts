@@ -9,7 +9,7 @@
  */
 import type { Rng } from '../shared/rng.ts';
 import { assertEpsilon, PRIVACY_MESSAGES, PrivacyParameterError } from './errors.ts';
-import { fnv1a, seededHash } from './hash.ts';
+import { fnv1a, seededHash } from '../shared/hash.ts';
 
 /** One OLH report: the hash seed and the perturbed hashed value. Carries no identifier. */
 export interface OlhReport {

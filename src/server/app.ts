@@ -8,8 +8,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { decodeUpdateFrame, UpdateFrameError } from '../federated/update-codec.ts';
-import { fnv1a } from '../privacy/hash.ts';
+import { decodeUpdateFrame, UpdateFrameError } from '../wire/update-codec.ts';
+import { fnv1a } from '../shared/hash.ts';
 import { catalogFullSchema, catalogItemInputSchema } from '../protocol/catalog.ts';
 import {
   layoutLength,

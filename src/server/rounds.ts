@@ -5,7 +5,7 @@
  * a 202-acknowledged update nor counts one twice.
  */
 
-import { decodeQ8, Q8_BLOCK } from '../federated/quantize.ts';
+import { decodeQ8, Q8_BLOCK } from '../wire/quantize.ts';
 import { type RoundConfig, type RoundSettings, RoundSettingsSchema } from '../protocol/round.ts';
 import type { UpdateHeader } from '../protocol/update.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';

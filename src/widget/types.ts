@@ -4,7 +4,7 @@
  */
 
 import type { CatalogItem } from '../protocol/catalog.ts';
-import type { TrainingOutcome } from './worker-privacy.ts';
+import type { TrainingOutcome } from '../worker/privacy-part.ts';
 
 /** How the element lays out its cards. */
 export type WidgetLayout = 'grid' | 'list' | 'carousel';

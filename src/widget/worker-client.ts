@@ -4,8 +4,8 @@ import type { SyncResult } from '../catalog/catalog.api.ts';
 import type { SyncProgress } from '../catalog/progress.ts';
 import { HearthWorkerError, WIDGET_MESSAGES } from './errors.ts';
 import type { HearthClient, HearthConfig, LedgerView, Progress, Recommendation } from './types.ts';
-import type { TrainingOutcome } from './worker-privacy.ts';
-import type { EngineWorkerApi } from './worker-protocol.ts';
+import type { TrainingOutcome } from '../worker/privacy-part.ts';
+import type { EngineWorkerApi } from '../worker/engine-worker.api.ts';
 
 type NestedRemote = {
   readonly [K in keyof EngineWorkerApi]-?: NonNullable<EngineWorkerApi[K]> & Comlink.ProxyMarked;

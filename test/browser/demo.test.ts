@@ -4,7 +4,7 @@
  * body carries the prompt, a viewed title, or a token that persists across reloads; no cookies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserHarness, startBrowserHarness } from './harness.ts';
+import { type BrowserHarness, startBrowserHarness } from '../../support/browser-harness.ts';
 
 const PROMPT = 'zebra lighthouse sonnets nothing too dark';
 const VIEWED_TITLE = 'The Hound of the Baskervilles';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemo, type DemoServer, needsBuild, startDemo } from '../../src/cli/start.ts';
-import { type ChromiumSession, type Page, startChromium } from './harness.ts';
+import { type ChromiumSession, type Page, startChromium } from '../../support/browser-harness.ts';
 
 const PROMPT = 'haunted castles with ghosts and vampires';
 const LIKED = { id: 'pd-dracula', title: 'Dracula' };

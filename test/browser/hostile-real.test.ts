@@ -4,7 +4,7 @@
  * element is created from it. (The raw title reaching the element is tested in widget.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserHarness, startBrowserHarness } from './harness.ts';
+import { type BrowserHarness, startBrowserHarness } from '../../support/browser-harness.ts';
 
 const XSS_TITLE = '<img src=x onerror="window.__pwned=1">Gothic <b>tales</b>';
 const CATALOG = [

@@ -1,7 +1,7 @@
 import type { FetchFn } from '../../src/catalog/fetch-catalog.ts';
 import { type CatalogService, createCatalogService } from '../../src/catalog/service.ts';
 import type { Encoder } from '../../src/encoder/types.ts';
-import { createFakeEncoder } from '../helpers/fake-encoder.ts';
+import { createFakeEncoder } from '../../support/fake-encoder.ts';
 
 let counter = 0;
 /** A database name no other test uses. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TINY_DIMS, writeTinyModel } from '../helpers/tiny-model.ts';
+import { TINY_DIMS, writeTinyModel } from '../../support/tiny-model.ts';
 
 const bin = fileURLToPath(new URL('../../bin/hearth.mjs', import.meta.url));
 

@@ -2,17 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { SPECIAL_TOKENS, tokenizerJson } from '../../scripts/lib/encoder-assets.ts';
+import { SPECIAL_TOKENS, tokenizerJson } from '../../src/encoder/build/encoder-assets.ts';
 import {
   buildEncoderRows,
   DEFAULT_BUILD_PARAMS,
   principalDirections,
   quantizeRows,
   zipfProbabilities,
-} from '../../scripts/lib/encoder-build.ts';
-import { glossSentences } from '../../scripts/lib/wordnet-corpus.ts';
+} from '../../src/encoder/build/encoder-build.ts';
+import { glossSentences } from '../../src/encoder/build/wordnet-corpus.ts';
 import { seededRng } from '../../src/shared/rng.ts';
-import { TINY_DIMS, TINY_WORDS, writeTinyModel } from '../helpers/tiny-model.ts';
+import { TINY_DIMS, TINY_WORDS, writeTinyModel } from '../../support/tiny-model.ts';
 
 describe('model build', () => {
   it('writes byte-identical files for the same input', async () => {
@@ -29,7 +29,7 @@ describe('model build', () => {
 
   it('changes the version when a row changes', async () => {
     const base = await writeTinyModel();
-    const rows = (await import('../helpers/tiny-model.ts')).tinyRows();
+    const rows = (await import('../../support/tiny-model.ts')).tinyRows();
     rows.rows[3] = 0.5;
     const changed = await writeTinyModel(rows);
     expect(changed.written.version).not.toBe(base.written.version);

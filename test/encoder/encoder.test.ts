@@ -7,7 +7,7 @@ import {
   EncoderInputError,
   EncoderModelError,
 } from '../../src/encoder/index.ts';
-import { TINY_DIMS, writeTinyModel } from '../helpers/tiny-model.ts';
+import { TINY_DIMS, writeTinyModel } from '../../support/tiny-model.ts';
 
 const norm = (v: Float32Array) => Math.hypot(...v);
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);

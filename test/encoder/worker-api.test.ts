@@ -7,7 +7,7 @@ import {
   remoteEncoder,
   unpackEmbeddings,
 } from '../../src/encoder/index.ts';
-import { createFakeEncoder } from '../helpers/fake-encoder.ts';
+import { createFakeEncoder } from '../../support/fake-encoder.ts';
 
 describe('encoder worker API', () => {
   it('round-trips vectors through one packed buffer', async () => {

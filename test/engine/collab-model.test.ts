@@ -9,7 +9,7 @@ import {
   parseCollab,
   serializeCollab,
 } from '../../src/engine/collab-model.ts';
-import { trainCollab } from '../../src/engine/collab-train.ts';
+import { trainCollab } from '../../src/models/collab-train.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 
 const ids = ['a', 'b', 'c', 'd', 'e', 'f'];

@@ -1,6 +1,6 @@
 import { createEngineContext, type EngineContext } from '../../src/engine/context.ts';
 import type { EngineItem } from '../../src/engine/types.ts';
-import { createFakeEncoder } from '../helpers/fake-encoder.ts';
+import { createFakeEncoder } from '../../support/fake-encoder.ts';
 
 /** A tiny catalog of books with hashed bag-of-words vectors. */
 export const BOOK_TEXTS: Record<string, [string, string[]]> = {

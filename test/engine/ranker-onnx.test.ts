@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { rankerGraph } from '../../scripts/train-ranker.ts';
 import { FEATURE_COUNT, FEATURE_NAMES } from '../../src/engine/features.ts';
 import { linearScores, RankerError } from '../../src/engine/ranker.ts';
-import { createOnnxRanker } from '../../src/engine/ranker-onnx.ts';
-import { trainRankerWeights } from '../../src/engine/ranker-train.ts';
+import { createOnnxRanker } from '../../src/models/ranker-onnx.ts';
+import { trainRankerWeights } from '../../src/models/ranker-train.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 
 const manifest = (weights: number[]) => ({

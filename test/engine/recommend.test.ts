@@ -15,7 +15,7 @@ import {
   type UserState,
 } from '../../src/engine/user-state.ts';
 import { seededRng } from '../../src/shared/rng.ts';
-import { createFakeEncoder } from '../helpers/fake-encoder.ts';
+import { createFakeEncoder } from '../../support/fake-encoder.ts';
 import { bookContext } from './fixture.ts';
 
 // sim_long, sim_short, sim_recent, collab, popularity, freshness, category, seen, sim_negative, sim_prompt, item_item

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSequence, serializeSequence } from '../../src/engine/sequence-format.ts';
+import { parseSequence, serializeSequence } from '../../src/models/sequence-format.ts';
 import {
   DEFAULT_SEQUENCE_OPTIONS,
   SequenceModelError,
@@ -108,7 +108,7 @@ describe('sequence model', () => {
 
 describe('topIndices', () => {
   it('returns the k largest in descending order, lower index first on ties, skipping NaN', async () => {
-    const { topIndices } = await import('../../src/engine/vector-math.ts');
+    const { topIndices } = await import('../../src/shared/vector-math.ts');
     expect(topIndices([3, Number.NaN, 5, 5, 1, 4], 3)).toEqual([2, 3, 5]);
     expect(topIndices([1, 1, 1, 1], 2)).toEqual([0, 1]);
     expect(topIndices([5, 4, 3], 2, (i) => i === 0)).toEqual([1, 2]);

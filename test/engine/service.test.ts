@@ -11,7 +11,7 @@ import { linearRanker } from '../../src/engine/ranker.ts';
 import { createEngineService } from '../../src/engine/service.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 import { listHearthDatabases } from '../../src/store/schema.ts';
-import { createFakeEncoder } from '../helpers/fake-encoder.ts';
+import { createFakeEncoder } from '../../support/fake-encoder.ts';
 import { bookContext } from './fixture.ts';
 
 const at = 1_700_000_000_000;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FEATURE_COUNT, FEATURE_NAMES, featureIndex } from '../../src/engine/features.ts';
-import { listwiseGradient, type RankerGroup } from '../../src/engine/ranker-train.ts';
+import { listwiseGradient, type RankerGroup } from '../../src/models/ranker-train.ts';
 import { createFederatedClient, FederatedProtocolError } from '../../src/federated/client.ts';
-import { modelUploadBody } from '../../src/federated/model-upload.ts';
+import { modelUploadBody } from '../../src/wire/model-upload.ts';
 import {
   computeRankerDelta,
   expandRankerWeights,

@@ -1,4 +1,4 @@
-import { encodeUpdateFrame } from '../../src/federated/update-codec.ts';
+import { encodeUpdateFrame } from '../../src/wire/update-codec.ts';
 import { type AppDeps, createApp } from '../../src/server/app.ts';
 import { openServerStorage } from '../../src/server/storage.ts';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { modelUploadBody } from '../../src/federated/model-upload.ts';
-import { type ServerChild, startServerChild } from '../helpers/serve-child.ts';
+import { modelUploadBody } from '../../src/wire/model-upload.ts';
+import { type ServerChild, startServerChild } from '../../support/serve-child.ts';
 import { frame } from './helpers.ts';
 
 const TOKEN = 'kill-test-token';

@@ -1,0 +1,71 @@
+/**
+ * Binary file of a SequenceModel: `HSEQ`, u32 LE header length, a JSON header (format, version,
+ * itemIds, edges), zero padding to 4 bytes, then offsets (u32), neighbours (u32) and weights
+ * (f32), all little-endian.
+ */
+
+import { readFrame, writeFrame } from '../wire/framed-binary.ts';
+import { assertSequenceShape, type SequenceModel, SequenceModelError } from '../engine/sequence-model.ts';
+
+const MAGIC = 'HSEQ';
+const FORMAT = 1;
+
+/** Encodes a model as bytes. */
+export function serializeSequence(model: SequenceModel): Uint8Array {
+  assertSequenceShape(model);
+  const edges = model.neighbours.length;
+  const header = { format: FORMAT, version: model.version, itemIds: model.itemIds, edges };
+  const {
+    bytes,
+    view,
+    payloadAt: start,
+  } = writeFrame(MAGIC, header, (model.offsets.length + 2 * edges) * 4);
+  const neighboursAt = start + model.offsets.length * 4;
+  const weightsAt = neighboursAt + edges * 4;
+  for (let i = 0; i < model.offsets.length; i++)
+    view.setUint32(start + i * 4, model.offsets[i]!, true);
+  for (let i = 0; i < edges; i++) {
+    view.setUint32(neighboursAt + i * 4, model.neighbours[i]!, true);
+    view.setFloat32(weightsAt + i * 4, model.weights[i]!, true);
+  }
+  return bytes;
+}
+
+/** Decodes bytes written by `serializeSequence`; throws SequenceModelError on any mismatch. */
+export function parseSequence(bytes: Uint8Array): SequenceModel {
+  const fail = (why: string): never => {
+    throw new SequenceModelError(
+      `not a Hearth sequence model file: ${why}; rebuild it with npm run train:collab.`,
+    );
+  };
+  const { header, view, payloadAt: start } = readFrame(bytes, MAGIC, fail);
+  const h = header as { format?: unknown; version?: unknown; itemIds?: unknown; edges?: unknown };
+  if (h.format !== FORMAT) fail(`unsupported format ${String(h.format)}`);
+  if (typeof h.version !== 'string') fail('missing version');
+  if (!Array.isArray(h.itemIds) || !h.itemIds.every((id) => typeof id === 'string'))
+    fail('bad itemIds');
+  if (typeof h.edges !== 'number' || !Number.isInteger(h.edges) || h.edges < 0) fail('bad edges');
+  const itemIds = h.itemIds as string[];
+  const edges = h.edges as number;
+  if (bytes.length !== start + (itemIds.length + 1 + 2 * edges) * 4)
+    fail('payload length does not match header');
+  let offset = start;
+  const u32 = (count: number) => {
+    const out = new Uint32Array(count);
+    for (let i = 0; i < count; i++, offset += 4) out[i] = view.getUint32(offset, true);
+    return out;
+  };
+  const offsets = u32(itemIds.length + 1);
+  const neighbours = u32(edges);
+  const weights = new Float32Array(edges);
+  for (let i = 0; i < edges; i++, offset += 4) weights[i] = view.getFloat32(offset, true);
+  const model: SequenceModel = {
+    version: h.version as string,
+    itemIds,
+    offsets,
+    neighbours,
+    weights,
+  };
+  assertSequenceShape(model);
+  return model;
+}

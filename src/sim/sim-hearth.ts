@@ -1,0 +1,245 @@
+/**
+ * The whole engine in `hearth simulate`: two engine contexts over the same catalog vectors.
+ * - **Federated**: the federated collab model, the LDP popularity estimate, and no sequence
+ *   model (it has no private-data-free source).
+ * - **Central**: the centrally trained collab and sequence models and the true popularity.
+ *
+ * Each client's ranker examples come from its own events: each of its last few training events
+ * is a target, with the events before it as the history (`rankerGroupsByUser` on the validation
+ * split). Test items are never used.
+ */
+import type { Encoder } from '../encoder/types.ts';
+import type { CollabModel } from '../engine/collab-model.ts';
+import { createEngineContext, type EngineContext } from '../engine/context.ts';
+import { linearRanker } from '../engine/ranker.ts';
+import {
+  DEFAULT_RANKER_TRAIN_OPTIONS,
+  type RankerGroup,
+  trainRankerWeights,
+} from '../models/ranker-train.ts';
+import { trainSequenceModel } from '../engine/sequence-model.ts';
+import type { UserStateConfig } from '../engine/user-state.ts';
+import { DEFAULT_USER_STATE_CONFIG } from '../engine/user-state.ts';
+import {
+  embedAll,
+  movieItems,
+  rankerGroupsByUser,
+  splitContext,
+  trainedItems,
+} from '../eval/hearth-method.ts';
+import type { MovieLensData } from '../eval/movielens.ts';
+import { type Split, validationSplit } from '../eval/split.ts';
+import type { ServerStorage } from '../server/storage.ts';
+import { seededRng } from '../shared/rng.ts';
+import { modelUploadBody } from '../wire/model-upload.ts';
+import { expandRankerWeights, learnableFeatures, rankerColumns } from '../federated/ranker-update.ts';
+import { evaluateHearth, type ReportSection } from './sim-eval.ts';
+import { admin, type Participant, runRounds, type SimTransport } from './sim-server.ts';
+import type { RankerRoundOptions } from './simulation.ts';
+
+/** The two contexts and each user's ranker example in them. */
+interface HearthWorlds {
+  readonly federated: EngineContext;
+  readonly central: EngineContext;
+  readonly federatedGroups: ReadonlyMap<number, readonly RankerGroup[]>;
+  readonly centralGroups: ReadonlyMap<number, readonly RankerGroup[]>;
+}
+
+/**
+ * Builds both contexts for `split`. `ldpCounts` (aligned with split.itemIds) holds the LDP
+ * popularity estimates; it is null when telemetry did not run, and then the federated context
+ * has no popularity prior.
+ */
+async function hearthWorlds(
+  data: MovieLensData,
+  split: Split,
+  input: {
+    readonly encoder: Encoder;
+    readonly federatedCollab: CollabModel;
+    readonly centralCollab: CollabModel;
+    readonly ldpCounts: Float32Array | null;
+    readonly userState: UserStateConfig;
+    /** Ranking examples per user (see `rankerGroupsByUser`). */
+    readonly examplesPerUser: number;
+    readonly log: (message: string) => void;
+  },
+): Promise<HearthWorlds> {
+  const { items, texts } = movieItems(data, split.itemIds);
+  input.log(`hearth: embedding ${texts.length} item texts with ${input.encoder.info.id}`);
+  const vectors = await embedAll(input.encoder, texts);
+  const dims = input.encoder.info.dims;
+  const trained = trainedItems(split);
+  const sequence = trainSequenceModel(trained.itemIds, trained.sequences);
+  const central = splitContext(split, items, vectors, dims, input.centralCollab, sequence);
+  const popularity =
+    input.ldpCounts === null
+      ? undefined
+      : new Map(split.itemIds.map((id, row) => [id, Math.max(0, input.ldpCounts?.[row] ?? 0)]));
+  const federated = createEngineContext({
+    items,
+    vectors,
+    dims,
+    collab: input.federatedCollab,
+    sequence: null,
+    ...(popularity === undefined ? {} : { popularity }),
+  });
+  const validation = validationSplit(split);
+  return {
+    federated,
+    central,
+    federatedGroups: rankerGroupsByUser(
+      federated,
+      validation,
+      input.userState,
+      input.examplesPerUser,
+    ),
+    centralGroups: rankerGroupsByUser(central, validation, input.userState, input.examplesPerUser),
+  };
+}
+
+/** Central (non-private) fit of the ranker on all users' groups. */
+function centralRankerWeights(groups: ReadonlyMap<number, readonly RankerGroup[]>): number[] {
+  return trainRankerWeights([...groups.values()].flat(), DEFAULT_RANKER_TRAIN_OPTIONS).weights;
+}
+
+/** Inputs of the ranker phase: the collab phase's results and the same clients and server. */
+export interface RankerPhaseInput {
+  readonly data: MovieLensData;
+  readonly split: Split;
+  readonly encoder: Encoder;
+  readonly federatedCollab: CollabModel;
+  readonly centralCollab: CollabModel;
+  readonly ldpCounts: Float32Array | null;
+  /** Number of clients (for the round count). */
+  readonly clients: number;
+  readonly participants: readonly Participant[];
+  readonly ranker: RankerRoundOptions;
+  /** Noise multiplier z of each ranker update. */
+  readonly noise: number;
+  readonly budgetShare: number;
+  readonly seed: number;
+  readonly transport: SimTransport;
+  readonly storage: ServerStorage;
+  readonly log: (message: string) => void;
+}
+
+/**
+ * Trains the ranker in federated rounds on top of the federated collab model and the LDP
+ * popularity, then scores the whole engine four ways: with the federated ranker, with the
+ * starting ranker, with a centrally fitted ranker on the same models, and the central engine.
+ */
+export async function runRankerPhase(
+  input: RankerPhaseInput,
+): Promise<{ federated: ReportSection; central: ReportSection }> {
+  const { data, split, ranker: rankerOptions, noise: rankerNoise, transport, storage, log } = input;
+  const worlds = await hearthWorlds(data, split, {
+    encoder: input.encoder,
+    federatedCollab: input.federatedCollab,
+    centralCollab: input.centralCollab,
+    ldpCounts: input.ldpCounts,
+    userState: DEFAULT_USER_STATE_CONFIG,
+    examplesPerUser: rankerOptions.examplesPerClient,
+    log,
+  });
+  // The ranker starts at 0 on every feature it trains (all but the fixed prompt weight).
+  const trainedFeatures = learnableFeatures();
+  const columns = rankerColumns(trainedFeatures);
+  const start = new Float32Array(trainedFeatures.length);
+  await admin(
+    transport,
+    'PUT',
+    '/v1/admin/model',
+    modelUploadBody('ranker', start, {
+      kind: 'ranker',
+      features: trainedFeatures,
+    }),
+  );
+  await admin(transport, 'POST', '/v1/admin/round', {
+    model: 'ranker',
+    minUpdates: rankerOptions.clientsPerRound,
+    clipNorm: rankerOptions.clipNorm,
+    noiseMultiplier: rankerNoise,
+    localSteps: rankerOptions.localSteps,
+    learningRate: rankerOptions.learningRate,
+  });
+  // Whole cohorts only, so no client is asked for more updates than its noise allows.
+  const rankerRounds = Math.max(
+    1,
+    Math.floor((rankerOptions.participations * input.clients) / rankerOptions.clientsPerRound),
+  );
+  log(
+    `hearth: ${rankerRounds} ranker rounds × ${rankerOptions.clientsPerRound} clients, z = ${rankerNoise.toFixed(3)}, C = ${rankerOptions.clipNorm}, ${worlds.federatedGroups.size} clients with a local example`,
+  );
+  const t1 = performance.now();
+  const groups = worlds.federatedGroups;
+  const rankerCounts = await runRounds(
+    input.participants,
+    {
+      rounds: rankerRounds,
+      perRound: rankerOptions.clientsPerRound,
+      rng: seededRng(input.seed + 11),
+      label: 'hearth ranker',
+    },
+    (u) => ({ rankerGroups: groups.get(u) ?? [] }),
+    log,
+  );
+  const fedRanker = storage.latestModel('ranker');
+  const fedWeights = expandRankerWeights(columns, fedRanker?.params ?? start);
+  const userState = DEFAULT_USER_STATE_CONFIG;
+  const federatedHearth = await evaluateHearth(
+    split,
+    worlds.federated,
+    linearRanker('federated', fedWeights, 0),
+    userState,
+  );
+  const untrained = await evaluateHearth(
+    split,
+    worlds.federated,
+    linearRanker('untrained', expandRankerWeights(columns, start), 0),
+    userState,
+  );
+  const sameModelsWeights = centralRankerWeights(groups);
+  const centralRankerOnFederated = await evaluateHearth(
+    split,
+    worlds.federated,
+    linearRanker('central-on-federated', sameModelsWeights, 0),
+    userState,
+  );
+  const centralWeights = centralRankerWeights(worlds.centralGroups);
+  const centralHearth = await evaluateHearth(
+    split,
+    worlds.central,
+    linearRanker('central', centralWeights, 0),
+    userState,
+  );
+  const rounded = (w: readonly number[]) => w.map((x) => Math.round(x * 1e4) / 1e4);
+  log(
+    `hearth: federated NDCG@10 ${federatedHearth.ndcg10.toFixed(4)}, central ${centralHearth.ndcg10.toFixed(4)} (same models, central ranker ${centralRankerOnFederated.ndcg10.toFixed(4)}; untrained ${untrained.ndcg10.toFixed(4)})`,
+  );
+  return {
+    federated: {
+      ...federatedHearth,
+      ndcgRatioToCentral: federatedHearth.ndcg10 / centralHearth.ndcg10,
+      ndcgRatioToCentralRanker: federatedHearth.ndcg10 / centralRankerOnFederated.ndcg10,
+      untrainedRanker: untrained,
+      centralRankerOnFederatedModels: centralRankerOnFederated,
+      weights: rounded(fedWeights),
+      budgetShare: input.budgetShare,
+      noiseMultiplier: rankerNoise,
+      clipNorm: rankerOptions.clipNorm,
+      rounds: rankerRounds,
+      clientsPerRound: rankerOptions.clientsPerRound,
+      participationsPerClient: rankerOptions.participations,
+      clientsWithExample: groups.size,
+      examples: [...groups.values()].reduce((n, g) => n + g.length, 0),
+      modelVersion: fedRanker?.version ?? 0,
+      uploads: rankerCounts.uploads,
+      skipped: rankerCounts.skipped,
+      refusedByLedger: rankerCounts.refused,
+      bytesPerUpload:
+        rankerCounts.uploads === 0 ? 0 : rankerCounts.uploadedBytes / rankerCounts.uploads,
+      seconds: (performance.now() - t1) / 1000,
+    },
+    central: { ...centralHearth, weights: rounded(centralWeights) },
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * The engine worker's privacy part: the ledger in IndexedDB, the privacy gate (consent off by
+ * default; the visitor's choice is kept on the device, `meta` key `consent`, and wiped by
+ * "Forget me"), LDP telemetry to the thin server's `/v1/telemetry`, and federated rounds
+ * (`/v1/round`, `/v1/model`, `/v1/updates`) when a server is configured. Only randomised OLH
+ * reports and clipped, noised model updates ever leave.
+ */
+
+import { createFederatedClient, globalModelOf, type LocalData } from '../federated/client.ts';
+import { cryptoRng } from '../federated/random-id.ts';
+import { expandRankerWeights } from '../federated/ranker-update.ts';
+import { createPrivacyGate } from '../privacy/gate.ts';
+import { createLedger } from '../privacy/ledger.ts';
+import { createIdbLedgerStorage } from '../store/ledger-store.ts';
+import { createTelemetryClient, type TelemetryClient } from '../privacy/telemetry-client.ts';
+import { ModelsResponseSchema, servedName } from '../protocol/model.ts';
+import { AggregatesSchema } from '../protocol/telemetry.ts';
+import type { Rng } from '../shared/rng.ts';
+import { HEARTH_DB_NAME, openHearthDB } from '../store/schema.ts';
+import type { LedgerView } from '../widget/types.ts';
+
+/** What the worker exposes as `privacy`, plus `report` for the engine's track(). */
+export interface WorkerPrivacy {
+  ledger(): Promise<LedgerView>;
+  setConsent(on: boolean): Promise<void>;
+  /** Sends queued telemetry now; resolves to the number of reports sent (0 without consent). */
+  flush(): Promise<number>;
+  /** After "Forget me": sending off for this page (the stored choice went with the database). */
+  forgotten(): Promise<void>;
+  /** Queues one randomised report of an item event (only with consent and a server). */
+  report(itemId: string): Promise<void>;
+  /**
+   * Downloads the server's DP popularity estimates (`/v1/aggregates`) through the gate, as the
+   * engine's popularity prior; null without consent, without a server, or when offline.
+   */
+  popularity(): Promise<Record<string, number> | null>;
+  /**
+   * Takes part in the current federated round with the visitor's own data (built only when
+   * consent is on and a server is configured). Never throws: a refusal by the ledger, the
+   * server or the network comes back as `{ kind: 'skipped', reason }`.
+   */
+  train(local: () => Promise<LocalData>): Promise<TrainingOutcome>;
+  /**
+   * The ranker the operator promoted for serving (`/v1/model?name=ranker.served`), as engine
+   * weights; null without consent, without a server, when none is promoted, or when offline.
+   */
+  servedRanker(): Promise<{ readonly version: number; readonly weights: number[] } | null>;
+}
+
+/** What one `train` call did. */
+export type TrainingOutcome =
+  | { readonly kind: 'uploaded'; readonly model: string; readonly bytes: number }
+  | { readonly kind: 'skipped'; readonly reason: string };
+
+/** Options of the privacy part. */
+export interface WorkerPrivacyOptions {
+  /** Thin-server base URL; without it nothing is ever sent. */
+  readonly server?: string;
+  readonly dbName?: string;
+  /** Randomness of OLH reports and update noise; default the platform CSPRNG (seed it in tests only). */
+  readonly rng?: Rng;
+  readonly fetch?: typeof fetch;
+}
+
+/** The `meta` key of the visitor's consent choice. */
+export const CONSENT_META_KEY = 'privacy.consent';
+
+/** Creates the privacy part. */
+export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerPrivacy {
+  const ledger = createLedger({ storage: createIdbLedgerStorage(options.dbName) });
+  const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const gate = createPrivacyGate({ ledger, fetch: (url, init) => fetchFn(url, init) });
+  // One short-lived connection per use: "Forget me" deletes the database under open handles.
+  const withDb = async <T>(
+    task: (db: Awaited<ReturnType<typeof openHearthDB>>) => Promise<T>,
+  ): Promise<T> => {
+    const db = await openHearthDB(options.dbName ?? HEARTH_DB_NAME);
+    try {
+      return await task(db);
+    } finally {
+      db.close();
+    }
+  };
+  // The stored choice, read once; until it is read, consent is off (nothing can leave early).
+  const restored = withDb((db) => db.get('meta', CONSENT_META_KEY))
+    .then((record) => gate.setConsent(record?.value === true))
+    .catch(() => undefined);
+  const serverUrl = (path: string) =>
+    options.server === undefined
+      ? undefined
+      : new URL(path, options.server.endsWith('/') ? options.server : `${options.server}/`).href;
+  const telemetryUrl = serverUrl('v1/telemetry');
+  const telemetry: TelemetryClient | null =
+    telemetryUrl === undefined
+      ? null
+      : createTelemetryClient({
+          gate,
+          url: telemetryUrl,
+          rng: options.rng ?? cryptoRng,
+        });
+  const roundsBase = serverUrl('');
+  // Randomness from the platform's CSPRNG: a seeded generator's noise could be regenerated by
+  // trying every seed and subtracted, and update ids must not be guessable or linkable.
+  const federated =
+    roundsBase === undefined
+      ? null
+      : createFederatedClient({
+          gate,
+          baseUrl: roundsBase,
+          rng: options.rng ?? cryptoRng,
+          idRng: cryptoRng,
+        });
+  /**
+   * GETs public data (`path` on the server) through the gate and returns the JSON body; null
+   * without a server, without consent, on an error status, or when offline or refused.
+   */
+  const download = async (path: string, summary: string): Promise<unknown> => {
+    await restored;
+    const url = serverUrl(path);
+    if (url === undefined || !gate.consent) return null;
+    try {
+      const response = await gate.send({ url, kind: 'request', summary });
+      return response.ok ? await response.json() : null;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    async ledger() {
+      await restored;
+      const [rows, spent] = await Promise.all([ledger.entries(), ledger.spent()]);
+      return {
+        consent: gate.consent,
+        rows: rows.map((r) => ({
+          at: r.at,
+          kind: r.kind,
+          ...(r.url !== undefined ? { url: r.url } : {}),
+          bytes: r.bytes,
+          epsilon: r.epsilon,
+          delta: r.delta,
+          summary: r.summary,
+        })),
+        dailyEpsilon: spent.daily.epsilon,
+        lifetimeEpsilon: spent.lifetime.epsilon,
+        caps: {
+          dailyEpsilon: ledger.caps.dailyEpsilon,
+          lifetimeEpsilon: ledger.caps.lifetimeEpsilon,
+        },
+      };
+    },
+    async setConsent(on) {
+      await restored;
+      gate.setConsent(on);
+      await withDb((db) => db.put('meta', { key: CONSENT_META_KEY, value: on }));
+    },
+    async flush() {
+      await restored;
+      if (telemetry === null || !gate.consent) return 0;
+      return telemetry.flush();
+    },
+    async forgotten() {
+      await restored;
+      gate.setConsent(false);
+    },
+    async report(itemId) {
+      await restored;
+      if (telemetry !== null && gate.consent) telemetry.report(itemId);
+    },
+    async popularity() {
+      const body = await download(
+        'v1/aggregates?limit=500',
+        'download of DP popularity estimates (nothing about this visitor is sent)',
+      );
+      const parsed = AggregatesSchema.safeParse(body);
+      if (!parsed.success) return null;
+      // Unbiased estimates can be negative; a prior only needs non-negative weights.
+      return Object.fromEntries(parsed.data.items.map((e) => [e.itemId, Math.max(0, e.count)]));
+    },
+    async servedRanker() {
+      const name = servedName('ranker');
+      const body = await download(
+        `v1/model?name=${encodeURIComponent(name)}`,
+        'download of the served ranker (nothing about this visitor is sent)',
+      );
+      const parsed = ModelsResponseSchema.safeParse(body);
+      const entry = parsed.success ? parsed.data.models.find((m) => m.name === name) : undefined;
+      if (entry === undefined) return null;
+      try {
+        const model = globalModelOf(entry);
+        if (model.kind !== 'ranker' || !model.params.every(Number.isFinite)) return null;
+        return { version: model.version, weights: expandRankerWeights(model.layout, model.params) };
+      } catch {
+        return null; // a layout this engine cannot use: keep the shipped ranker
+      }
+    },
+    async train(local) {
+      await restored;
+      if (federated === null) return { kind: 'skipped', reason: 'no server is configured' };
+      if (!gate.consent) return { kind: 'skipped', reason: 'sending is off (no consent)' };
+      try {
+        const out = await federated.participate(await local());
+        return out.kind === 'uploaded'
+          ? { kind: 'uploaded', model: out.model, bytes: out.bytes }
+          : out;
+      } catch (error) {
+        return { kind: 'skipped', reason: (error as Error).message };
+      }
+    },
+  };
+}

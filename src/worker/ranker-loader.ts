@@ -1,0 +1,94 @@
+/**
+ * Loads the ranker (`<models>/ranker/`) over HTTP in the worker, checking the ONNX bytes' sha256.
+ * ONNX Runtime takes about a second of CPU to start in a browser; the session is created only
+ * when `startOnnx()` is called (the worker does so after the first recommendations) and until it
+ * is ready the ranker scores with the same weights in TypeScript (the manifest repeats them; same
+ * linear model), so the first recommendations neither wait for nor compete with the runtime. A
+ * runtime failure is reported by the next `score` call.
+ */
+import * as ort from 'onnxruntime-web';
+import { sha256Hex } from '../encoder/manifest.ts';
+import {
+  assertRankerManifest,
+  linearScores,
+  type Ranker,
+  RankerError,
+  type RankerManifest,
+} from '../engine/ranker.ts';
+import { createOnnxRanker } from '../models/ranker-onnx.ts';
+
+/** Where the ranker lives and how to fetch it. */
+export interface RankerFetchOptions {
+  /** Base URL of the model directory (default `/models/`); the ranker is in `ranker/`. */
+  readonly modelsUrl?: string;
+  /** Browser: where ONNX Runtime's .wasm/.mjs files are served (default `/ort/`). */
+  readonly wasmPaths?: string;
+  readonly fetch?: typeof fetch;
+}
+
+async function get(url: string, fetchFn: typeof fetch): Promise<Response> {
+  const response = await fetchFn(url);
+  if (!response.ok) {
+    throw new RankerError(
+      `GET ${url} answered HTTP ${response.status}; serve the repository's models/ranker/ under the models URL.`,
+    );
+  }
+  return response;
+}
+
+/** A ranker whose ONNX session starts on request. */
+export type DeferredOnnxRanker = Ranker & {
+  /** Starts the ONNX session (once); settles when it is ready or has failed. */
+  startOnnx(): Promise<void>;
+};
+
+/** Fetches the manifest and ONNX graph, verifies the graph, and returns the ranker. */
+export async function fetchRanker(options: RankerFetchOptions = {}): Promise<DeferredOnnxRanker> {
+  const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const base = new URL(
+    'ranker/',
+    new URL(options.modelsUrl ?? '/models/', globalThis.location?.href),
+  );
+  const manifestUrl = new URL('manifest.json', base).href;
+  const manifest = (await (await get(manifestUrl, fetchFn)).json()) as RankerManifest;
+  const onnxUrl = new URL(manifest.onnx, base).href;
+  const bytes = new Uint8Array(await (await get(onnxUrl, fetchFn)).arrayBuffer());
+  const actual = await sha256Hex(bytes);
+  if (actual !== manifest.sha256) {
+    throw new RankerError(
+      `${onnxUrl} has sha256 ${actual} but ${manifestUrl} says ${manifest.sha256}; the files are damaged or from different builds — redeploy models/ranker/.`,
+    );
+  }
+  if (typeof document !== 'undefined' || typeof importScripts === 'function') {
+    ort.env.wasm.wasmPaths = options.wasmPaths ?? '/ort/';
+  }
+  assertRankerManifest(manifest);
+  let onnx: Ranker | null = null;
+  let failure: unknown = null;
+  let starting: Promise<void> | null = null;
+  const startOnnx = () => {
+    starting ??= createOnnxRanker(bytes, manifest).then(
+      (ranker) => {
+        onnx = ranker;
+      },
+      (error: unknown) => {
+        failure = error;
+      },
+    );
+    return starting;
+  };
+  const weights = Float32Array.from(manifest.weights);
+  return {
+    startOnnx,
+    version: manifest.version,
+    weights,
+    bias: manifest.bias,
+    async score(features, count) {
+      if (failure !== null) throw failure;
+      const ready: Ranker | null = onnx;
+      return ready === null
+        ? linearScores(weights, manifest.bias, features, count)
+        : ready.score(features, count);
+    },
+  };
+}
