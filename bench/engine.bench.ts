@@ -2,7 +2,7 @@
  * `recommend.p95_ms_10k` / `recommend.p95_ms_100k`: warm recommend() latency on synthetic catalogs
  * (Node): 100-d vectors, a 32-d collab model and a sequence model over 90% of the items, 10% cold.
  */
-import { createCollabModel } from '../src/engine/collab-model.ts';
+
 import { createEngineContext } from '../src/engine/context.ts';
 import { encodePrompt } from '../src/engine/prompt.ts';
 import { linearRanker } from '../src/engine/ranker.ts';
@@ -10,6 +10,7 @@ import { recommendFor } from '../src/engine/recommend.ts';
 import type { SequenceModel } from '../src/engine/sequence-model.ts';
 import type { EngineEvent, EngineItem } from '../src/engine/types.ts';
 import { buildUserState, DEFAULT_USER_STATE_CONFIG } from '../src/engine/user-state.ts';
+import { createCollabModel } from '../src/models/collab-gradient.ts';
 import { gaussian, type Rng, seededRng } from '../src/shared/rng.ts';
 import { createFakeEncoder } from '../support/fake-encoder.ts';
 import type { BenchSuite } from './types.ts';

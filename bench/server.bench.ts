@@ -11,12 +11,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../src/models/collab-train.ts';
-import { modelUploadBody } from '../src/wire/model-upload.ts';
 import { collabParamCount } from '../src/federated/params.ts';
-import { encodeUpdateFrame } from '../src/wire/update-codec.ts';
+import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../src/models/collab-train.ts';
 import { olhEncode, olhParams } from '../src/privacy/olh.ts';
 import { gaussian, seededRng } from '../src/shared/rng.ts';
+import { modelUploadBody } from '../src/wire/model-upload.ts';
+import { encodeUpdateFrame } from '../src/wire/update-codec.ts';
 import { startServerChild } from '../support/serve-child.ts';
 import type { BenchSuite } from './types.ts';
 

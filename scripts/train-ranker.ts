@@ -8,32 +8,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEncoder } from '../src/encoder/index.ts';
-import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../src/models/collab-train.ts';
-import { FEATURE_COUNT, FEATURE_NAMES } from '../src/engine/features.ts';
-import type { RankerManifest } from '../src/engine/ranker.ts';
-import { DEFAULT_RANKER_TRAIN_OPTIONS } from '../src/models/ranker-train.ts';
+import { FEATURE_NAMES } from '../src/engine/features.ts';
 import { DEFAULT_USER_STATE_CONFIG } from '../src/engine/user-state.ts';
 import { loadMovieLens } from '../src/eval/movielens.ts';
 import { fitRanker } from '../src/eval/ranker-fit.ts';
-import { DT, encodeModel } from '../src/encoder/build/onnx-graph.ts';
-
-/** Builds the ONNX graph `score = features · W + b` for the given weights. */
-export function rankerGraph(version: string, weights: readonly number[], bias: number): Uint8Array {
-  return encodeModel({
-    name: version,
-    inputs: [{ name: 'features', type: DT.float, dims: ['n', FEATURE_COUNT] }],
-    outputs: [{ name: 'score', type: DT.float, dims: ['n', 1] }],
-    initializers: [
-      { name: 'W', dims: [FEATURE_COUNT, 1], data: Float32Array.from(weights) },
-      { name: 'B', dims: [1], data: Float32Array.of(bias) },
-    ],
-    nodes: [
-      { op: 'MatMul', inputs: ['features', 'W'], outputs: ['logits'] },
-      { op: 'Add', inputs: ['logits', 'B'], outputs: ['score'] },
-    ],
-    metadata: { version, features: FEATURE_NAMES.join(',') },
-  });
-}
+import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../src/models/collab-train.ts';
+import { rankerGraph } from '../src/models/ranker-graph.ts';
+import type { RankerManifest } from '../src/models/ranker-manifest.ts';
+import { DEFAULT_RANKER_TRAIN_OPTIONS } from '../src/models/ranker-train.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

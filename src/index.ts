@@ -19,7 +19,6 @@ export { type CatalogService, createCatalogService } from './catalog/service.ts'
 // Encoder: text → vectors on the device.
 export {
   createEncoder,
-  createEncoderWorkerApi,
   DEFAULT_MODEL,
   type EmbeddingBatch,
   type Encoder,
@@ -27,29 +26,16 @@ export {
   EncoderInputError,
   EncoderModelError,
   type EncoderOptions,
-  remoteEncoder,
 } from './encoder/index.ts';
-export {
-  type CollabModel,
-  collabScores,
-  collabUserVector,
-  parseCollab,
-  serializeCollab,
-} from './engine/collab-model.ts';
+export { type CollabModel, collabScores, collabUserVector } from './engine/collab-model.ts';
 // Engine: events, user state, candidates, ranking, explanations.
-export type { EngineApi, RecommendOptions } from './engine/engine.api.ts';
-export {
-  createIndexedDbEventLog,
-  createMemoryEventLog,
-  DEFAULT_RETENTION,
-  forgetEverything,
-} from './engine/events.ts';
+export { createMemoryEventLog, DEFAULT_RETENTION, type EventLog } from './engine/events.ts';
+export { createMemoryPromptStore, type PromptStore } from './engine/prompt-store.ts';
 export { DEFAULT_RECOMMEND_CONFIG, recommendFor } from './engine/recommend.ts';
-export { createEngineService } from './engine/service.ts';
+export { createEngineService, type EngineService } from './engine/service.ts';
 // Federated learning: the client side of a round.
 export { createFederatedClient } from './federated/client.ts';
-// Vector index: exact top-k.
-export { VectorIndex } from './search/vector-index.ts';
+export { parseCollab, serializeCollab } from './models/collab-format.ts';
 export { clipL2, l2Norm } from './privacy/clip.ts';
 export {
   BudgetExceededError,
@@ -66,16 +52,20 @@ export {
   type Ledger,
   type LedgerEntry,
 } from './privacy/ledger.ts';
-export { createIdbLedgerStorage } from './store/ledger-store.ts';
 export { olhEncode, olhEstimate, olhParams } from './privacy/olh.ts';
 export { gaussianRdp, rdpToEpsilon, rhoToEpsilon, sampledGaussianRdp } from './privacy/rdp.ts';
 export { createTelemetryClient } from './privacy/telemetry-client.ts';
 // Wire protocol (zod schemas shared with the server).
 export * as protocol from './protocol/index.ts';
+// Vector index: exact top-k.
+export { VectorIndex } from './search/vector-index.ts';
 // Randomness: every random step takes an injected source.
 export { type Rng, seededRng } from './shared/rng.ts';
 export { StoreQuotaError } from './store/errors.ts';
-// Store: the one IndexedDB schema.
+// Store: the one IndexedDB schema and its adapters (events, prompt, ledger, catalog).
+export { createIndexedDbEventLog } from './store/event-log.ts';
+export { createIdbLedgerStorage } from './store/ledger-store.ts';
+export { createIndexedDbPromptStore } from './store/prompt-store.ts';
 export {
   deleteAllHearthDatabases,
   type HearthDB,
@@ -85,3 +75,6 @@ export {
 // Widget: the page API and the custom element.
 export { defineHearthElement } from './widget/element.ts';
 export { createHearth, type HearthApi } from './widget/hearth.ts';
+// The engine worker: one contract for both sides, and the factory its entry point exposes.
+export { createEngineWorker } from './worker/create-engine-worker.ts';
+export type { EngineWorkerApi } from './worker/engine-worker.api.ts';

@@ -3,8 +3,9 @@
  * staging generation (batched writes with a checkpoint, then one pointer flip); a delta goes in
  * one transaction. Only texts without a vector for the current model are embedded.
  */
-import { VectorIndex } from '../search/vector-index.ts';
+
 import type { CatalogItem } from '../protocol/catalog.ts';
+import { VectorIndex } from '../search/vector-index.ts';
 import type { CatalogStore } from '../store/catalog-store.ts';
 import type { CatalogPointer, StoredItem, VectorRecord } from '../store/schema.ts';
 import { embedText, textHash } from './embed-text.ts';
@@ -45,17 +46,26 @@ export interface CatalogSource {
 /** Builds the search index over the items that have a vector. */
 export function buildIndex(
   items: Iterable<StoredItem>,
-  vectors: ReadonlyMap<string, Float32Array>,
+  vectors: Map<string, Float32Array>,
   dims: number,
 ): VectorIndex {
   const rows = [];
+  const hashes: string[] = [];
   for (const item of items) {
     const vector = vectors.get(item.textHash);
     if (vector !== undefined) {
       rows.push({ id: item.id, vector, category: item.category, available: item.available });
+      hashes.push(item.textHash);
     }
   }
-  return VectorIndex.build(rows, { dims });
+  const index = VectorIndex.build(rows, { dims });
+  // Hold each vector once: the map's entries become views of the index's buffer (the index
+  // normalised them; encoder vectors are unit already), and the engine reads the same buffer.
+  hashes.forEach((hash, row) => {
+    const view = index.rowView(row);
+    if (view !== null) vectors.set(hash, view);
+  });
+  return index;
 }
 
 /** Hashes an item's embedded text and attaches its generation. */

@@ -4,8 +4,9 @@
  * listener is always a separate, last argument so that it can be passed over comlink wrapped
  * with `Comlink.proxy(fn)` (comlink proxies top-level arguments only).
  */
-import type { IndexFilter } from '../search/filter.ts';
+
 import type { CatalogItem } from '../protocol/catalog.ts';
+import type { IndexFilter } from '../search/filter.ts';
 import type { CatalogDuplicate, CatalogFormat, CatalogRejection, CatalogWarning } from './parse.ts';
 import type { ProgressListener } from './progress.ts';
 

@@ -4,8 +4,8 @@
  * index and items synchronously through `getIndex`, `getItem` and `allItems`.
  */
 import type { Encoder } from '../encoder/types.ts';
-import type { VectorIndex } from '../search/vector-index.ts';
 import type { CatalogItem } from '../protocol/catalog.ts';
+import type { VectorIndex } from '../search/vector-index.ts';
 import { CatalogStore } from '../store/catalog-store.ts';
 import { requestPersistentStorage } from '../store/persist.ts';
 import { HEARTH_DB_NAME, openHearthDB, type StoredItem } from '../store/schema.ts';

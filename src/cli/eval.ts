@@ -2,16 +2,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-web';
 import { createEncoder } from '../encoder/index.ts';
 import type { Encoder } from '../encoder/types.ts';
-import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../models/collab-train.ts';
 import { linearRanker, type Ranker } from '../engine/ranker.ts';
-import { loadRanker } from '../models/ranker-model.ts';
-import { DEFAULT_RANKER_TRAIN_OPTIONS } from '../models/ranker-train.ts';
 import { DEFAULT_USER_STATE_CONFIG } from '../engine/user-state.ts';
 import { loadMovieLens } from '../eval/movielens.ts';
 import { fitRanker } from '../eval/ranker-fit.ts';
 import { type EvalReport, evaluate } from '../eval/run-eval.ts';
+import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../models/collab-train.ts';
+import { loadRanker } from '../models/ranker-onnx.ts';
+import { DEFAULT_RANKER_TRAIN_OPTIONS } from '../models/ranker-train.ts';
 import { CliUsageError } from './errors.ts';
 
 const USAGE = `usage: hearth eval --data DIR [--json] [--cold-items FRACTION] [--epochs N] [--seed N]
@@ -85,6 +86,8 @@ async function committedRanker(dir: string): Promise<Ranker> {
     );
   }
   const manifestJson = readFileSync(manifestPath, 'utf8');
+  // One WASM thread: the evaluation is single-threaded, and ORT's worker threads would keep Node alive.
+  ort.env.wasm.numThreads = 1;
   const onnxName = (JSON.parse(manifestJson) as { onnx: string }).onnx;
   return loadRanker(manifestJson, readFileSync(join(dir, onnxName)));
 }

@@ -6,11 +6,7 @@
 import { parseArgs } from 'node:util';
 import { createEncoder } from '../encoder/index.ts';
 import { loadMovieLens } from '../eval/movielens.ts';
-import {
-  DEFAULT_RANKER_ROUNDS,
-  DEFAULT_SIMULATION,
-  runSimulation,
-} from '../sim/simulation.ts';
+import { DEFAULT_RANKER_ROUNDS, DEFAULT_SIMULATION, runSimulation } from '../sim/simulation.ts';
 import { CliUsageError } from './errors.ts';
 
 const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [options]

@@ -11,13 +11,13 @@ import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import type { RankerManifest } from '../engine/ranker.ts';
-import { modelUploadBody } from '../wire/model-upload.ts';
 import { noiseMultiplierFor } from '../federated/privatize.ts';
 import { learnableFeatures } from '../federated/ranker-update.ts';
+import type { RankerManifest } from '../models/ranker-manifest.ts';
 import { noiseForRho, rhoForBudget } from '../privacy/rdp.ts';
 import { createApp } from '../server/app.ts';
 import { openServerStorage } from '../server/storage.ts';
+import { modelUploadBody } from '../wire/model-upload.ts';
 import { CliUsageError } from './errors.ts';
 
 const DIST = resolve('dist');

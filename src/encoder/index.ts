@@ -1,20 +1,5 @@
-export {
-  createEncoderWorkerApi,
-  type EncoderWorkerApi,
-  type EncoderWorkerOptions,
-  type PackedEmbeddings,
-  packEmbeddings,
-  remoteEncoder,
-  unpackEmbeddings,
-} from './encoder.api.ts';
 export { createEncoder, DEFAULT_MODEL, type EncoderOptions } from './encoder.ts';
 export { ENCODER_MESSAGES, EncoderInputError, EncoderModelError } from './errors.ts';
-export {
-  type ModelFiles,
-  type ModelManifest,
-  readManifest,
-  sha256Hex,
-  verifyModelFiles,
-} from './manifest.ts';
+export { type ModelFiles, type ModelManifest, readManifest, verifyModelFiles } from './manifest.ts';
 export { meanPoolNormalize, normalizeInPlace } from './pooling.ts';
 export type { EmbeddingBatch, Encoder, EncoderInfo } from './types.ts';

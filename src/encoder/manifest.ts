@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sha256Hex } from '../shared/hash.ts';
 import { ENCODER_MESSAGES, EncoderModelError } from './errors.ts';
 
 /** The `manifest.json` written by `npm run build:models`. */
@@ -23,12 +24,6 @@ export interface ModelFiles {
   readonly location: string;
   /** The file's bytes, or null when it does not exist. */
   read(path: string): Promise<Uint8Array | null>;
-}
-
-/** Hex sha256 through WebCrypto (available in browsers, workers and Node 20). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Parses the manifest, or returns null when the directory has none (e.g. a hub model). */

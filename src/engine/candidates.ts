@@ -4,10 +4,11 @@
  * popular items and fresh items, minus what the
  * visitor already interacted with, rejected, or cannot get.
  */
+
+import { dotRow, normalized, topIndices } from '../shared/vector-math.ts';
 import { type EngineContext, itemVector } from './context.ts';
 import type { ScoringSignals } from './features.ts';
 import type { UserState } from './user-state.ts';
-import { dotRow, normalized, topIndices } from '../shared/vector-math.ts';
 
 /** How many candidates each source contributes. */
 export interface CandidateConfig {
@@ -38,15 +39,17 @@ export const DEFAULT_CANDIDATE_CONFIG: CandidateConfig = {
   excludeSeen: true,
 };
 
-/** Returns candidate rows (unique, in source order). */
+/** Returns candidate rows (unique, in source order); `excluded` rows are never candidates. */
 export function generateCandidates(
   context: EngineContext,
   state: UserState,
   signals: ScoringSignals,
   config: CandidateConfig,
+  excluded: ReadonlySet<number> = new Set(),
 ): number[] {
   const skip = (row: number) =>
     state.rejected.has(row) ||
+    excluded.has(row) ||
     context.items[row]?.available === false ||
     (config.excludeSeen && state.seen.has(row));
   const out = new Set<number>();

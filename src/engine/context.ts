@@ -2,10 +2,11 @@
  * The engine's view of the catalog: items in row order, their unit vectors, the collaborative
  * model aligned to those rows, and the popularity prior. Built once per catalog/model version.
  */
+
+import { dotRow, topIndices } from '../shared/vector-math.ts';
 import type { CollabModel } from './collab-model.ts';
 import type { SequenceModel } from './sequence-model.ts';
 import type { EngineItem } from './types.ts';
-import { dotRow, topIndices } from '../shared/vector-math.ts';
 
 /** Semantic search over the item vectors; the catalog's `VectorIndex` can stand behind it. */
 export interface NeighbourSearch {

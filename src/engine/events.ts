@@ -1,12 +1,11 @@
 /**
- * The local event log: interaction events stay on the device (IndexedDB in the browser, memory
- * in eval and tests). Retention keeps at most `maxEvents` events no older than `maxAgeDays`.
+ * The local event log: interaction events stay on the device (the IndexedDB log of
+ * `src/store/event-log.ts` in the browser, memory in eval and tests). Retention keeps at most `maxEvents` events no older than `maxAgeDays`.
  * Unknown item ids are kept (the catalog may catch up); scoring ignores them.
  */
 
-import type { IDBPDatabase } from 'idb';
-import { deleteAllHearthDatabases, type HearthDB, openHearthDB } from '../store/schema.ts';
-import { type EngineEvent, EVENT_KINDS, type EventKind } from './types.ts';
+import { EVENT_KINDS } from '../protocol/recommendation.ts';
+import type { EngineEvent, EventKind } from './types.ts';
 
 /** Retention limits. */
 export interface Retention {
@@ -77,51 +76,4 @@ export function createMemoryEventLog(retention: Retention = DEFAULT_RETENTION): 
       events = [];
     },
   };
-}
-
-/** A log in the `events` store of Hearth's IndexedDB database. */
-export function createIndexedDbEventLog(
-  retention: Retention = DEFAULT_RETENTION,
-  dbName?: string,
-): EventLog {
-  let dbPromise: Promise<IDBPDatabase<HearthDB>> | null = null;
-  const db = () => {
-    dbPromise ??= openHearthDB(dbName);
-    return dbPromise;
-  };
-  return {
-    async append(event) {
-      const e = checkEvent(event);
-      const tx = (await db()).transaction('events', 'readwrite');
-      await tx.store.add({ kind: e.kind, itemId: e.itemId, at: e.at });
-      // Retention: drop events older than the cutoff, then the oldest beyond maxEvents.
-      const byAt = tx.store.index('by-at');
-      const cutoff = e.at - retention.maxAgeDays * 86_400_000;
-      let cursor = await byAt.openCursor(IDBKeyRange.upperBound(cutoff, true));
-      while (cursor) {
-        await cursor.delete();
-        cursor = await cursor.continue();
-      }
-      let excess = (await tx.store.count()) - retention.maxEvents;
-      cursor = excess > 0 ? await byAt.openCursor() : null;
-      while (cursor && excess > 0) {
-        await cursor.delete();
-        excess--;
-        cursor = await cursor.continue();
-      }
-      await tx.done;
-    },
-    async list() {
-      const records = await (await db()).getAllFromIndex('events', 'by-at');
-      return records.map((r) => ({ kind: r.kind as EventKind, itemId: r.itemId, at: r.at }));
-    },
-    async clear() {
-      await (await db()).clear('events');
-    },
-  };
-}
-
-/** "Forget me": deletes every Hearth database on this origin; returns the names deleted. */
-export async function forgetEverything(): Promise<string[]> {
-  return deleteAllHearthDatabases();
 }

@@ -4,25 +4,26 @@
  * terms is never used: a reason that would mention one falls back to the next signal, and
  * finally to "Picked for you".
  */
+
+import { dot, dotRow } from '../shared/vector-math.ts';
 import { type EngineContext, itemVector } from './context.ts';
 import { FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from './features.ts';
 import type { PromptSignal } from './prompt.ts';
 import type { Reason } from './types.ts';
 import type { UserState } from './user-state.ts';
-import { dot, dotRow } from '../shared/vector-math.ts';
 
 /** Lower-cased categories and terms that must never appear in an explanation. */
 export interface DenyList {
   readonly terms: readonly string[];
 }
 
-/** Renders a reason as text; `titleOf` resolves item ids. */
-export function explanationText(reason: Reason, titleOf: (id: string) => string): string {
+/** Renders a reason as one sentence: the one explanation table of Hearth. */
+export function explanationText(reason: Reason): string {
   switch (reason.kind) {
     case 'similar':
-      return `Because you viewed ${titleOf(reason.itemId)}`;
+      return `Because you viewed ${reason.title}`;
     case 'collab':
-      return `People who liked ${titleOf(reason.itemId)} also liked this`;
+      return `People who liked ${reason.title} also liked this`;
     case 'prompt':
       return `Matches "${reason.terms.join(' ')}"`;
     case 'category':
@@ -74,8 +75,7 @@ export function explain(
   row: number,
   features: Float32Array,
 ): { reason: Reason; text: string } {
-  const { context, deny } = input;
-  const titleOf = (id: string) => context.items[context.rowOf.get(id) ?? -1]?.title ?? id;
+  const { deny } = input;
   const order = FEATURE_NAMES.map((name, k) => ({
     name,
     value: input.weights[k]! * (features[k]! - input.means[k]!),
@@ -84,10 +84,27 @@ export function explain(
     if (value <= 0) break;
     const reason = reasonFor(input, row, name);
     if (!reason) continue;
-    const text = explanationText(reason, titleOf);
+    const text = explanationText(reason);
     if (!mentionsDenied(text, deny)) return { reason, text };
   }
-  return { reason: { kind: 'picked' }, text: explanationText({ kind: 'picked' }, titleOf) };
+  return fallbackReason(deny);
+}
+
+/** The reason of the exploration slot, checked against the deny-list (else the fallback). */
+export function exploreReason(deny: DenyList): { reason: Reason; text: string } {
+  const reason: Reason = { kind: 'explore' };
+  const text = explanationText(reason);
+  return mentionsDenied(text, deny) ? fallbackReason(deny) : { reason, text };
+}
+
+/**
+ * The reason when no signal explains an item, checked against the deny-list like every other:
+ * "Picked for you", or an empty text when even that mentions a denied term.
+ */
+export function fallbackReason(deny: DenyList): { reason: Reason; text: string } {
+  const reason: Reason = { kind: 'picked' };
+  const text = explanationText(reason);
+  return { reason, text: mentionsDenied(text, deny) ? '' : text };
 }
 
 function reasonFor(input: ExplainInput, row: number, feature: FeatureName): Reason | null {
@@ -102,7 +119,7 @@ function reasonFor(input: ExplainInput, row: number, feature: FeatureName): Reas
     case 'sim_recent': {
       const v = itemVector(context, row);
       const best = argmax(state.recentRows.filter(allowed), (r) => dot(v, itemVector(context, r)));
-      return best === undefined ? null : { kind: 'similar', itemId: context.items[best]!.id };
+      return best === undefined ? null : { kind: 'similar', ...itemRef(context, best) };
     }
     case 'collab': {
       const model = context.collab;
@@ -113,7 +130,7 @@ function reasonFor(input: ExplainInput, row: number, feature: FeatureName): Reas
         state.recentRows.filter((r) => allowed(r) && context.collabRow[r]! >= 0),
         (r) => dotRow(model.history, model.dims, context.collabRow[r]!, q),
       );
-      return best === undefined ? null : { kind: 'collab', itemId: context.items[best]!.id };
+      return best === undefined ? null : { kind: 'collab', ...itemRef(context, best) };
     }
     case 'item_item': {
       const model = context.sequence;
@@ -129,7 +146,7 @@ function reasonFor(input: ExplainInput, row: number, feature: FeatureName): Reas
       const best = argmax(state.recentRows.filter(allowed), weightTo);
       return best === undefined || weightTo(best) <= 0
         ? null
-        : { kind: 'collab', itemId: context.items[best]!.id };
+        : { kind: 'collab', ...itemRef(context, best) };
     }
     case 'sim_prompt': {
       const terms = (prompt?.terms ?? []).filter((t) => !mentionsDenied(t, deny));
@@ -152,6 +169,11 @@ function reasonFor(input: ExplainInput, row: number, feature: FeatureName): Reas
       throw new Error(`unknown feature ${String(never)}`);
     }
   }
+}
+
+function itemRef(context: EngineContext, row: number): { itemId: string; title: string } {
+  const item = context.items[row]!;
+  return { itemId: item.id, title: item.title };
 }
 
 function argmax<T>(values: readonly T[], score: (v: T) => number): T | undefined {

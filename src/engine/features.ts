@@ -1,10 +1,11 @@
 /** Ranking features of candidate items, in the fixed order the ranker model expects. */
+
+import { dot, dotRow } from '../shared/vector-math.ts';
 import { collabUserVector } from './collab-model.ts';
 import { type EngineContext, itemVector } from './context.ts';
 import type { PromptSignal } from './prompt.ts';
 import { sequenceScores } from './sequence-model.ts';
 import type { UserState } from './user-state.ts';
-import { dot, dotRow } from '../shared/vector-math.ts';
 
 /** Feature names in column order (the ranker manifest repeats them). */
 export const FEATURE_NAMES = [

@@ -3,9 +3,9 @@
  * interaction, MMR diversity (Carbonell & Goldstein, SIGIR 1998) and a seeded exploration slot.
  */
 import type { Rng } from '../shared/rng.ts';
+import { dot } from '../shared/vector-math.ts';
 import { type EngineContext, itemVector } from './context.ts';
 import type { PromptSignal } from './prompt.ts';
-import { dot } from '../shared/vector-math.ts';
 
 /** Post-ranking knobs. */
 export interface PostRankConfig {

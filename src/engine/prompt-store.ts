@@ -2,8 +2,6 @@
  * Where a prompt is kept when, and only when, the caller opts in (`rememberPrompt: true`).
  * Without that opt-in the service never touches a prompt store.
  */
-import type { IDBPDatabase } from 'idb';
-import { type HearthDB, openHearthDB } from '../store/schema.ts';
 
 /** Storage of the one remembered prompt. */
 export interface PromptStore {
@@ -27,27 +25,6 @@ export function createMemoryPromptStore(): PromptStore {
     },
     async clear() {
       kept = null;
-    },
-  };
-}
-
-/** A prompt store in the `meta` store of Hearth's IndexedDB database. */
-export function createIndexedDbPromptStore(dbName?: string): PromptStore {
-  let dbPromise: Promise<IDBPDatabase<HearthDB>> | null = null;
-  const db = () => {
-    dbPromise ??= openHearthDB(dbName);
-    return dbPromise;
-  };
-  return {
-    async load() {
-      const record = await (await db()).get('meta', PROMPT_META_KEY);
-      return typeof record?.value === 'string' ? record.value : null;
-    },
-    async save(prompt) {
-      await (await db()).put('meta', { key: PROMPT_META_KEY, value: prompt });
-    },
-    async clear() {
-      await (await db()).delete('meta', PROMPT_META_KEY);
     },
   };
 }

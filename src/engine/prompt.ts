@@ -3,7 +3,6 @@
  * what they negate ("cozy mysteries, nothing too dark" → want "cozy mysteries", avoid "dark").
  * The prompt and its vectors live in memory only; this module never stores or sends them.
  */
-import type { Encoder } from '../encoder/types.ts';
 import { normalized } from '../shared/vector-math.ts';
 
 /** A prompt split into its wanted part and its negated phrases. */
@@ -103,8 +102,13 @@ export function parsePrompt(prompt: string): ParsedPrompt {
   return { positive: contentTerms(positive.join(' ')).join(' '), negations: cleaned };
 }
 
+/** What the engine needs of an encoder: text in, unit vectors out (the encoder satisfies it). */
+export interface TextEmbedder {
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
 /** Parses and embeds a prompt on the device. */
-export async function encodePrompt(encoder: Encoder, prompt: string): Promise<PromptSignal> {
+export async function encodePrompt(encoder: TextEmbedder, prompt: string): Promise<PromptSignal> {
   const parsed = parsePrompt(prompt);
   const texts = [parsed.positive, ...parsed.negations];
   const vectors = await encoder.embed(texts);

@@ -12,7 +12,7 @@ import {
   freshnessOf,
   itemItemScoresByRow,
 } from './features.ts';
-import type { RankerGroup } from '../models/ranker-train.ts';
+import type { RankerGroup } from './ranker.ts';
 import type { EngineEvent } from './types.ts';
 import { buildUserState, type UserStateConfig } from './user-state.ts';
 

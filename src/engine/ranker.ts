@@ -1,23 +1,16 @@
 /**
  * The ranking model: a linear scorer over `FEATURE_NAMES`. Its weights ship as an ONNX graph
- * (run by onnxruntime-web, see `ranker-onnx.ts`) plus a JSON manifest that repeats them so the
- * explanation step can attribute a score to its largest contributing feature.
+ * (run by onnxruntime-web, see `src/models/ranker-onnx.ts`) plus a JSON manifest that repeats
+ * them so the explanation step can attribute a score to its largest contributing feature.
  */
-import { FEATURE_COUNT, FEATURE_NAMES } from './features.ts';
+import { FEATURE_COUNT } from './features.ts';
 
-/** The ranker's manifest (`models/ranker/manifest.json`). */
-export interface RankerManifest {
-  readonly version: string;
-  readonly features: readonly string[];
-  /** One weight per feature, applied to raw feature values. */
-  readonly weights: readonly number[];
-  readonly bias: number;
-  /** File name of the ONNX graph next to the manifest. */
-  readonly onnx: string;
-  /** sha256 (hex) of the ONNX bytes. */
-  readonly sha256: string;
-  /** How it was trained (data, split, metric on validation). */
-  readonly training?: Readonly<Record<string, string | number>>;
+/** One user's candidates and which one was picked. */
+export interface RankerGroup {
+  /** count × FEATURE_COUNT, row-major. */
+  readonly features: Float32Array;
+  readonly count: number;
+  readonly positive: number;
 }
 
 /** Anything that scores a feature matrix. */
@@ -27,24 +20,6 @@ export interface Ranker {
   readonly bias: number;
   /** Scores `count` rows of `features` (row-major, FEATURE_COUNT columns). */
   score(features: Float32Array, count: number): Promise<Float32Array>;
-}
-
-/** The ranker file does not match this engine's features. */
-export class RankerError extends Error {
-  override readonly name = 'RankerError';
-}
-
-/** Checks a manifest against FEATURE_NAMES; throws RankerError with what to rebuild. */
-export function assertRankerManifest(manifest: RankerManifest): void {
-  const same =
-    manifest.features.length === FEATURE_COUNT &&
-    manifest.features.every((f, i) => f === FEATURE_NAMES[i]) &&
-    manifest.weights.length === FEATURE_COUNT;
-  if (!same) {
-    throw new RankerError(
-      `ranker '${manifest.version}' expects features [${manifest.features.join(', ')}] but the engine computes [${FEATURE_NAMES.join(', ')}]; retrain it with npm run train:ranker.`,
-    );
-  }
 }
 
 /** A ranker evaluated in plain TypeScript (training, tests, and a fallback). */

@@ -11,7 +11,7 @@ import {
   generateCandidates,
 } from './candidates.ts';
 import type { EngineContext } from './context.ts';
-import { type DenyList, explain, explanationText, featureMeans } from './explain.ts';
+import { type DenyList, explain, exploreReason, featureMeans } from './explain.ts';
 import {
   candidateFeatures,
   collabScoresByRow,
@@ -30,7 +30,7 @@ import {
 } from './post-rank.ts';
 import type { PromptSignal } from './prompt.ts';
 import type { Ranker } from './ranker.ts';
-import type { Recommendation } from './types.ts';
+import type { RankedItem } from './types.ts';
 import type { UserState } from './user-state.ts';
 
 /** Engine-wide scoring configuration. */
@@ -54,6 +54,8 @@ export interface RecommendInput {
   readonly limit: number;
   readonly now: number;
   readonly prompt?: PromptSignal | null;
+  /** Item ids never to return (e.g. the item the page is showing). */
+  readonly exclude?: readonly string[];
   /** Item id → times shown in this session without an interaction (fatigue). */
   readonly impressions?: ReadonlyMap<string, number>;
   readonly rng: Rng;
@@ -66,7 +68,7 @@ export async function recommendFor(
   ranker: Ranker,
   input: RecommendInput,
   config: RecommendConfig = DEFAULT_RECOMMEND_CONFIG,
-): Promise<Recommendation[]> {
+): Promise<RankedItem[]> {
   const prompt = input.prompt ?? null;
   const signals: ScoringSignals = {
     collab: collabScoresByRow(context, state),
@@ -74,7 +76,12 @@ export async function recommendFor(
     freshness: freshnessOf(context, input.now, config.freshHalfLifeDays),
     prompt,
   };
-  const rows = generateCandidates(context, state, signals, config.candidates);
+  const excluded = new Set<number>();
+  for (const id of input.exclude ?? []) {
+    const row = context.rowOf.get(id);
+    if (row !== undefined) excluded.add(row);
+  }
+  const rows = generateCandidates(context, state, signals, config.candidates, excluded);
   if (rows.length === 0 || input.limit <= 0) return [];
   const features = candidateFeatures(context, state, signals, rows);
   const raw = await ranker.score(features, rows.length);
@@ -107,17 +114,11 @@ export async function recommendFor(
     means: featureMeans(features, rows.length),
     deny: config.deny,
   };
-  const titleOf = (id: string) => context.items[context.rowOf.get(id) ?? -1]?.title ?? id;
   return order.map((index, position) => {
     const row = rows[index]!;
     const own = features.subarray(index * FEATURE_COUNT, (index + 1) * FEATURE_COUNT);
     const { reason, text } =
-      position === explored
-        ? {
-            reason: { kind: 'explore' } as const,
-            text: explanationText({ kind: 'explore' }, titleOf),
-          }
-        : explain(explainInput, row, own);
+      position === explored ? exploreReason(config.deny) : explain(explainInput, row, own);
     return { itemId: context.items[row]!.id, score: scores[index]!, reason, explanation: text };
   });
 }

@@ -1,21 +1,21 @@
 /**
- * `createEngineService`: the EngineApi on top of a catalog source, an event log, the encoder
- * and the models. Effects (IndexedDB, the clock) live here; scoring is `recommendFor`.
+ * `createEngineService`: the engine's API on top of a catalog source, an event log, a prompt
+ * store, the encoder and the models. Storage comes in as interfaces (the worker passes the
+ * IndexedDB ones from `src/store/`, tests and eval the in-memory ones); scoring is `recommendFor`.
  */
-import type { Encoder } from '../encoder/types.ts';
+
+import type { RecommendRequest } from '../protocol/recommendation.ts';
 import { type Rng, seededRng } from '../shared/rng.ts';
 import type { CollabModel } from './collab-model.ts';
 import { createEngineContext, type EngineContext, type NeighbourSearch } from './context.ts';
-import type { EngineApi, RecommendOptions } from './engine.api.ts';
-import { checkEvent, createIndexedDbEventLog, type EventLog, forgetEverything } from './events.ts';
-import { encodePrompt } from './prompt.ts';
-import { createIndexedDbPromptStore, type PromptStore } from './prompt-store.ts';
-import type { Ranker } from './ranker.ts';
+import { checkEvent, type EventLog } from './events.ts';
+import { encodePrompt, type TextEmbedder } from './prompt.ts';
+import type { PromptStore } from './prompt-store.ts';
+import type { Ranker, RankerGroup } from './ranker.ts';
 import { localRankingExamples } from './ranker-examples.ts';
-import type { RankerGroup } from '../models/ranker-train.ts';
 import { DEFAULT_RECOMMEND_CONFIG, type RecommendConfig, recommendFor } from './recommend.ts';
 import type { SequenceModel } from './sequence-model.ts';
-import type { EngineItem } from './types.ts';
+import type { EngineEvent, EngineItem, RankedItem } from './types.ts';
 import { buildUserState, DEFAULT_USER_STATE_CONFIG, type UserStateConfig } from './user-state.ts';
 
 /** What the engine needs from the catalog (the catalog service adapts to this). */
@@ -34,20 +34,18 @@ export interface EngineCatalogSource {
 /** Dependencies of the service. */
 export interface EngineServiceDeps {
   readonly catalog: EngineCatalogSource;
-  readonly encoder: Encoder;
+  readonly encoder: TextEmbedder;
   readonly ranker: Ranker;
   readonly collab?: CollabModel | null;
   readonly sequence?: SequenceModel | null;
-  readonly events?: EventLog;
-  /** IndexedDB database of the default event log and prompt store (default `hearth`). */
-  readonly dbName?: string;
-  /** Used only when a caller opts in with `rememberPrompt`; defaults to IndexedDB `meta`. */
-  readonly promptStore?: PromptStore;
+  readonly events: EventLog;
+  /** Used only when a caller opts in with `rememberPrompt`. */
+  readonly promptStore: PromptStore;
   readonly popularity?: Readonly<Record<string, number>>;
   readonly userState?: UserStateConfig;
   readonly recommend?: RecommendConfig;
-  /** Deletes local storage on forget(); defaults to every Hearth IndexedDB database. */
-  readonly forgetStorage?: () => Promise<unknown>;
+  /** Deletes every local store on forget() (the worker: every Hearth database and cache). */
+  readonly forgetStorage: () => Promise<unknown>;
   readonly rng?: Rng;
   readonly now?: () => number;
 }
@@ -60,8 +58,18 @@ export interface LocalTrainingData {
   readonly rankingExamples: readonly RankerGroup[];
 }
 
-/** The page-facing API plus what the worker's federated client needs. */
-export interface EngineService extends EngineApi {
+/** The engine as the worker uses it; every value is structured-clone friendly. */
+export interface EngineService {
+  /** Records an interaction on the device (the event log); never sent anywhere. */
+  track(event: EngineEvent): Promise<void>;
+  /** Ranks up to `limit` items with explanations (the prompt is used for this call only). */
+  recommend(request: RecommendRequest): Promise<RankedItem[]>;
+  /** The events stored on this device (for "what Hearth knows about me"). */
+  events(): Promise<EngineEvent[]>;
+  /** Replaces the popularity prior (e.g. with DP-estimated counts). */
+  setPopularity(counts: Readonly<Record<string, number>>): Promise<void>;
+  /** Deletes every local store (`forgetStorage`) and the engine's memory. */
+  forget(): Promise<void>;
   /** The visitor's training data: up to `examples` ranking examples (default 5). */
   trainingData(examples?: number): Promise<LocalTrainingData>;
   /** Scores with `ranker` from now on (e.g. the version the operator promoted). */
@@ -70,33 +78,28 @@ export interface EngineService extends EngineApi {
 
 /** Builds the engine service. */
 export function createEngineService(deps: EngineServiceDeps): EngineService {
-  const events = deps.events ?? createIndexedDbEventLog(undefined, deps.dbName);
+  const { events, promptStore } = deps;
   const now = deps.now ?? (() => Date.now());
   const rng = deps.rng ?? seededRng(Date.now() >>> 0);
   let ranker = deps.ranker;
   let popularity = new Map(Object.entries(deps.popularity ?? {}));
   const impressions = new Map<string, number>();
   let cached: { version: string; context: Promise<EngineContext> } | null = null;
-  let promptStore: PromptStore | null = null;
-  const prompts = () => {
-    promptStore ??= deps.promptStore ?? createIndexedDbPromptStore(deps.dbName);
-    return promptStore;
-  };
   // What the prompt store holds, read once; the store is touched only after an opt-in or to
   // read a prompt remembered by an earlier opt-in.
   let remembered: Promise<string | null> | null = null;
 
-  const promptFor = async (options: RecommendOptions): Promise<string> => {
+  const promptFor = async (options: RecommendRequest): Promise<string> => {
     const given = options.prompt ?? '';
     if (options.rememberPrompt) {
       const keep = given.trim() === '' ? null : given;
-      if (keep === null) await prompts().clear();
-      else await prompts().save(keep);
+      if (keep === null) await promptStore.clear();
+      else await promptStore.save(keep);
       remembered = Promise.resolve(keep);
       return given;
     }
     if (options.prompt !== undefined) return given;
-    remembered ??= prompts().load();
+    remembered ??= promptStore.load();
     return (await remembered) ?? '';
   };
 
@@ -128,7 +131,7 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
       impressions.delete(e.itemId);
       await events.append(e);
     },
-    async recommend(options: RecommendOptions) {
+    async recommend(options: RecommendRequest) {
       const ctx = await context();
       const at = now();
       const state = buildUserState(
@@ -145,7 +148,14 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
         ctx,
         state,
         ranker,
-        { limit: options.limit, now: at, prompt, impressions, rng },
+        {
+          limit: options.limit,
+          now: at,
+          prompt,
+          impressions,
+          rng,
+          ...(options.exclude ? { exclude: options.exclude } : {}),
+        },
         deps.recommend ?? DEFAULT_RECOMMEND_CONFIG,
       );
       for (const r of results) impressions.set(r.itemId, (impressions.get(r.itemId) ?? 0) + 1);
@@ -173,9 +183,9 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
     async forget() {
       await events.clear();
       remembered = Promise.resolve(null);
-      if (deps.promptStore) await deps.promptStore.clear();
+      await promptStore.clear();
       impressions.clear();
-      await (deps.forgetStorage ?? forgetEverything)();
+      await deps.forgetStorage();
     },
   };
 }

@@ -1,25 +1,7 @@
-/** Shared engine types: events, items as the engine sees them, results and their reasons. */
+/** Shared engine types: items as the engine sees them and its ranked results. */
+import type { Reason } from '../protocol/recommendation.ts';
 
-/** What a visitor did with an item. */
-export type EventKind = 'view' | 'click' | 'like' | 'dislike' | 'add' | 'purchase' | 'dismiss';
-
-/** Every event kind, in a stable order. */
-export const EVENT_KINDS: readonly EventKind[] = [
-  'view',
-  'click',
-  'like',
-  'dislike',
-  'add',
-  'purchase',
-  'dismiss',
-];
-
-/** One local interaction; `at` is epoch milliseconds. */
-export interface EngineEvent {
-  readonly kind: EventKind;
-  readonly itemId: string;
-  readonly at: number;
-}
+export type { EngineEvent, EventKind, Reason } from '../protocol/recommendation.ts';
 
 /** A catalog item as the engine needs it. */
 export interface EngineItem {
@@ -34,19 +16,8 @@ export interface EngineItem {
   readonly available?: boolean;
 }
 
-/** Why an item was recommended, derived from its largest contributing signal. */
-export type Reason =
-  | { readonly kind: 'similar'; readonly itemId: string }
-  | { readonly kind: 'collab'; readonly itemId: string }
-  | { readonly kind: 'prompt'; readonly terms: readonly string[] }
-  | { readonly kind: 'category'; readonly category: string }
-  | { readonly kind: 'popular' }
-  | { readonly kind: 'new' }
-  | { readonly kind: 'explore' }
-  | { readonly kind: 'picked' };
-
-/** One recommended item. */
-export interface Recommendation {
+/** One ranked item as the engine returns it (the worker adds the catalog item). */
+export interface RankedItem {
   readonly itemId: string;
   readonly score: number;
   readonly reason: Reason;

@@ -3,10 +3,11 @@
  * recency-decayed), a short-term profile (this session), negatives, and the collaborative
  * history. Pure; nothing here is stored or sent.
  */
+
+import { normalized } from '../shared/vector-math.ts';
 import type { WeightedRow } from './collab-model.ts';
 import { type EngineContext, itemVector } from './context.ts';
 import type { EngineEvent, EventKind } from './types.ts';
-import { normalized } from '../shared/vector-math.ts';
 
 /** How events become profiles. */
 export interface UserStateConfig {

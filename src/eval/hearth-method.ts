@@ -5,19 +5,19 @@
  */
 import type { Encoder } from '../encoder/types.ts';
 import type { CollabModel } from '../engine/collab-model.ts';
-import { type CollabTrainOptions, trainCollab } from '../models/collab-train.ts';
 import { createEngineContext, type EngineContext } from '../engine/context.ts';
-import type { Ranker } from '../engine/ranker.ts';
+import type { Ranker, RankerGroup } from '../engine/ranker.ts';
 import { localRankingExamples } from '../engine/ranker-examples.ts';
-import type { RankerGroup } from '../models/ranker-train.ts';
 import {
   DEFAULT_RECOMMEND_CONFIG,
   type RecommendConfig,
   recommendFor,
 } from '../engine/recommend.ts';
-import { type SequenceModel, trainSequenceModel } from '../engine/sequence-model.ts';
+import type { SequenceModel } from '../engine/sequence-model.ts';
 import type { EngineEvent, EngineItem } from '../engine/types.ts';
 import { buildUserState, type UserStateConfig } from '../engine/user-state.ts';
+import { type CollabTrainOptions, trainCollab } from '../models/collab-train.ts';
+import { trainSequenceModel } from '../models/sequence-train.ts';
 import { seededRng } from '../shared/rng.ts';
 import { type MovieLensData, movieText } from './movielens.ts';
 import type { Split } from './split.ts';

@@ -4,9 +4,9 @@
  * collab model is trained on what remains, and the ranker learns to pick the validation item.
  */
 import type { Encoder } from '../encoder/types.ts';
+import type { UserStateConfig } from '../engine/user-state.ts';
 import type { CollabTrainOptions } from '../models/collab-train.ts';
 import { type RankerTrainOptions, trainRankerWeights } from '../models/ranker-train.ts';
-import type { UserStateConfig } from '../engine/user-state.ts';
 import { prepareSplit, rankerGroups } from './hearth-method.ts';
 import type { MovieLensData } from './movielens.ts';
 import { leaveLastOut, validationSplit } from './split.ts';

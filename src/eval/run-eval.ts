@@ -4,10 +4,10 @@
  * item-kNN and Hearth's engine (collab model trained on the training split only).
  */
 import type { Encoder } from '../encoder/types.ts';
-import type { CollabTrainOptions } from '../models/collab-train.ts';
 import type { Ranker } from '../engine/ranker.ts';
 import type { RecommendConfig } from '../engine/recommend.ts';
 import type { UserStateConfig } from '../engine/user-state.ts';
+import type { CollabTrainOptions } from '../models/collab-train.ts';
 import { seededRng } from '../shared/rng.ts';
 import { itemKnnTopK, knnIndex, popularityTopK } from './baselines.ts';
 import { evaluationConfig, hearthTopK, prepareSplit, userCounts } from './hearth-method.ts';

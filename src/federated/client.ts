@@ -7,8 +7,9 @@
  * release (ρ = 2/z², see privatize.ts) and refuses it when a ledger cap would be exceeded.
  * McMahan et al. 2017 (FedAvg client), McMahan et al. 2018 (clip + Gaussian noise).
  */
-import type { CollabGradientOptions, CollabModel } from '../engine/collab-model.ts';
-import type { RankerGroup } from '../models/ranker-train.ts';
+import type { CollabModel } from '../engine/collab-model.ts';
+import type { RankerGroup } from '../engine/ranker.ts';
+import type { CollabGradientOptions } from '../models/collab-gradient.ts';
 import type { PrivacyGate } from '../privacy/gate.ts';
 import { type ModelEntry, ModelsResponseSchema } from '../protocol/model.ts';
 import { type RoundConfig, RoundConfigSchema } from '../protocol/round.ts';
@@ -16,12 +17,12 @@ import type { UpdateEncoding } from '../protocol/update.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import type { Rng } from '../shared/rng.ts';
 import { decodeBase64 } from '../wire/base64.ts';
+import { encodeUpdateFrame } from '../wire/update-codec.ts';
 import { computeLocalDelta } from './local-update.ts';
 import { unflattenCollab } from './params.ts';
 import { privatizeUpdate, updateRho } from './privatize.ts';
 import { randomUpdateId } from './random-id.ts';
 import { computeRankerDelta, type RankerColumns, rankerColumns } from './ranker-update.ts';
-import { encodeUpdateFrame } from '../wire/update-codec.ts';
 
 /** A protocol-level failure talking to the server (bad status or body). */
 export class FederatedProtocolError extends Error {

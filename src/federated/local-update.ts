@@ -4,12 +4,12 @@
  * update, McMahan et al. 2017, Algorithm 1 "ClientUpdate"). The objective is the engine's
  * `collabUserGradient`, the same one central training averages.
  */
+import type { CollabModel } from '../engine/collab-model.ts';
 import {
   type CollabGradientOptions,
-  type CollabModel,
   collabUserGradient,
   DEFAULT_COLLAB_GRADIENT_OPTIONS,
-} from '../engine/collab-model.ts';
+} from '../models/collab-gradient.ts';
 import type { Rng } from '../shared/rng.ts';
 import { flattenCollab, unflattenCollab } from './params.ts';
 

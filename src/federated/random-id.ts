@@ -9,10 +9,3 @@ export function randomUpdateId(rng: Rng): string {
   for (let i = 0; i < 22; i++) id += ALPHABET[Math.floor(rng() * 64)] ?? 'A';
   return id;
 }
-
-/** A cryptographically random uniform source (crypto.getRandomValues), for production ids. */
-export function cryptoRng(): number {
-  const buf = new Uint32Array(1);
-  globalThis.crypto.getRandomValues(buf);
-  return (buf[0] ?? 0) / 4294967296;
-}

@@ -8,11 +8,8 @@
  * the shipped ranker.
  */
 import { FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from '../engine/features.ts';
-import {
-  DEFAULT_RANKER_TRAIN_OPTIONS,
-  listwiseGradient,
-  type RankerGroup,
-} from '../models/ranker-train.ts';
+import type { RankerGroup } from '../engine/ranker.ts';
+import { DEFAULT_RANKER_TRAIN_OPTIONS, listwiseGradient } from '../models/ranker-train.ts';
 
 /** A federated ranker: which engine columns its parameters are, in order. */
 export interface RankerColumns {

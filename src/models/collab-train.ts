@@ -3,16 +3,17 @@
  * per-user gradients from `collabUserGradient`'s accumulator, so a federated trainer that
  * averages the same per-user gradients optimises the very same objective.
  */
+
+import type { CollabModel } from '../engine/collab-model.ts';
 import type { Rng } from '../shared/rng.ts';
 import {
   accumulateCollabGradient,
   addL2,
   type CollabGradientOptions,
-  type CollabModel,
   createCollabModel,
   DEFAULT_COLLAB_GRADIENT_OPTIONS,
   zeroCollabGradient,
-} from '../engine/collab-model.ts';
+} from './collab-gradient.ts';
 
 /** Hyper-parameters of central training. */
 export interface CollabTrainOptions {

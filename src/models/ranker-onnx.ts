@@ -1,7 +1,16 @@
-/** Runs the ranker's ONNX graph with onnxruntime-web: the same code in Node and in the worker. */
+/**
+ * Runs the ranker's ONNX graph with onnxruntime-web: the same code in Node and in the worker.
+ * Runtime settings (`ort.env`: threads, where the .wasm files are) belong to the caller's edge
+ * (`src/worker/ranker-loader.ts`, the CLI); nothing here changes them.
+ */
 import * as ort from 'onnxruntime-web';
 import { FEATURE_COUNT } from '../engine/features.ts';
-import { assertRankerManifest, type Ranker, type RankerManifest } from '../engine/ranker.ts';
+import type { Ranker } from '../engine/ranker.ts';
+import {
+  assertRankerManifest,
+  parseRankerManifest,
+  type RankerManifest,
+} from './ranker-manifest.ts';
 
 /** Creates a ranker from the ONNX bytes and its manifest (one session, reused). */
 export async function createOnnxRanker(
@@ -9,7 +18,6 @@ export async function createOnnxRanker(
   manifest: RankerManifest,
 ): Promise<Ranker> {
   assertRankerManifest(manifest);
-  ort.env.wasm.numThreads = 1;
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
   return {
     version: manifest.version,
@@ -28,4 +36,13 @@ export async function createOnnxRanker(
       return Float32Array.from(output.data as Float32Array);
     },
   };
+}
+
+/** Parses the manifest JSON text (`where` names the file) and creates the ONNX ranker. */
+export async function loadRanker(
+  manifestJson: string,
+  onnxBytes: Uint8Array,
+  where = 'models/ranker/manifest.json',
+): Promise<Ranker> {
+  return createOnnxRanker(onnxBytes, parseRankerManifest(JSON.parse(manifestJson), where));
 }

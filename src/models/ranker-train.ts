@@ -5,14 +5,7 @@
  * folded back into the weights, so the model takes raw features.
  */
 import { FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from '../engine/features.ts';
-
-/** One user's candidates and which one was picked. */
-export interface RankerGroup {
-  /** count × FEATURE_COUNT, row-major. */
-  readonly features: Float32Array;
-  readonly count: number;
-  readonly positive: number;
-}
+import type { RankerGroup } from '../engine/ranker.ts';
 
 /** Training knobs. */
 export interface RankerTrainOptions {

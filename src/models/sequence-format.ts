@@ -4,8 +4,12 @@
  * (f32), all little-endian.
  */
 
+import {
+  assertSequenceShape,
+  type SequenceModel,
+  SequenceModelError,
+} from '../engine/sequence-model.ts';
 import { readFrame, writeFrame } from '../wire/framed-binary.ts';
-import { assertSequenceShape, type SequenceModel, SequenceModelError } from '../engine/sequence-model.ts';
 
 const MAGIC = 'HSEQ';
 const FORMAT = 1;

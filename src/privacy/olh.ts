@@ -7,9 +7,10 @@
  * "support" v (H_s(v) = y) and debiases: ĉ(v) = (C(v) − n/g)/(p − 1/g), with
  * Var[ĉ(v)] = n·q(1−q)/(p−q)² + c(v)(1−p−q)/(p−q), q = 1/g (their Eq. (2) with the c(v) term).
  */
+
+import { fnv1a, seededHash } from '../shared/hash.ts';
 import type { Rng } from '../shared/rng.ts';
 import { assertEpsilon, PRIVACY_MESSAGES, PrivacyParameterError } from './errors.ts';
-import { fnv1a, seededHash } from '../shared/hash.ts';
 
 /** One OLH report: the hash seed and the perturbed hashed value. Carries no identifier. */
 export interface OlhReport {

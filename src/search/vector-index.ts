@@ -135,6 +135,24 @@ export class VectorIndex {
     return out;
   }
 
+  /**
+   * A row's unit vector as a view of the index's own buffer (no copy), for f32 indexes; null for
+   * int8. Views stay valid for the index's life: its buffer never grows or moves.
+   */
+  rowView(row: number): Float32Array | null {
+    if (!this.f32 || row < 0 || row >= this.size) return null;
+    return this.f32.subarray(row * this.stride, row * this.stride + this.dims);
+  }
+
+  /**
+   * Every row's unit vector, row-major `size × dims`, as a view of the index's buffer when it
+   * has no padding (f32 and dims a multiple of 4); null otherwise (callers copy with vectorAt).
+   */
+  rowMajorView(): Float32Array | null {
+    if (!this.f32 || this.stride !== this.dims) return null;
+    return this.f32.subarray(0, this.size * this.dims);
+  }
+
   /** Bytes held by the vector buffer(s). */
   get byteLength(): number {
     return (

@@ -8,8 +8,6 @@ import { timingSafeEqual } from 'node:crypto';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { decodeUpdateFrame, UpdateFrameError } from '../wire/update-codec.ts';
-import { fnv1a } from '../shared/hash.ts';
 import { catalogFullSchema, catalogItemInputSchema } from '../protocol/catalog.ts';
 import {
   layoutLength,
@@ -22,6 +20,8 @@ import {
 import { RoundSettingsSchema } from '../protocol/round.ts';
 import { TelemetryBatchSchema } from '../protocol/telemetry.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
+import { fnv1a } from '../shared/hash.ts';
+import { decodeUpdateFrame, UpdateFrameError } from '../wire/update-codec.ts';
 import { createAggregates } from './aggregates.ts';
 import { createCatalog } from './catalog.ts';
 import { databaseError, HttpError } from './http-error.ts';

@@ -5,10 +5,10 @@
  * a 202-acknowledged update nor counts one twice.
  */
 
-import { decodeQ8, Q8_BLOCK } from '../wire/quantize.ts';
 import { type RoundConfig, type RoundSettings, RoundSettingsSchema } from '../protocol/round.ts';
 import type { UpdateHeader } from '../protocol/update.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
+import { decodeQ8, Q8_BLOCK } from '../wire/quantize.ts';
 import { HttpError } from './http-error.ts';
 import type { ServerStorage } from './storage.ts';
 import type { AggregationStrategy } from './strategy.ts';

@@ -1,7 +1,14 @@
 /**
- * Seeded 32-bit hash family used by the frequency oracle: FNV-1a of the item id, then the
- * MurmurHash3 finaliser mixed with the report's seed. Client and server must agree bit for bit.
+ * Hashing, one of each: sha256 for file integrity, and the seeded 32-bit hash family of the
+ * frequency oracle (FNV-1a of the item id, then the MurmurHash3 finaliser mixed with the report's
+ * seed; client and server must agree bit for bit).
  */
+
+/** Hex sha256 through WebCrypto (available in browsers, workers and Node 20). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 /** FNV-1a 32-bit hash of a string's UTF-16 code units. */
 export function fnv1a(text: string): number {

@@ -13,6 +13,13 @@ export function seededRng(seed: number): Rng {
   };
 }
 
+/** A cryptographically random uniform source (crypto.getRandomValues), for production ids. */
+export function cryptoRng(): number {
+  const buf = new Uint32Array(1);
+  globalThis.crypto.getRandomValues(buf);
+  return (buf[0] ?? 0) / 4294967296;
+}
+
 /** Draws a standard normal variate (Box-Muller) from a uniform source. */
 export function gaussian(rng: Rng): number {
   let u = rng();

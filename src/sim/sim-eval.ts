@@ -7,13 +7,13 @@ import { type CollabModel, collabScores, collabUserVector } from '../engine/coll
 import type { EngineContext } from '../engine/context.ts';
 import type { Ranker } from '../engine/ranker.ts';
 import type { UserStateConfig } from '../engine/user-state.ts';
-import { topIndices } from '../shared/vector-math.ts';
 import { popularityTopK } from '../eval/baselines.ts';
 import { evaluationConfig, hearthTopK } from '../eval/hearth-method.ts';
 import { hitRate } from '../eval/metrics/hit-rate.ts';
 import { meanDefined } from '../eval/metrics/mean.ts';
 import { ndcg } from '../eval/metrics/ndcg.ts';
 import type { Split } from '../eval/split.ts';
+import { topIndices } from '../shared/vector-math.ts';
 
 /** One JSON value of a simulation report. */
 export type ReportValue =

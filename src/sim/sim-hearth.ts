@@ -11,13 +11,7 @@
 import type { Encoder } from '../encoder/types.ts';
 import type { CollabModel } from '../engine/collab-model.ts';
 import { createEngineContext, type EngineContext } from '../engine/context.ts';
-import { linearRanker } from '../engine/ranker.ts';
-import {
-  DEFAULT_RANKER_TRAIN_OPTIONS,
-  type RankerGroup,
-  trainRankerWeights,
-} from '../models/ranker-train.ts';
-import { trainSequenceModel } from '../engine/sequence-model.ts';
+import { linearRanker, type RankerGroup } from '../engine/ranker.ts';
 import type { UserStateConfig } from '../engine/user-state.ts';
 import { DEFAULT_USER_STATE_CONFIG } from '../engine/user-state.ts';
 import {
@@ -29,10 +23,16 @@ import {
 } from '../eval/hearth-method.ts';
 import type { MovieLensData } from '../eval/movielens.ts';
 import { type Split, validationSplit } from '../eval/split.ts';
+import {
+  expandRankerWeights,
+  learnableFeatures,
+  rankerColumns,
+} from '../federated/ranker-update.ts';
+import { DEFAULT_RANKER_TRAIN_OPTIONS, trainRankerWeights } from '../models/ranker-train.ts';
+import { trainSequenceModel } from '../models/sequence-train.ts';
 import type { ServerStorage } from '../server/storage.ts';
 import { seededRng } from '../shared/rng.ts';
 import { modelUploadBody } from '../wire/model-upload.ts';
-import { expandRankerWeights, learnableFeatures, rankerColumns } from '../federated/ranker-update.ts';
 import { evaluateHearth, type ReportSection } from './sim-eval.ts';
 import { admin, type Participant, runRounds, type SimTransport } from './sim-server.ts';
 import type { RankerRoundOptions } from './simulation.ts';

@@ -3,13 +3,13 @@
  * requests, and the round driver that runs cohorts of real federated clients.
  */
 import { serve } from '@hono/node-server';
+import type { createFederatedClient, LocalData } from '../federated/client.ts';
 import type { GateFetch } from '../privacy/gate.ts';
 import type { ModelUpload } from '../protocol/model.ts';
 import type { RoundSettings } from '../protocol/round.ts';
 import { createApp } from '../server/app.ts';
 import { openServerStorage, type ServerStorage } from '../server/storage.ts';
 import type { AggregationStrategy } from '../server/strategy.ts';
-import type { createFederatedClient, LocalData } from '../federated/client.ts';
 
 export const TOKEN = 'simulation-admin';
 const BASE = 'http://hearth.sim';

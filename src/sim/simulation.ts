@@ -9,24 +9,21 @@
  */
 
 import type { Encoder } from '../encoder/types.ts';
-import {
-  type CollabModel,
-  createCollabModel,
-  DEFAULT_COLLAB_GRADIENT_OPTIONS,
-} from '../engine/collab-model.ts';
-import { DEFAULT_COLLAB_TRAIN_OPTIONS, trainCollab } from '../models/collab-train.ts';
+import type { CollabModel } from '../engine/collab-model.ts';
 import type { MovieLensData } from '../eval/movielens.ts';
 import { leaveLastOut } from '../eval/split.ts';
+import { createFederatedClient, type ModelCache } from '../federated/client.ts';
+import { flattenCollab, unflattenCollab } from '../federated/params.ts';
+import { noiseMultiplierFor } from '../federated/privatize.ts';
+import { createCollabModel, DEFAULT_COLLAB_GRADIENT_OPTIONS } from '../models/collab-gradient.ts';
+import { DEFAULT_COLLAB_TRAIN_OPTIONS, trainCollab } from '../models/collab-train.ts';
 import { createPrivacyGate } from '../privacy/gate.ts';
 import { createLedger, createMemoryLedgerStorage, type Ledger } from '../privacy/ledger.ts';
 import { noiseForRho, rhoForBudget } from '../privacy/rdp.ts';
 import type { UpdateEncoding } from '../protocol/update.ts';
 import { fedAdam } from '../server/strategy.ts';
 import { seededRng } from '../shared/rng.ts';
-import { createFederatedClient, type ModelCache } from '../federated/client.ts';
 import { modelUploadBody } from '../wire/model-upload.ts';
-import { flattenCollab, unflattenCollab } from '../federated/params.ts';
-import { noiseMultiplierFor } from '../federated/privatize.ts';
 import { evaluateCollab, type RankingFigures, type ReportSection } from './sim-eval.ts';
 import { runRankerPhase } from './sim-hearth.ts';
 import { admin, type Participant, runRounds, withSimServer } from './sim-server.ts';

@@ -4,8 +4,8 @@
  * re-validated on the way out (storage is a boundary: data read back is `unknown`).
  */
 import { z } from 'zod';
-import { HEARTH_DB_NAME, openHearthDB } from './schema.ts';
 import type { LedgerEntry, LedgerStorage } from '../privacy/ledger.ts';
+import { HEARTH_DB_NAME, openHearthDB } from './schema.ts';
 
 const ledgerRowSchema = z.object({
   id: z.number().int().optional(),

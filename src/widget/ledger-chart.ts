@@ -1,5 +1,5 @@
 /** Pure geometry for the privacy panel's "ε spent over time" chart. */
-import type { LedgerRow } from './types.ts';
+import type { LedgerRow } from '../worker/engine-worker.api.ts';
 
 /** One step of the cumulative ε curve. */
 export interface EpsilonPoint {

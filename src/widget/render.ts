@@ -3,13 +3,9 @@
  * through `textContent` and attributes set with setAttribute (never innerHTML), and links or
  * images with a non-http(s) scheme are dropped. Rendering only: nothing here computes scores.
  */
-import { explain } from './explain.ts';
 import { formatPrice, progressFraction } from './format.ts';
 import { safeUrl } from './safe-url.ts';
 import type { Progress, Recommendation, WidgetLayout } from './types.ts';
-
-/** What a card's buttons ask the element to do. */
-export type CardAction = { kind: 'like' | 'dismiss' | 'open'; itemId: string };
 
 const STAGE_LABEL: Record<Progress['stage'], string> = {
   model: 'Loading the model',
@@ -73,7 +69,7 @@ export function renderCard(
   if (by !== '') card.append(el(doc, 'span', { part: 'byline' }, by));
   const price = formatPrice(item.price, item.currency);
   if (price !== '') card.append(el(doc, 'span', { part: 'price' }, price));
-  card.append(el(doc, 'span', { part: 'reason' }, rec.explanation ?? explain(rec.reason)));
+  card.append(el(doc, 'span', { part: 'reason' }, rec.explanation));
   const actions = el(doc, 'div', {
     part: 'actions',
     role: 'group',

@@ -1,51 +1,24 @@
 /**
- * The contract between the widget (main thread, rendering only) and whatever computes
- * recommendations (the engine worker). Every value here is structured-clone friendly.
+ * The page side's types: the element's layout, loading progress, `Hearth.init`'s configuration
+ * and the client the widget and the JS API talk to. What crosses to the worker is defined once,
+ * in `src/protocol/recommendation.ts` and `src/worker/engine-worker.api.ts`, and re-exported here.
  */
 
 import type { CatalogItem } from '../protocol/catalog.ts';
-import type { TrainingOutcome } from '../worker/privacy-part.ts';
+import type { Recommendation, RecommendRequest, TrackEvent } from '../protocol/recommendation.ts';
+import type { LedgerView, TrainingOutcome } from '../worker/engine-worker.api.ts';
+
+export type {
+  EventKind,
+  Reason,
+  Recommendation,
+  RecommendRequest,
+  TrackEvent,
+} from '../protocol/recommendation.ts';
+export type { LedgerRow, LedgerView, TrainingOutcome } from '../worker/engine-worker.api.ts';
 
 /** How the element lays out its cards. */
 export type WidgetLayout = 'grid' | 'list' | 'carousel';
-
-/** The event kinds a page may record (stored on the device only). */
-export type TrackKind = 'view' | 'click' | 'like' | 'dislike' | 'add' | 'purchase' | 'dismiss';
-
-/** One local interaction. */
-export interface TrackEvent {
-  readonly kind: TrackKind;
-  readonly itemId: string;
-  /** Milliseconds since the epoch; defaults to now. */
-  readonly at?: number;
-}
-
-/** Why an item was recommended (the largest contributing signal). */
-export type Reason =
-  | { readonly kind: 'similar'; readonly itemId: string; readonly title?: string }
-  | { readonly kind: 'prompt'; readonly terms: readonly string[] }
-  | { readonly kind: 'popular' }
-  | { readonly kind: 'new' }
-  | { readonly kind: 'collab'; readonly itemId: string; readonly title?: string }
-  | { readonly kind: 'category'; readonly category: string }
-  | { readonly kind: 'explore' }
-  | { readonly kind: 'picked' };
-
-/** One recommended item with its explanation. */
-export interface Recommendation {
-  readonly item: CatalogItem;
-  readonly score: number;
-  readonly reason: Reason;
-  /** The engine's explanation text (deny-listed terms already removed), when it sends one. */
-  readonly explanation?: string;
-}
-
-/** What `recommend()` takes. The prompt stays in memory on the device. */
-export interface RecommendRequest {
-  readonly limit: number;
-  readonly prompt?: string;
-  readonly exclude?: readonly string[];
-}
 
 /** A loading stage shown by the progress bar. */
 export type ProgressStage = 'model' | 'catalog' | 'embedding' | 'ready';
@@ -76,26 +49,6 @@ export interface InitResult {
   readonly items: number;
   readonly catalogVersion: string;
   readonly encoderVersion: string;
-}
-
-/** One row of "what left this device". */
-export interface LedgerRow {
-  readonly at: number;
-  readonly kind: string;
-  readonly url?: string;
-  readonly bytes: number;
-  readonly epsilon: number;
-  readonly delta: number;
-  readonly summary: string;
-}
-
-/** The privacy ledger as the panel shows it. */
-export interface LedgerView {
-  readonly consent: boolean;
-  readonly rows: readonly LedgerRow[];
-  readonly dailyEpsilon: number;
-  readonly lifetimeEpsilon: number;
-  readonly caps: { readonly dailyEpsilon: number; readonly lifetimeEpsilon: number };
 }
 
 /** What Hearth keeps locally. */

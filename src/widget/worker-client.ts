@@ -2,22 +2,9 @@
 import * as Comlink from 'comlink';
 import type { SyncResult } from '../catalog/catalog.api.ts';
 import type { SyncProgress } from '../catalog/progress.ts';
+import type { EngineWorkerApi, TrainingOutcome } from '../worker/engine-worker.api.ts';
 import { HearthWorkerError, WIDGET_MESSAGES } from './errors.ts';
-import type { HearthClient, HearthConfig, LedgerView, Progress, Recommendation } from './types.ts';
-import type { TrainingOutcome } from '../worker/privacy-part.ts';
-import type { EngineWorkerApi } from '../worker/engine-worker.api.ts';
-
-type NestedRemote = {
-  readonly [K in keyof EngineWorkerApi]-?: NonNullable<EngineWorkerApi[K]> & Comlink.ProxyMarked;
-};
-
-const NO_LEDGER: LedgerView = {
-  consent: false,
-  rows: [],
-  dailyEpsilon: 0,
-  lifetimeEpsilon: 0,
-  caps: { dailyEpsilon: 8, lifetimeEpsilon: 64 },
-};
+import type { HearthClient, HearthConfig, Progress } from './types.ts';
 
 /** Maps the catalog's sync phases onto the progress bar's stages. */
 export function toProgress(p: SyncProgress): Progress {
@@ -40,8 +27,8 @@ export function toProgress(p: SyncProgress): Progress {
 
 /** Wraps a started worker; `terminate` is called on dispose. */
 export function createWorkerClient(worker: Worker): HearthClient {
-  // Comlink proxies nested paths at run time; the ProxyMarked types tell TypeScript so.
-  const remote = Comlink.wrap<NestedRemote>(worker);
+  // Comlink proxies nested paths at run time; the contract's ProxyMarked parts tell TypeScript so.
+  const remote = Comlink.wrap<EngineWorkerApi>(worker);
   const failed = new Promise<never>((_, reject) => {
     worker.addEventListener('error', (event) => {
       event.preventDefault();
@@ -87,33 +74,14 @@ export function createWorkerClient(worker: Worker): HearthClient {
         encoderVersion: status.model?.key ?? '',
       };
     },
-    async recommend(request) {
-      const results = await race(
-        remote.engine.recommend({ limit: request.limit, prompt: request.prompt }),
-      );
-      const items = await race(remote.catalog.getItems(results.map((r) => r.itemId)));
-      const recs: Recommendation[] = [];
-      results.forEach((r, i) => {
-        const item = items[i];
-        if (item !== null && item !== undefined) {
-          recs.push({ item, score: r.score, reason: r.reason, explanation: r.explanation });
-        }
-      });
-      return recs;
-    },
+    recommend: (request) => race(remote.engine.recommend(request)),
     track: (event) =>
       race(
         remote.engine.track({ kind: event.kind, itemId: event.itemId, at: event.at ?? Date.now() }),
       ),
     item: async (id) => (await race(remote.catalog.getItems([id])))[0] ?? undefined,
     forget: () => race(remote.engine.forget()),
-    async ledger() {
-      try {
-        return await race(remote.privacy.ledger());
-      } catch {
-        return NO_LEDGER; // this worker has no privacy part: nothing can leave, nothing to show
-      }
-    },
+    ledger: () => race(remote.privacy.ledger()),
     async storage() {
       const [events, items] = await Promise.all([
         race(remote.engine.events()),
@@ -135,20 +103,8 @@ export function createWorkerClient(worker: Worker): HearthClient {
     async setConsent(on) {
       await race(remote.privacy.setConsent(on));
     },
-    async flush() {
-      try {
-        return await race(remote.privacy.flush());
-      } catch {
-        return 0; // no privacy part: nothing is ever sent
-      }
-    },
-    async train() {
-      try {
-        return await race<TrainingOutcome>(remote.privacy.train());
-      } catch (error) {
-        return { kind: 'skipped', reason: (error as Error).message };
-      }
-    },
+    flush: () => race(remote.privacy.flush()),
+    train: () => race<TrainingOutcome>(remote.privacy.train()),
     dispose() {
       remote[Comlink.releaseProxy]();
       worker.terminate();

@@ -3,11 +3,12 @@
  * index's row order, their unit vectors, and the catalog's `VectorIndex` as neighbour search.
  * A snapshot is rebuilt only when the catalog replaces its index (each sync builds a new one).
  */
-import type { VectorIndex } from '../search/vector-index.ts';
-import type { CatalogItem } from '../protocol/catalog.ts';
+
 import type { NeighbourSearch } from '../engine/context.ts';
 import type { EngineCatalogSource } from '../engine/service.ts';
 import type { EngineItem } from '../engine/types.ts';
+import type { CatalogItem } from '../protocol/catalog.ts';
+import type { VectorIndex } from '../search/vector-index.ts';
 
 /** What the adapter reads from the catalog service (`src/catalog/service.ts`). */
 export interface CatalogServiceView {

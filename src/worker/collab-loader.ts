@@ -3,10 +3,12 @@
  * model) over HTTP in the worker, checking each file's sha256 against the manifest. Both are
  * optional: without a deployed `collab/manifest.json` the engine runs on content and popularity.
  */
-import { sha256Hex } from '../encoder/manifest.ts';
-import { type CollabModel, CollabModelError, parseCollab } from '../engine/collab-model.ts';
-import { parseSequence } from '../models/sequence-format.ts';
+
+import { type CollabModel, CollabModelError } from '../engine/collab-model.ts';
 import type { SequenceModel } from '../engine/sequence-model.ts';
+import { parseCollab } from '../models/collab-format.ts';
+import { parseSequence } from '../models/sequence-format.ts';
+import { sha256Hex } from '../shared/hash.ts';
 
 /** `models/collab/manifest.json` as written by `scripts/train-collab.ts`. */
 export interface CollabManifest {

@@ -1,16 +1,57 @@
 /**
- * What the widget needs from the engine worker (`workers/engine.worker.ts`, comlink `expose` of
- * `{ catalog, engine }`): the catalog and engine APIs as their owners define them, plus an
- * optional `privacy` part for the ledger. Only this file and worker-client.ts know that shape.
+ * The one contract between the page and the engine worker (`workers/engine.worker.ts`, comlink
+ * `expose` of `createEngineWorker(...)`). Both sides import it: the worker implements it, the
+ * page's client (`src/widget/worker-client.ts`) wraps it. Every value is structured-clone
+ * friendly; each part is proxy-marked so that `Comlink.wrap<EngineWorkerApi>` types nested calls.
  */
-
+import type { ProxyMarked } from 'comlink';
 import type { CatalogApi } from '../catalog/catalog.api.ts';
-import type { EngineApi } from '../engine/engine.api.ts';
-import type { LedgerView } from '../widget/types.ts';
-import type { TrainingOutcome } from './privacy-part.ts';
+import type {
+  EngineEvent,
+  Recommendation,
+  RecommendRequest,
+  TrackEvent,
+} from '../protocol/recommendation.ts';
 
-/** The privacy part the panel reads, when the worker exposes it. */
-export interface PrivacyRemote {
+/** What the page can ask of the engine: one recommend call is one round trip with the items. */
+export interface EnginePart {
+  /** Records an interaction on the device (IndexedDB); never sent as such. */
+  track(event: TrackEvent): Promise<void>;
+  /** Up to `limit` recommendations with their items and reasons. */
+  recommend(request: RecommendRequest): Promise<Recommendation[]>;
+  /** The events stored on this device (for "what Hearth knows about me"). */
+  events(): Promise<EngineEvent[]>;
+  /** Deletes every Hearth database on this origin and the engine's memory. */
+  forget(): Promise<void>;
+}
+
+/** One row of "what left this device". */
+export interface LedgerRow {
+  readonly at: number;
+  readonly kind: string;
+  readonly url?: string;
+  readonly bytes: number;
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly summary: string;
+}
+
+/** The privacy ledger as the panel shows it. */
+export interface LedgerView {
+  readonly consent: boolean;
+  readonly rows: readonly LedgerRow[];
+  readonly dailyEpsilon: number;
+  readonly lifetimeEpsilon: number;
+  readonly caps: { readonly dailyEpsilon: number; readonly lifetimeEpsilon: number };
+}
+
+/** What one `train` call did. */
+export type TrainingOutcome =
+  | { readonly kind: 'uploaded'; readonly model: string; readonly bytes: number }
+  | { readonly kind: 'skipped'; readonly reason: string };
+
+/** The privacy part: the ledger, consent, and contributions on request. */
+export interface PrivacyPart {
   ledger(): Promise<LedgerView>;
   setConsent(on: boolean): Promise<void>;
   /** Sends queued telemetry now (with consent); resolves to the number of reports sent. */
@@ -23,15 +64,12 @@ export interface PrivacyRemote {
   train(): Promise<TrainingOutcome>;
 }
 
-/** The subset of the catalog API the widget calls. */
-export type CatalogRemote = Pick<CatalogApi, 'sync' | 'getItems' | 'count' | 'status'>;
+/** What the page needs of the catalog (the worker exposes the whole `CatalogApi`). */
+export type CatalogPart = Pick<CatalogApi, 'sync' | 'status' | 'getItems' | 'count'>;
 
-/** The subset of the engine API the widget calls. */
-export type EngineRemote = Pick<EngineApi, 'track' | 'recommend' | 'events' | 'forget'>;
-
-/** The object the worker exposes. */
+/** The object the engine worker exposes. */
 export interface EngineWorkerApi {
-  readonly catalog: CatalogRemote;
-  readonly engine: EngineRemote;
-  readonly privacy?: PrivacyRemote;
+  readonly catalog: CatalogPart & ProxyMarked;
+  readonly engine: EnginePart & ProxyMarked;
+  readonly privacy: PrivacyPart & ProxyMarked;
 }

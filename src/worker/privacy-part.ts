@@ -7,17 +7,17 @@
  */
 
 import { createFederatedClient, globalModelOf, type LocalData } from '../federated/client.ts';
-import { cryptoRng } from '../federated/random-id.ts';
 import { expandRankerWeights } from '../federated/ranker-update.ts';
 import { createPrivacyGate } from '../privacy/gate.ts';
 import { createLedger } from '../privacy/ledger.ts';
-import { createIdbLedgerStorage } from '../store/ledger-store.ts';
 import { createTelemetryClient, type TelemetryClient } from '../privacy/telemetry-client.ts';
 import { ModelsResponseSchema, servedName } from '../protocol/model.ts';
 import { AggregatesSchema } from '../protocol/telemetry.ts';
 import type { Rng } from '../shared/rng.ts';
+import { cryptoRng } from '../shared/rng.ts';
+import { createIdbLedgerStorage } from '../store/ledger-store.ts';
 import { HEARTH_DB_NAME, openHearthDB } from '../store/schema.ts';
-import type { LedgerView } from '../widget/types.ts';
+import type { LedgerView, TrainingOutcome } from './engine-worker.api.ts';
 
 /** What the worker exposes as `privacy`, plus `report` for the engine's track(). */
 export interface WorkerPrivacy {
@@ -46,11 +46,6 @@ export interface WorkerPrivacy {
    */
   servedRanker(): Promise<{ readonly version: number; readonly weights: number[] } | null>;
 }
-
-/** What one `train` call did. */
-export type TrainingOutcome =
-  | { readonly kind: 'uploaded'; readonly model: string; readonly bytes: number }
-  | { readonly kind: 'skipped'; readonly reason: string };
 
 /** Options of the privacy part. */
 export interface WorkerPrivacyOptions {

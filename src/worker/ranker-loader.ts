@@ -7,15 +7,10 @@
  * runtime failure is reported by the next `score` call.
  */
 import * as ort from 'onnxruntime-web';
-import { sha256Hex } from '../encoder/manifest.ts';
-import {
-  assertRankerManifest,
-  linearScores,
-  type Ranker,
-  RankerError,
-  type RankerManifest,
-} from '../engine/ranker.ts';
+import { linearScores, type Ranker } from '../engine/ranker.ts';
+import { parseRankerManifest, RankerError } from '../models/ranker-manifest.ts';
 import { createOnnxRanker } from '../models/ranker-onnx.ts';
+import { sha256Hex } from '../shared/hash.ts';
 
 /** Where the ranker lives and how to fetch it. */
 export interface RankerFetchOptions {
@@ -50,7 +45,7 @@ export async function fetchRanker(options: RankerFetchOptions = {}): Promise<Def
     new URL(options.modelsUrl ?? '/models/', globalThis.location?.href),
   );
   const manifestUrl = new URL('manifest.json', base).href;
-  const manifest = (await (await get(manifestUrl, fetchFn)).json()) as RankerManifest;
+  const manifest = parseRankerManifest(await (await get(manifestUrl, fetchFn)).json(), manifestUrl);
   const onnxUrl = new URL(manifest.onnx, base).href;
   const bytes = new Uint8Array(await (await get(onnxUrl, fetchFn)).arrayBuffer());
   const actual = await sha256Hex(bytes);
@@ -59,10 +54,12 @@ export async function fetchRanker(options: RankerFetchOptions = {}): Promise<Def
       `${onnxUrl} has sha256 ${actual} but ${manifestUrl} says ${manifest.sha256}; the files are damaged or from different builds — redeploy models/ranker/.`,
     );
   }
+  // ONNX Runtime's settings are this edge's to make: one thread, and in a browser the .wasm
+  // files from our own origin (never a CDN).
+  ort.env.wasm.numThreads = 1;
   if (typeof document !== 'undefined' || typeof importScripts === 'function') {
     ort.env.wasm.wasmPaths = options.wasmPaths ?? '/ort/';
   }
-  assertRankerManifest(manifest);
   let onnx: Ranker | null = null;
   let failure: unknown = null;
   let starting: Promise<void> | null = null;

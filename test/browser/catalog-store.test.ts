@@ -3,7 +3,11 @@
  * page reload and a browser restart (same profile) and is still searchable; markup is inert.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserHarness, type Page, startBrowserHarness } from '../../support/browser-harness.ts';
+import {
+  type BrowserHarness,
+  type Page,
+  startBrowserHarness,
+} from '../../support/browser-harness.ts';
 
 const CATALOG = [
   {

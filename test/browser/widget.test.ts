@@ -3,7 +3,11 @@
  * like + reload (real IndexedDB), forget, hostile catalog text, events and accessibility.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserHarness, type Page, startBrowserHarness } from '../../support/browser-harness.ts';
+import {
+  type BrowserHarness,
+  type Page,
+  startBrowserHarness,
+} from '../../support/browser-harness.ts';
 
 const XSS_TITLE = '<img src=x onerror="window.__pwned=1">Evil';
 const CATALOG = [

@@ -3,12 +3,10 @@ import {
   type CollabModel,
   CollabModelError,
   collabScores,
-  collabUserGradient,
   collabUserVector,
-  createCollabModel,
-  parseCollab,
-  serializeCollab,
 } from '../../src/engine/collab-model.ts';
+import { parseCollab, serializeCollab } from '../../src/models/collab-format.ts';
+import { collabUserGradient, createCollabModel } from '../../src/models/collab-gradient.ts';
 import { trainCollab } from '../../src/models/collab-train.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 

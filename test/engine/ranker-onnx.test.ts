@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { rankerGraph } from '../../scripts/train-ranker.ts';
+import * as ort from 'onnxruntime-web';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_COUNT, FEATURE_NAMES } from '../../src/engine/features.ts';
-import { linearScores, RankerError } from '../../src/engine/ranker.ts';
+import { linearScores } from '../../src/engine/ranker.ts';
+import { rankerGraph } from '../../src/models/ranker-graph.ts';
+import { RankerError } from '../../src/models/ranker-manifest.ts';
 import { createOnnxRanker } from '../../src/models/ranker-onnx.ts';
 import { trainRankerWeights } from '../../src/models/ranker-train.ts';
 import { seededRng } from '../../src/shared/rng.ts';
@@ -16,6 +18,10 @@ const manifest = (weights: number[]) => ({
 });
 
 describe('ranker', () => {
+  beforeAll(() => {
+    ort.env.wasm.numThreads = 1;
+  });
+
   it('the ONNX graph run by onnxruntime-web matches the linear scores', async () => {
     const rng = seededRng(4);
     const weights = FEATURE_NAMES.map(() => rng() * 2 - 1);

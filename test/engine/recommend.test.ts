@@ -8,7 +8,7 @@ import {
   type RecommendInput,
   recommendFor,
 } from '../../src/engine/recommend.ts';
-import type { EngineEvent, Recommendation } from '../../src/engine/types.ts';
+import type { EngineEvent, RankedItem } from '../../src/engine/types.ts';
 import {
   buildUserState,
   DEFAULT_USER_STATE_CONFIG,
@@ -37,7 +37,7 @@ function recommend(
   state: UserState,
   input: Omit<RecommendInput, 'now' | 'rng'> & { readonly now?: number; readonly seed?: number },
   options: { readonly ranker?: Ranker; readonly config?: RecommendConfig } = {},
-): Promise<Recommendation[]> {
+): Promise<RankedItem[]> {
   const { now = at, seed = 1, ...rest } = input;
   return recommendFor(
     context,
@@ -77,7 +77,11 @@ describe('recommendFor', () => {
     const recs = await recommend(context, state, { limit: 3 });
     expect(recs.map((r) => r.itemId)).not.toContain('b1');
     expect(recs[0]?.itemId).toBe('b2');
-    expect(recs[0]?.reason).toEqual({ kind: 'similar', itemId: 'b1' });
+    expect(recs[0]?.reason).toEqual({
+      kind: 'similar',
+      itemId: 'b1',
+      title: 'cozy village mystery',
+    });
     expect(recs[0]?.explanation).toBe('Because you viewed cozy village mystery');
   });
 
@@ -241,7 +245,7 @@ describe('sequence model in the pipeline', () => {
   it('ranks what others took next first and explains it by the history item', async () => {
     // Arrange: in others' sequences b5 (space opera) is followed by b8 (baking)
     const { createEngineContext } = await import('../../src/engine/context.ts');
-    const { trainSequenceModel } = await import('../../src/engine/sequence-model.ts');
+    const { trainSequenceModel } = await import('../../src/models/sequence-train.ts');
     const { items, vectors } = await bookContext();
     const ids = items.map((i) => i.id);
     const row = (id: string) => ids.indexOf(id);
@@ -257,6 +261,10 @@ describe('sequence model in the pipeline', () => {
     const recs = await recommend(context, state, { limit: 2 }, { ranker: itemItemOnly });
     // Assert
     expect(recs[0]!.itemId).toBe('b8');
-    expect(recs[0]!.reason).toEqual({ kind: 'collab', itemId: 'b5' });
+    expect(recs[0]!.reason).toEqual({
+      kind: 'collab',
+      itemId: 'b5',
+      title: 'space opera adventure',
+    });
   });
 });

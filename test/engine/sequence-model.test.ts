@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { SequenceModelError, sequenceScores } from '../../src/engine/sequence-model.ts';
 import { parseSequence, serializeSequence } from '../../src/models/sequence-format.ts';
-import {
-  DEFAULT_SEQUENCE_OPTIONS,
-  SequenceModelError,
-  sequenceScores,
-  trainSequenceModel,
-} from '../../src/engine/sequence-model.ts';
+import { DEFAULT_SEQUENCE_OPTIONS, trainSequenceModel } from '../../src/models/sequence-train.ts';
 
 const ids = ['a', 'b', 'c', 'd'];
 const plain = { window: 1, pairDecay: 1, backward: 0, alpha: 0, beta: 0, topK: 10 };

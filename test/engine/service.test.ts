@@ -1,16 +1,13 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  applyRetention,
-  createIndexedDbEventLog,
-  createMemoryEventLog,
-} from '../../src/engine/events.ts';
+import { applyRetention, createMemoryEventLog } from '../../src/engine/events.ts';
 import { FEATURE_NAMES } from '../../src/engine/features.ts';
 import { createMemoryPromptStore } from '../../src/engine/prompt-store.ts';
 import { linearRanker } from '../../src/engine/ranker.ts';
 import { createEngineService } from '../../src/engine/service.ts';
 import { seededRng } from '../../src/shared/rng.ts';
-import { listHearthDatabases } from '../../src/store/schema.ts';
+import { createIndexedDbEventLog } from '../../src/store/event-log.ts';
+import { deleteAllHearthDatabases, listHearthDatabases } from '../../src/store/schema.ts';
 import { createFakeEncoder } from '../../support/fake-encoder.ts';
 import { bookContext } from './fixture.ts';
 
@@ -26,6 +23,7 @@ async function service(dbName: string, promptStore = createMemoryPromptStore()) 
     ranker,
     events: createIndexedDbEventLog(undefined, dbName),
     promptStore,
+    forgetStorage: deleteAllHearthDatabases,
     rng: seededRng(1),
     now: () => at + 10,
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createCollabModel } from '../../src/engine/collab-model.ts';
 import { createFederatedClient, type ModelCache } from '../../src/federated/client.ts';
 import { computeLocalDelta } from '../../src/federated/local-update.ts';
 import { collabParamCount, flattenCollab } from '../../src/federated/params.ts';
 import { privatizeUpdate, updateRho } from '../../src/federated/privatize.ts';
+import { createCollabModel } from '../../src/models/collab-gradient.ts';
 import { l2Norm } from '../../src/privacy/clip.ts';
 import { BudgetExceededError, ConsentRequiredError } from '../../src/privacy/errors.ts';
 import { createPrivacyGate } from '../../src/privacy/gate.ts';

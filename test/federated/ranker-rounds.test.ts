@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { FEATURE_COUNT, FEATURE_NAMES, featureIndex } from '../../src/engine/features.ts';
-import { listwiseGradient, type RankerGroup } from '../../src/models/ranker-train.ts';
+import type { RankerGroup } from '../../src/engine/ranker.ts';
 import { createFederatedClient, FederatedProtocolError } from '../../src/federated/client.ts';
-import { modelUploadBody } from '../../src/wire/model-upload.ts';
 import {
   computeRankerDelta,
   expandRankerWeights,
   learnableFeatures,
   rankerColumns,
 } from '../../src/federated/ranker-update.ts';
+import { listwiseGradient } from '../../src/models/ranker-train.ts';
 import { createPrivacyGate } from '../../src/privacy/gate.ts';
 import { createLedger, createMemoryLedgerStorage } from '../../src/privacy/ledger.ts';
 import { createApp } from '../../src/server/app.ts';
 import { openServerStorage } from '../../src/server/storage.ts';
 import { seededRng } from '../../src/shared/rng.ts';
+import { modelUploadBody } from '../../src/wire/model-upload.ts';
 
 const TOKEN = 't';
 const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };

@@ -1,6 +1,6 @@
-import { encodeUpdateFrame } from '../../src/wire/update-codec.ts';
 import { type AppDeps, createApp } from '../../src/server/app.ts';
 import { openServerStorage } from '../../src/server/storage.ts';
+import { encodeUpdateFrame } from '../../src/wire/update-codec.ts';
 
 export const TOKEN = 'test-admin-token';
 export const admin = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };

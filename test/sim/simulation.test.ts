@@ -3,12 +3,12 @@ import { createEncoder } from '../../src/encoder/index.ts';
 import type { Encoder } from '../../src/encoder/types.ts';
 import { FEATURE_NAMES } from '../../src/engine/features.ts';
 import type { MovieLensData } from '../../src/eval/movielens.ts';
+import { seededRng } from '../../src/shared/rng.ts';
 import {
   DEFAULT_RANKER_ROUNDS,
   runSimulation,
   type SimulationOptions,
 } from '../../src/sim/simulation.ts';
-import { seededRng } from '../../src/shared/rng.ts';
 
 /** 40 users × 8 interactions over 30 items, items drawn with a popularity skew (seeded). */
 function tinyData(): MovieLensData {

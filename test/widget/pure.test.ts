@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { explain } from '../../src/widget/explain.ts';
 import { formatBytes, parseLayout, parseLimit, progressFraction } from '../../src/widget/format.ts';
 import { cumulativeEpsilon, epsilonPath } from '../../src/widget/ledger-chart.ts';
 import { safeUrl } from '../../src/widget/safe-url.ts';
@@ -14,12 +13,6 @@ const row = (at: number, epsilon: number) => ({
 });
 
 describe('widget helpers', () => {
-  it('explains a similar-item reason with the viewed title', () => {
-    expect(explain({ kind: 'similar', itemId: 'a', title: 'Dracula' })).toBe(
-      'Because you viewed Dracula',
-    );
-  });
-
   it('falls back to the default limit for out-of-range or non-integer values', () => {
     expect([
       parseLimit('4'),

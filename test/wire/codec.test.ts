@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { randomUpdateId } from '../../src/federated/random-id.ts';
+import { gaussian, seededRng } from '../../src/shared/rng.ts';
 import { decodeBase64 } from '../../src/wire/base64.ts';
 import { decodeQ8, encodeQ8, q8ByteLength, q8Norm } from '../../src/wire/quantize.ts';
-import { randomUpdateId } from '../../src/federated/random-id.ts';
 import { decodeUpdateFrame, encodeUpdateFrame } from '../../src/wire/update-codec.ts';
-import { gaussian, seededRng } from '../../src/shared/rng.ts';
 
 describe('update codec', () => {
   it('round-trips an f32 frame exactly', () => {

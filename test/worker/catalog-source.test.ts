@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { catalogEngineSource, toEngineItem } from '../../src/worker/catalog-source.ts';
-import { VectorIndex } from '../../src/search/vector-index.ts';
 import type { CatalogItem } from '../../src/protocol/catalog.ts';
+import { VectorIndex } from '../../src/search/vector-index.ts';
+import { catalogEngineSource, toEngineItem } from '../../src/worker/catalog-source.ts';
 
 const item = (id: string, title: string, category: string, tags: string[]): CatalogItem => ({
   id,

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/encoder/manifest.ts';
-import { fetchCollabModels } from '../../src/worker/collab-loader.ts';
-import { createCollabModel, serializeCollab } from '../../src/engine/collab-model.ts';
+import { serializeCollab } from '../../src/models/collab-format.ts';
+import { createCollabModel } from '../../src/models/collab-gradient.ts';
 import { serializeSequence } from '../../src/models/sequence-format.ts';
-import { trainSequenceModel } from '../../src/engine/sequence-model.ts';
+import { trainSequenceModel } from '../../src/models/sequence-train.ts';
+import { sha256Hex } from '../../src/shared/hash.ts';
 import { seededRng } from '../../src/shared/rng.ts';
+import { fetchCollabModels } from '../../src/worker/collab-loader.ts';
 
 const ids = ['a', 'b', 'c'];
 

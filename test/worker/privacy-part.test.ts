@@ -1,14 +1,14 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { createCollabModel } from '../../src/engine/collab-model.ts';
 import { FEATURE_COUNT, featureIndex } from '../../src/engine/features.ts';
-import type { RankerGroup } from '../../src/models/ranker-train.ts';
-import { modelUploadBody } from '../../src/wire/model-upload.ts';
+import type { RankerGroup } from '../../src/engine/ranker.ts';
 import { flattenCollab } from '../../src/federated/params.ts';
 import { learnableFeatures } from '../../src/federated/ranker-update.ts';
+import { createCollabModel } from '../../src/models/collab-gradient.ts';
 import { createApp } from '../../src/server/app.ts';
 import { openServerStorage } from '../../src/server/storage.ts';
 import { seededRng } from '../../src/shared/rng.ts';
+import { modelUploadBody } from '../../src/wire/model-upload.ts';
 import { createWorkerPrivacy } from '../../src/worker/privacy-part.ts';
 
 const aggregates = {

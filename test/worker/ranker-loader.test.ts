@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FEATURE_COUNT } from '../../src/engine/features.ts';
-import { linearScores, RankerError, type RankerManifest } from '../../src/engine/ranker.ts';
-import { fetchRanker } from '../../src/worker/ranker-loader.ts';
+import { linearScores } from '../../src/engine/ranker.ts';
+import { RankerError, type RankerManifest } from '../../src/models/ranker-manifest.ts';
 import { seededRng } from '../../src/shared/rng.ts';
+import { fetchRanker } from '../../src/worker/ranker-loader.ts';
 
 const manifestText = readFileSync('models/ranker/manifest.json', 'utf8');
 const manifest = JSON.parse(manifestText) as RankerManifest;

@@ -2,7 +2,7 @@
  * Writes the files of a transformers.js-loadable encoder: WordPiece tokenizer over whole words,
  * a BERT-typed config, and an ONNX graph Gather → dequantize → last_hidden_state.
  */
-import { DT, encodeModel } from './onnx-graph.ts';
+import { DT, encodeModel } from '../../models/onnx-graph.ts';
 
 /** Special tokens first, in this id order; their rows are zero so they never move the mean's direction. */
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;

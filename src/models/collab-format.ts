@@ -1,0 +1,57 @@
+/** The collab model file (`collab.bin`): a framed binary header plus little-endian Float32 arrays. */
+
+import { assertCollabShape, type CollabModel, CollabModelError } from '../engine/collab-model.ts';
+import { readFrame, writeFrame } from '../wire/framed-binary.ts';
+
+const MAGIC = 'HCOL';
+const FORMAT = 1;
+
+/**
+ * Encodes a model as bytes: `HCOL`, u32 LE header length, a JSON header (format, version, dims,
+ * itemIds), zero padding to 4 bytes, then history, target and bias as little-endian Float32.
+ */
+export function serializeCollab(model: CollabModel): Uint8Array {
+  assertCollabShape(model);
+  const floats = model.history.length + model.target.length + model.bias.length;
+  const header = {
+    format: FORMAT,
+    version: model.version,
+    dims: model.dims,
+    itemIds: model.itemIds,
+  };
+  const { bytes, view, payloadAt } = writeFrame(MAGIC, header, floats * 4);
+  let offset = payloadAt;
+  for (const array of [model.history, model.target, model.bias]) {
+    for (let i = 0; i < array.length; i++, offset += 4) view.setFloat32(offset, array[i]!, true);
+  }
+  return bytes;
+}
+
+/** Decodes bytes written by `serializeCollab`; throws CollabModelError on any mismatch. */
+export function parseCollab(bytes: Uint8Array): CollabModel {
+  const fail = (why: string): never => {
+    throw new CollabModelError(
+      `not a Hearth collab model file: ${why}; rebuild it with npm run train:collab.`,
+    );
+  };
+  const { header, view, payloadAt: start } = readFrame(bytes, MAGIC, fail);
+  const h = header as { format?: unknown; version?: unknown; dims?: unknown; itemIds?: unknown };
+  if (h.format !== FORMAT) fail(`unsupported format ${String(h.format)}`);
+  if (typeof h.version !== 'string') fail('missing version');
+  if (typeof h.dims !== 'number' || !Number.isInteger(h.dims) || h.dims <= 0) fail('bad dims');
+  if (!Array.isArray(h.itemIds) || !h.itemIds.every((id) => typeof id === 'string'))
+    fail('bad itemIds');
+  const itemIds = h.itemIds as string[];
+  const dims = h.dims as number;
+  const n = itemIds.length;
+  if (bytes.length !== start + (2 * n * dims + n) * 4) fail('payload length does not match header');
+  const read = (offset: number, count: number) => {
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32(offset + i * 4, true);
+    return out;
+  };
+  const history = read(start, n * dims);
+  const target = read(start + n * dims * 4, n * dims);
+  const bias = read(start + 2 * n * dims * 4, n);
+  return { version: h.version as string, itemIds, dims, history, target, bias };
+}

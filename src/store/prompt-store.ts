@@ -1,0 +1,25 @@
+/** The remembered prompt (opt-in only) in the `meta` store of Hearth's IndexedDB database. */
+import type { IDBPDatabase } from 'idb';
+import { PROMPT_META_KEY, type PromptStore } from '../engine/prompt-store.ts';
+import { type HearthDB, openHearthDB } from './schema.ts';
+
+/** A prompt store in the `meta` store of Hearth's IndexedDB database. */
+export function createIndexedDbPromptStore(dbName?: string): PromptStore {
+  let dbPromise: Promise<IDBPDatabase<HearthDB>> | null = null;
+  const db = () => {
+    dbPromise ??= openHearthDB(dbName);
+    return dbPromise;
+  };
+  return {
+    async load() {
+      const record = await (await db()).get('meta', PROMPT_META_KEY);
+      return typeof record?.value === 'string' ? record.value : null;
+    },
+    async save(prompt) {
+      await (await db()).put('meta', { key: PROMPT_META_KEY, value: prompt });
+    },
+    async clear() {
+      await (await db()).delete('meta', PROMPT_META_KEY);
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * `createEngineWorker(config)`: the engine worker, assembled. It owns the loaders (encoder,
+ * ranker, collab models), the catalog service, the engine service over IndexedDB storage and the
+ * privacy part, and returns the one `EngineWorkerApi`. `workers/engine.worker.ts` only exposes it.
+ */
+import { proxy } from 'comlink';
+import { createCatalogService } from '../catalog/service.ts';
+import { createEncoder } from '../encoder/index.ts';
+import { linearRanker } from '../engine/ranker.ts';
+import { createEngineService, type EngineService } from '../engine/service.ts';
+import {
+  type Recommendation,
+  type RecommendRequest,
+  RecommendRequestSchema,
+} from '../protocol/recommendation.ts';
+import { cryptoRng } from '../shared/rng.ts';
+import { createIndexedDbEventLog } from '../store/event-log.ts';
+import { createIndexedDbPromptStore } from '../store/prompt-store.ts';
+import { deleteAllHearthDatabases } from '../store/schema.ts';
+import { catalogWorkerApi } from './catalog-part.ts';
+import { catalogEngineSource } from './catalog-source.ts';
+import { fetchCollabModels } from './collab-loader.ts';
+import type { EngineWorkerConfig } from './config.ts';
+import type { EngineWorkerApi } from './engine-worker.api.ts';
+import { WorkerRequestError } from './errors.ts';
+import { manifestFirstEncoder } from './lazy-encoder.ts';
+import { createWorkerPrivacy } from './privacy-part.ts';
+import { fetchRanker } from './ranker-loader.ts';
+
+/** One federated round per page load, 30 s to 5 min after the first recommendations. */
+const TRAIN_DELAY_MS = { min: 30_000, max: 300_000 };
+
+/** Narrows what the page sent to a recommend request; throws WorkerRequestError naming the field. */
+export function checkRecommendRequest(value: unknown): RecommendRequest {
+  const parsed = RecommendRequestSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new WorkerRequestError(
+    `recommend(): ${issue?.path.join('.') || 'request'}: ${issue?.message}; pass { limit: 1–50, prompt?: string, exclude?: string[] }.`,
+  );
+}
+
+/** Builds the worker's API from its configuration. */
+export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi {
+  const { dbName, modelsUrl, wasmPaths, model } = config;
+  const modelsBase = new URL(modelsUrl ?? '/models/', config.baseUrl).href;
+  // The manifest names the model at once; the model loads on first use or warmUp (lazy-encoder.ts).
+  const encoder = manifestFirstEncoder({
+    manifestUrl: new URL(`${model}/manifest.json`, modelsBase).href,
+    load: () => createEncoder({ model, modelsPath: modelsUrl, wasmPaths }),
+  });
+  const catalog = createCatalogService({ encoder, dbName });
+  const privacy = createWorkerPrivacy({ server: config.server, dbName });
+  const ranker = fetchRanker({ modelsUrl, wasmPaths });
+  const engine: Promise<EngineService> = Promise.all([
+    encoder,
+    ranker,
+    fetchCollabModels({ modelsUrl }),
+  ]).then(([enc, shipped, { collab, sequence }]) =>
+    createEngineService({
+      catalog: catalogEngineSource(catalog),
+      encoder: enc,
+      ranker: shipped,
+      collab,
+      sequence,
+      events: createIndexedDbEventLog(undefined, dbName),
+      promptStore: createIndexedDbPromptStore(dbName),
+      forgetStorage: deleteAllHearthDatabases,
+      rng: cryptoRng,
+    }),
+  );
+
+  /** The server's DP popularity estimates become the engine's prior (with consent only). */
+  const refreshPopularity = () =>
+    Promise.all([engine, privacy.popularity()])
+      .then(([e, counts]) => (counts === null ? undefined : e.setPopularity(counts)))
+      .catch(() => undefined);
+  /** The ranker the operator promoted, when there is one (with consent only). */
+  const refreshRanker = () =>
+    Promise.all([engine, privacy.servedRanker()])
+      .then(([e, served]) =>
+        served === null
+          ? undefined
+          : e.setRanker(linearRanker(`served-v${served.version}`, served.weights, 0)),
+      )
+      .catch(() => undefined);
+  void refreshPopularity();
+  void refreshRanker();
+
+  /** This device's training data for a federated round (built here, never sent as such). */
+  const train = () =>
+    privacy.train(async () => {
+      const data = await (await engine).trainingData();
+      return { collabItems: data.items, rankerGroups: data.rankingExamples };
+    });
+
+  // After the first recommendations: start ONNX Runtime (encoder model, ranker session) and
+  // schedule this page load's federated round (a no-op without consent or a server).
+  let warmed = false;
+  const warmUp = () => {
+    if (warmed) return;
+    warmed = true;
+    const spread = TRAIN_DELAY_MS.max - TRAIN_DELAY_MS.min;
+    setTimeout(() => void train(), TRAIN_DELAY_MS.min + cryptoRng() * spread);
+    setTimeout(() => {
+      void encoder.then(
+        (e) => e.warm(),
+        () => undefined,
+      );
+      void ranker.then(
+        (r) => r.startOnnx(),
+        () => undefined,
+      );
+    }, 0);
+  };
+
+  return {
+    catalog: catalogWorkerApi(catalog),
+    engine: proxy({
+      async track(event) {
+        const at = event.at ?? Date.now();
+        await (await engine).track({ kind: event.kind, itemId: event.itemId, at });
+        await privacy.report(event.itemId); // an OLH-randomised report, queued only with consent
+      },
+      async recommend(request) {
+        const checked = checkRecommendRequest(request);
+        const ranked = await (await engine).recommend(checked);
+        warmUp();
+        const out: Recommendation[] = [];
+        for (const r of ranked) {
+          const item = catalog.getItem(r.itemId);
+          if (item !== undefined) out.push({ item, ...r });
+        }
+        return out;
+      },
+      events: async () => (await engine).events(),
+      async forget() {
+        await (await engine).forget();
+        await privacy.forgotten();
+      },
+    }),
+    privacy: proxy({
+      ledger: () => privacy.ledger(),
+      async setConsent(on) {
+        await privacy.setConsent(on);
+        if (on) {
+          void refreshPopularity();
+          void refreshRanker();
+        }
+      },
+      flush: () => privacy.flush(),
+      train,
+    }),
+  };
+}
