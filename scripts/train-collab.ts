@@ -12,11 +12,11 @@ import { parseArgs } from 'node:util';
 import { loadMovieLens } from '../src/eval/movielens.ts';
 import { leaveLastOut } from '../src/eval/split.ts';
 import { serializeCollab } from '../src/models/collab-format.ts';
+import type { CollabManifest } from '../src/models/collab-manifest.ts';
 import { DEFAULT_COLLAB_TRAIN_OPTIONS, trainCollab } from '../src/models/collab-train.ts';
 import { serializeSequence } from '../src/models/sequence-format.ts';
 import { DEFAULT_SEQUENCE_OPTIONS, trainSequenceModel } from '../src/models/sequence-train.ts';
 import { seededRng } from '../src/shared/rng.ts';
-import type { CollabManifest } from '../src/worker/collab-loader.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -1,10 +1,18 @@
 /** The collab model file (`collab.bin`): a framed binary header plus little-endian Float32 arrays. */
 
+import { z } from 'zod';
 import { assertCollabShape, type CollabModel, CollabModelError } from '../engine/collab-model.ts';
 import { readFrame, writeFrame } from '../wire/framed-binary.ts';
 
 const MAGIC = 'HCOL';
 const FORMAT = 1;
+
+const HeaderSchema = z.object({
+  format: z.literal(FORMAT),
+  version: z.string(),
+  dims: z.number().int().positive(),
+  itemIds: z.array(z.string()),
+});
 
 /**
  * Encodes a model as bytes: `HCOL`, u32 LE header length, a JSON header (format, version, dims,
@@ -34,15 +42,8 @@ export function parseCollab(bytes: Uint8Array): CollabModel {
       `not a Hearth collab model file: ${why}; rebuild it with npm run train:collab.`,
     );
   };
-  const { header, view, payloadAt: start } = readFrame(bytes, MAGIC, fail);
-  const h = header as { format?: unknown; version?: unknown; dims?: unknown; itemIds?: unknown };
-  if (h.format !== FORMAT) fail(`unsupported format ${String(h.format)}`);
-  if (typeof h.version !== 'string') fail('missing version');
-  if (typeof h.dims !== 'number' || !Number.isInteger(h.dims) || h.dims <= 0) fail('bad dims');
-  if (!Array.isArray(h.itemIds) || !h.itemIds.every((id) => typeof id === 'string'))
-    fail('bad itemIds');
-  const itemIds = h.itemIds as string[];
-  const dims = h.dims as number;
+  const { header, view, payloadAt: start } = readFrame(bytes, MAGIC, HeaderSchema, fail);
+  const { version, itemIds, dims } = header;
   const n = itemIds.length;
   if (bytes.length !== start + (2 * n * dims + n) * 4) fail('payload length does not match header');
   const read = (offset: number, count: number) => {
@@ -53,5 +54,5 @@ export function parseCollab(bytes: Uint8Array): CollabModel {
   const history = read(start, n * dims);
   const target = read(start + n * dims * 4, n * dims);
   const bias = read(start + 2 * n * dims * 4, n);
-  return { version: h.version as string, itemIds, dims, history, target, bias };
+  return { version, itemIds, dims, history, target, bias };
 }

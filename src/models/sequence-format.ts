@@ -4,6 +4,7 @@
  * (f32), all little-endian.
  */
 
+import { z } from 'zod';
 import {
   assertSequenceShape,
   type SequenceModel,
@@ -13,6 +14,13 @@ import { readFrame, writeFrame } from '../wire/framed-binary.ts';
 
 const MAGIC = 'HSEQ';
 const FORMAT = 1;
+
+const HeaderSchema = z.object({
+  format: z.literal(FORMAT),
+  version: z.string(),
+  itemIds: z.array(z.string()),
+  edges: z.number().int().nonnegative(),
+});
 
 /** Encodes a model as bytes. */
 export function serializeSequence(model: SequenceModel): Uint8Array {
@@ -42,15 +50,8 @@ export function parseSequence(bytes: Uint8Array): SequenceModel {
       `not a Hearth sequence model file: ${why}; rebuild it with npm run train:collab.`,
     );
   };
-  const { header, view, payloadAt: start } = readFrame(bytes, MAGIC, fail);
-  const h = header as { format?: unknown; version?: unknown; itemIds?: unknown; edges?: unknown };
-  if (h.format !== FORMAT) fail(`unsupported format ${String(h.format)}`);
-  if (typeof h.version !== 'string') fail('missing version');
-  if (!Array.isArray(h.itemIds) || !h.itemIds.every((id) => typeof id === 'string'))
-    fail('bad itemIds');
-  if (typeof h.edges !== 'number' || !Number.isInteger(h.edges) || h.edges < 0) fail('bad edges');
-  const itemIds = h.itemIds as string[];
-  const edges = h.edges as number;
+  const { header, view, payloadAt: start } = readFrame(bytes, MAGIC, HeaderSchema, fail);
+  const { version, itemIds, edges } = header;
   if (bytes.length !== start + (itemIds.length + 1 + 2 * edges) * 4)
     fail('payload length does not match header');
   let offset = start;
@@ -64,7 +65,7 @@ export function parseSequence(bytes: Uint8Array): SequenceModel {
   const weights = new Float32Array(edges);
   for (let i = 0; i < edges; i++, offset += 4) weights[i] = view.getFloat32(offset, true);
   const model: SequenceModel = {
-    version: h.version as string,
+    version,
     itemIds,
     offsets,
     neighbours,

@@ -8,9 +8,6 @@
  */
 import { z } from 'zod';
 
-/** Protocol revision of the catalog wire forms. */
-export const CATALOG_PROTOCOL_VERSION = 1;
-
 /** A catalog version as sent by a server: a non-empty string or a non-negative integer, read as a string. */
 export const catalogVersionSchema = z
   .union([z.string().min(1).max(200), z.number().int().nonnegative()])
@@ -36,9 +33,6 @@ export const catalogItemInputSchema = z.looseObject({
   available: z.union([z.boolean(), z.string(), z.number()]).nullish(),
   updatedAt: z.union([z.string(), z.number()]).nullish(),
 });
-
-/** A raw catalog item (input type of the schema). */
-export type CatalogItemInput = z.input<typeof catalogItemInputSchema>;
 
 /** Values kept in an item's `extra` map (unknown input fields, sanitised). */
 export const extraValueSchema = z.union([

@@ -8,15 +8,11 @@ export const CollabLayoutSchema = z.strictObject({
   itemIds: z.array(z.string().min(1).max(256)),
   dims: z.number().int().positive(),
 });
-export type CollabLayout = z.infer<typeof CollabLayoutSchema>;
-
 /** Layout of the ranker's flat parameter vector: one weight per feature, in this order. */
 export const RankerLayoutSchema = z.strictObject({
   kind: z.literal('ranker'),
   features: z.array(z.string().min(1).max(64)).min(1).max(256),
 });
-export type RankerLayout = z.infer<typeof RankerLayoutSchema>;
-
 /** What a flat parameter vector means; clients train only models whose layout they know. */
 export const ModelLayoutSchema = z.discriminatedUnion('kind', [
   CollabLayoutSchema,
@@ -73,8 +69,6 @@ export const PromoteSchema = z.strictObject({
   name: z.string().min(1).max(57),
   version: z.number().int().nonnegative().optional(),
 });
-export type Promote = z.infer<typeof PromoteSchema>;
-
 /** The name under which a promoted copy of model `name` is published. */
 export function servedName(name: string): string {
   return `${name}.served`;

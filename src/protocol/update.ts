@@ -23,15 +23,4 @@ export const UpdateHeaderSchema = z.strictObject({
 });
 export type UpdateHeader = z.infer<typeof UpdateHeaderSchema>;
 
-/** Server reply to an accepted (202) or already-seen (200) update. */
-export const UpdateAckSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
-  kind: z.literal('ack'),
-  id: z.string(),
-  status: z.enum(['accepted', 'duplicate']),
-  pending: z.number().int().nonnegative(),
-  modelVersion: z.number().int().nonnegative(),
-});
-export type UpdateAck = z.infer<typeof UpdateAckSchema>;
-
 export const UPDATE_MAGIC = 'HUPD';

@@ -59,3 +59,6 @@ export function createAggregates(storage: ServerStorage, epsilon: number) {
     watermark: (): number => storage.maxReport(),
   };
 }
+
+/** The aggregates service type. */
+export type ServerAggregates = ReturnType<typeof createAggregates>;

@@ -26,6 +26,11 @@ export class HttpError extends Error {
   }
 }
 
+/** The 413 `too_large` error for a body over `limit` bytes. */
+export function tooLarge(limit: number): HttpError {
+  return new HttpError(413, 'too_large', `body exceeds the limit of ${limit} bytes.`);
+}
+
 /** Maps SQLite lock/full errors to 503/507; returns null for anything else. */
 export function databaseError(error: unknown): HttpError | null {
   const code = (error as { code?: unknown } | null)?.code;

@@ -7,19 +7,11 @@
  * - `vectors`: one Float32 `ArrayBuffer` per embedded text, keyed by `[model version, text hash]`,
  *   so a model change re-embeds everything and an unchanged item is never re-embedded.
  * - `events`: interaction events (filled by the engine).
- * - `models`: model metadata (and optional weights) keyed by a name.
  * - `sync`: catalog pointer, sync state and the staging checkpoint.
  * - `meta`: free key/value settings.
  * - `ledger`: privacy releases (filled by the privacy ledger).
  */
-import {
-  type DBSchema,
-  deleteDB,
-  type IDBPDatabase,
-  type IDBPTransaction,
-  openDB,
-  type StoreNames,
-} from 'idb';
+import { type DBSchema, deleteDB, type IDBPDatabase, openDB, type StoreNames, unwrap } from 'idb';
 import type { CatalogItem } from '../protocol/catalog.ts';
 
 /** A catalog item as stored: the sanitised item, its generation and the hash of its embedded text. */
@@ -54,17 +46,6 @@ export interface LedgerRecord {
   delta: number;
   bytes: number;
   summary: string;
-}
-
-/** Model metadata; `data` may hold weights. */
-export interface ModelRecord {
-  readonly name: string;
-  readonly version: string;
-  readonly kind: string;
-  readonly updatedAt: number;
-  readonly sha256?: string;
-  readonly data?: ArrayBuffer;
-  readonly meta?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** The active catalog: which generation is live and where it came from. */
@@ -115,7 +96,6 @@ export interface HearthDB extends DBSchema {
   items: { key: [number, string]; value: StoredItem; indexes: { 'by-gen': number } };
   vectors: { key: [string, string]; value: VectorRecord; indexes: { 'by-model': string } };
   events: { key: number; value: EventRecord; indexes: { 'by-at': number; 'by-item': string } };
-  models: { key: string; value: ModelRecord };
   sync: { key: SyncRecord['key']; value: SyncRecord };
   meta: { key: string; value: MetaRecord };
   ledger: { key: number; value: LedgerRecord; indexes: { 'by-at': number } };
@@ -124,8 +104,9 @@ export interface HearthDB extends DBSchema {
 /** Every store name. */
 export type HearthStore = StoreNames<HearthDB>;
 
-type UpgradeTx = IDBPTransaction<HearthDB, HearthStore[], 'versionchange'>;
-type Migration = (db: IDBPDatabase<HearthDB>, tx: UpgradeTx) => void;
+// Migrations describe past shapes (v1 had a `models` store that v3 removes), so they work on the
+// plain IndexedDB database; the typed `HearthDB` is the shape after the last one.
+type Migration = (db: IDBDatabase) => void;
 
 /**
  * Migrations in order; migration i upgrades a database from version i to i + 1.
@@ -150,19 +131,18 @@ export const MIGRATIONS: readonly Migration[] = [
     const ledger = db.createObjectStore('ledger', { keyPath: 'id', autoIncrement: true });
     ledger.createIndex('by-at', 'at');
   },
+  // v3: the `models` store of v1 was never used (models are files, cached by the service worker).
+  (db) => {
+    if (db.objectStoreNames.contains('models')) db.deleteObjectStore('models');
+  },
 ];
 
 /** The current schema version. */
 export const HEARTH_DB_VERSION = MIGRATIONS.length;
 
 /** Applies the migrations between two versions (used by `openHearthDB`'s upgrade callback). */
-export function migrate(
-  db: IDBPDatabase<HearthDB>,
-  tx: UpgradeTx,
-  oldVersion: number,
-  newVersion: number,
-): void {
-  for (let v = oldVersion; v < newVersion; v++) MIGRATIONS[v]?.(db, tx);
+export function migrate(db: IDBDatabase, oldVersion: number, newVersion: number): void {
+  for (let v = oldVersion; v < newVersion; v++) MIGRATIONS[v]?.(db);
 }
 
 /** The default database name. */
@@ -189,8 +169,8 @@ export async function openHearthDB(
   openedNames.add(name);
   const version = options.version ?? HEARTH_DB_VERSION;
   const db = await openDB<HearthDB>(name, version, {
-    upgrade(database, oldVersion, newVersion, tx) {
-      migrate(database, tx, oldVersion, newVersion ?? version);
+    upgrade(database, oldVersion, newVersion) {
+      migrate(unwrap(database), oldVersion, newVersion ?? version);
     },
     blocking() {
       db.close();

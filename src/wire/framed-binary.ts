@@ -2,6 +2,7 @@
  * Hearth's binary model files share one framing: a 4-byte ASCII magic, a u32 little-endian header
  * length, a JSON header, zero padding to a 4-byte boundary, then a little-endian payload.
  */
+import type { ZodType } from 'zod';
 
 /** A frame being written: fill the payload through `view` from `payloadAt`. */
 export interface FrameWriter {
@@ -22,29 +23,39 @@ export function writeFrame(magic: string, header: unknown, payloadBytes: number)
   return { bytes, view, payloadAt };
 }
 
-/** A frame being read: the parsed (unvalidated) header and where the payload starts. */
-export interface FrameReader {
-  readonly header: unknown;
+/** A frame being read: the schema-checked header and where the payload starts. */
+export interface FrameReader<T> {
+  readonly header: T;
   readonly view: DataView;
   readonly payloadAt: number;
 }
 
-/** Checks the magic and reads the JSON header; `fail` turns a reason into the caller's error. */
-export function readFrame(
+/**
+ * Checks the magic, reads the JSON header and checks it against `schema`; `fail` turns a reason
+ * (e.g. "bad header field dims (Too small…)") into the caller's error.
+ */
+export function readFrame<T>(
   bytes: Uint8Array,
   magic: string,
+  schema: ZodType<T>,
   fail: (why: string) => never,
-): FrameReader {
+): FrameReader<T> {
   if (bytes.length < 8 || new TextDecoder().decode(bytes.subarray(0, 4)) !== magic)
     fail('bad magic');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(4, true);
   if (8 + headerLength > bytes.length) fail('truncated header');
-  let header: unknown;
+  let json: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    json = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
   } catch {
     fail('header is not JSON');
   }
-  return { header, view, payloadAt: Math.ceil((8 + headerLength) / 4) * 4 };
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.map(String).join('.') || 'header';
+    return fail(`bad header field ${path} (${issue?.message ?? 'invalid'})`);
+  }
+  return { header: parsed.data, view, payloadAt: Math.ceil((8 + headerLength) / 4) * 4 };
 }

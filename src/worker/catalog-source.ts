@@ -51,7 +51,9 @@ export function snapshotOf(
   version: string,
 ): Snapshot {
   const items: EngineItem[] = [];
-  const vectors = new Float32Array(index.size * index.dims);
+  // The engine reads the index's own buffer: each catalog vector is held once in the worker.
+  const shared = index.rowMajorView();
+  const vectors = shared ?? new Float32Array(index.size * index.dims);
   const row = new Float32Array(index.dims);
   for (let r = 0; r < index.size; r++) {
     const id = index.idAt(r);
@@ -62,7 +64,7 @@ export function snapshotOf(
         ? toEngineItem(item)
         : { id: id ?? `#${r}`, title: '', categories: [], text: '', available: false },
     );
-    vectors.set(index.vectorAt(r, row), r * index.dims);
+    if (shared === null) vectors.set(index.vectorAt(r, row), r * index.dims);
   }
   return { items, vectors, dims: index.dims, version, search: indexSearch(index) };
 }

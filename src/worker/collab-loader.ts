@@ -7,18 +7,9 @@
 import { type CollabModel, CollabModelError } from '../engine/collab-model.ts';
 import type { SequenceModel } from '../engine/sequence-model.ts';
 import { parseCollab } from '../models/collab-format.ts';
+import { parseCollabManifest } from '../models/collab-manifest.ts';
 import { parseSequence } from '../models/sequence-format.ts';
 import { sha256Hex } from '../shared/hash.ts';
-
-/** `models/collab/manifest.json` as written by `scripts/train-collab.ts`. */
-export interface CollabManifest {
-  readonly version: string;
-  /** File of the factored model (`collab.bin`). */
-  readonly file: string;
-  readonly sha256: string;
-  /** The sequence model's file and hash, when trained alongside. */
-  readonly sequence?: { readonly file: string; readonly sha256: string; readonly version: string };
-}
 
 /** Where the models live and how to fetch them. */
 export interface CollabFetchOptions {
@@ -66,7 +57,7 @@ export async function fetchCollabModels(options: CollabFetchOptions = {}): Promi
       `GET ${base.href}manifest.json answered HTTP ${response.status}; deploy models/collab/ or remove it.`,
     );
   }
-  const manifest = (await response.json()) as CollabManifest;
+  const manifest = parseCollabManifest(await response.json(), `${base.href}manifest.json`);
   const collab = parseCollab(
     await bytesOf(new URL(manifest.file, base).href, manifest.sha256, fetchFn),
   );

@@ -100,6 +100,20 @@ describe('engine service', () => {
     expect(left.filter((n) => n === 'hearth' || n?.startsWith('hearth-'))).toEqual([]);
   });
 
+  it('never returns an excluded item, even the best match', async () => {
+    // Arrange
+    const engine = await service('hearth-test-exclude');
+    await engine.track({ kind: 'like', itemId: 'b1', at });
+    const first = await engine.recommend({ limit: 3 });
+    const best = first[0]!.itemId;
+    // Act
+    const excluded = await engine.recommend({ limit: 3, exclude: [best] });
+    // Assert
+    expect(excluded.map((r) => r.itemId)).not.toContain(best);
+    expect(excluded).toHaveLength(3);
+    await engine.forget();
+  });
+
   it('rejects malformed events with an actionable message', async () => {
     const engine = await service('hearth-test-bad');
     await expect(engine.track({ kind: 'stare' as 'view', itemId: 'b1', at })).rejects.toThrow(

@@ -24,7 +24,6 @@ describe('openHearthDB', () => {
       'items',
       'ledger',
       'meta',
-      'models',
       'sync',
       'vectors',
     ]);
@@ -48,11 +47,13 @@ describe('openHearthDB', () => {
       textHash: 'h',
     });
     expect([...v1.objectStoreNames]).not.toContain('events');
+    expect([...v1.objectStoreNames]).toContain('models');
     v1.close();
     // Act
     const db = await openHearthDB(name);
     // Assert
     expect((await db.get('items', [1, 'a']))?.title).toBe('A');
+    expect([...db.objectStoreNames]).not.toContain('models');
     const eventId = await db.add('events', { kind: 'view', itemId: 'a', at: 5 });
     const ledgerId = await db.add('ledger', {
       at: 6,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { buildIndex } from '../../src/catalog/apply.ts';
 import type { CatalogItem } from '../../src/protocol/catalog.ts';
 import { VectorIndex } from '../../src/search/vector-index.ts';
 import { catalogEngineSource, toEngineItem } from '../../src/worker/catalog-source.ts';
@@ -67,5 +68,33 @@ describe('catalog → engine adapter', () => {
     expect(again).toBe(first);
     expect(next.version).not.toBe(first.version);
     expect(next.items.map((i) => i.id)).toEqual(['b']);
+  });
+
+  it('holds each catalog vector once: the snapshot and the catalog map are views of the index', async () => {
+    // Arrange: dims a multiple of 4, so the index rows have no padding
+    const vectors = new Map([
+      ['h1', Float32Array.from([1, 0, 0, 0])],
+      ['h2', Float32Array.from([0, 1, 0, 0])],
+    ]);
+    const stored = [
+      { ...item('a', 'A', 'x', []), gen: 1, textHash: 'h1' },
+      { ...item('b', 'B', 'y', []), gen: 1, textHash: 'h2' },
+    ];
+    const index = buildIndex(stored, vectors, 4);
+    const byId = new Map(stored.map((it) => [it.id, it]));
+    const source = catalogEngineSource({
+      ready: async () => undefined,
+      getIndex: () => index,
+      getItem: (id: string) => byId.get(id),
+      modelKey: () => 'enc@1',
+    });
+    // Act
+    const snapshot = await source.snapshot();
+    // Assert
+    const buffer = index.rowMajorView()?.buffer;
+    expect(buffer).toBeDefined();
+    expect(snapshot.vectors.buffer).toBe(buffer);
+    expect(vectors.get('h2')?.buffer).toBe(buffer);
+    expect(Array.from(vectors.get('h2') ?? [])).toEqual([0, 1, 0, 0]);
   });
 });

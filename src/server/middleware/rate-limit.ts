@@ -3,14 +3,15 @@
  * in a WeakMap, so it disappears with the connection): no IP address is read or stored.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../http-error.ts';
 
 /** Options: sustained requests per second, burst size, how to find the connection, the clock. */
 export interface RateLimitOptions {
   readonly perSecond: number;
   readonly burst: number;
-  readonly connection: (c: Context) => object;
-  readonly now: () => number;
+  /** Connection identity; default the Node socket under @hono/node-server. */
+  readonly connection?: (c: Context) => object;
+  readonly now?: () => number;
 }
 
 interface Bucket {
@@ -18,12 +19,23 @@ interface Bucket {
   at: number;
 }
 
+// Requests made with `app.request()` have no socket: they share one bucket.
+const IN_PROCESS = {};
+
+/** The Node socket of the request (under @hono/node-server), or one shared in-process key. */
+export function socketConnection(c: Context): object {
+  const env = c.env as { incoming?: { socket?: object } } | undefined;
+  return env?.incoming?.socket ?? IN_PROCESS;
+}
+
 /** Returns middleware answering 429 (with Retry-After) when a connection exceeds its budget. */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
+  const connection = options.connection ?? socketConnection;
+  const now = options.now ?? Date.now;
   const buckets = new WeakMap<object, Bucket>();
   return async function rateLimitMiddleware(c, next) {
-    const key = options.connection(c);
-    const t = options.now();
+    const key = connection(c);
+    const t = now();
     const bucket = buckets.get(key) ?? { tokens: options.burst, at: t };
     bucket.tokens = Math.min(
       options.burst,
