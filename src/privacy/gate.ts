@@ -1,8 +1,12 @@
 /**
- * The privacy gate: the only path by which Hearth client code sends anything off the device.
- * Nothing leaves while consent is off (the default). Every request — GETs included — is
- * recorded in the ledger with its URL, byte count, readable summary and privacy cost before it
- * is sent; a release that would exceed a cap is refused and nothing is sent.
+ * The privacy gate: the only path by which Hearth client code makes a request.
+ * - `send` is for what depends on the visitor (releases, and requests made only with consent):
+ *   nothing is sent while consent is off (the default), and a release that would exceed a cap is
+ *   refused and nothing is sent.
+ * - `download` is for public data that never depends on the visitor (catalog, models, runtime):
+ *   it needs no consent and costs no ε.
+ * Both record a ledger row (URL, bytes, readable summary, privacy cost) before the request goes
+ * out, and both make it anonymous: no cookies or credentials, no referrer, no HTTP cache.
  */
 import { ConsentRequiredError } from './errors.ts';
 import type { Ledger, LedgerEntry, LedgerKind } from './ledger.ts';
@@ -26,12 +30,40 @@ export interface GateRequest {
   readonly rho?: number;
 }
 
+/** A download of public data (nothing about the visitor is in it). */
+export interface DownloadRequest {
+  readonly url: string;
+  /** A readable description for the privacy panel ("the site's catalog"). */
+  readonly summary: string;
+  /** `HEAD` to ask whether a file exists; default `GET`. */
+  readonly method?: 'GET' | 'HEAD';
+  /** Aborts the request (e.g. a sync timeout). */
+  readonly signal?: AbortSignal;
+  /** Extra request headers (e.g. `accept`); never cookies or identifiers. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Request options that make every Hearth request anonymous by construction: no cookies or HTTP
+ * credentials (a same-origin server would otherwise get the site's session), no referrer (the
+ * page URL can name an item), and no HTTP cache (a cached validator could be replayed as a tag).
+ */
+export const ANONYMOUS_REQUEST: Readonly<
+  Pick<RequestInit, 'credentials' | 'referrerPolicy' | 'cache'>
+> = {
+  credentials: 'omit',
+  referrerPolicy: 'no-referrer',
+  cache: 'no-store',
+};
+
 /** The gate API. */
 export interface PrivacyGate {
   readonly consent: boolean;
   setConsent(on: boolean): void;
   /** Records then sends; throws ConsentRequiredError or BudgetExceededError without sending. */
   send(request: GateRequest): Promise<Response>;
+  /** Records (ε 0) then fetches public data; needs no consent. */
+  download(request: DownloadRequest): Promise<Response>;
 }
 
 /** Creates a gate over a ledger and an injected fetch; consent defaults to off. */
@@ -79,7 +111,25 @@ export function createPrivacyGate(options: {
       await options.ledger.record(entry);
       const headers: Record<string, string> = {};
       if (request.contentType !== undefined) headers['content-type'] = request.contentType;
-      return options.fetch(request.url, { method, headers, body });
+      return options.fetch(request.url, { method, headers, body, ...ANONYMOUS_REQUEST });
+    },
+    async download(request) {
+      const method = request.method ?? 'GET';
+      await options.ledger.record({
+        at: now(),
+        kind: 'download',
+        bytes: 0,
+        url: request.url,
+        summary: `${method} ${request.url} — ${request.summary}`,
+        epsilon: 0,
+        delta: 0,
+      });
+      return options.fetch(request.url, {
+        method,
+        headers: { ...request.headers },
+        ...(request.signal !== undefined ? { signal: request.signal } : {}),
+        ...ANONYMOUS_REQUEST,
+      });
     },
   };
 }

@@ -9,8 +9,11 @@
 import { BudgetExceededError } from './errors.ts';
 import { rhoToEpsilon } from './rdp.ts';
 
-/** What a ledger row is about: an LDP telemetry batch, a model update, or a plain request. */
-export type LedgerKind = 'telemetry' | 'update' | 'request';
+/**
+ * What a ledger row is about: an LDP telemetry batch, a model update, a request made with consent,
+ * or a download of public data (no consent needed, ε 0).
+ */
+export type LedgerKind = 'telemetry' | 'update' | 'request' | 'download';
 
 /**
  * One row; the shape of the `ledger` IndexedDB store plus two optional fields:

@@ -10,7 +10,7 @@ import { HEARTH_DB_NAME, openHearthDB } from './schema.ts';
 const ledgerRowSchema = z.object({
   id: z.number().int().optional(),
   at: z.number(),
-  kind: z.enum(['telemetry', 'update', 'request']),
+  kind: z.enum(['telemetry', 'update', 'request', 'download']),
   epsilon: z.number(),
   delta: z.number(),
   bytes: z.number(),

@@ -7,7 +7,7 @@ import { TelemetryBatchSchema } from '../../src/protocol/telemetry.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 
 function setup(consent?: boolean, dailyEpsilon = 8) {
-  const sent: { url: string; body: string | undefined }[] = [];
+  const sent: { url: string; body: string | undefined; init: RequestInit }[] = [];
   const ledger = createLedger({
     storage: createMemoryLedgerStorage(),
     caps: { dailyEpsilon },
@@ -18,7 +18,7 @@ function setup(consent?: boolean, dailyEpsilon = 8) {
     consent,
     now: () => 1000,
     fetch: async (url, init) => {
-      sent.push({ url, body: typeof init.body === 'string' ? init.body : undefined });
+      sent.push({ url, body: typeof init.body === 'string' ? init.body : undefined, init });
       return new Response(null, { status: 202 });
     },
   });
@@ -53,6 +53,29 @@ describe('privacy gate', () => {
       epsilon: 2,
       summary: 'POST https://x/v1/telemetry — 1 report',
     });
+  });
+
+  it('makes every request anonymous: no credentials, no referrer, no HTTP cache', async () => {
+    const { sent, gate } = setup(true);
+    await gate.send({ url: 'https://x/v1/telemetry', body: '{}', kind: 'telemetry', summary: 's' });
+    await gate.download({ url: 'https://x/v1/catalog', summary: 'catalog' });
+    for (const { init } of sent) {
+      expect(init).toMatchObject({
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+        cache: 'no-store',
+      });
+    }
+    expect(sent).toHaveLength(2);
+  });
+
+  it('records every download at ε 0 without consent', async () => {
+    const { sent, gate, ledger } = setup(false);
+    await gate.download({ url: 'https://x/models/ranker/manifest.json', summary: 'ranker' });
+    expect(sent.map((s) => s.url)).toEqual(['https://x/models/ranker/manifest.json']);
+    expect(await ledger.entries()).toMatchObject([
+      { kind: 'download', epsilon: 0, url: 'https://x/models/ranker/manifest.json' },
+    ]);
   });
 
   it('refuses a release over the cap without sending', async () => {
