@@ -113,7 +113,7 @@ const suite: BenchSuite = {
       const rng = seededRng(1);
       const params = olhParams(2);
       const batch = JSON.stringify({
-        v: 1,
+        v: 2,
         kind: 'telemetry',
         mechanism: 'olh',
         epsilon: 2,

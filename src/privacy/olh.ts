@@ -6,9 +6,11 @@
  * p = e^ε/(e^ε + g − 1), otherwise a uniform other value. The server counts the reports that
  * "support" v (H_s(v) = y) and debiases: ĉ(v) = (C(v) − n/g)/(p − 1/g), with
  * Var[ĉ(v)] = n·q(1−q)/(p−q)² + c(v)(1−p−q)/(p−q), q = 1/g (their Eq. (2) with the c(v) term).
+ * H_s(v) = seededHash64(itemKey64(v), s): the item's 64-bit key mixed with the seed. A shorter key
+ * would merge items whose keys collide (their hashes agree for every seed, so their counts add up).
  */
 
-import { fnv1a, seededHash } from '../shared/hash.ts';
+import { itemKey64, seededHash64 } from '../shared/hash.ts';
 import type { Rng } from '../shared/rng.ts';
 import { assertEpsilon, PRIVACY_MESSAGES, PrivacyParameterError } from './errors.ts';
 
@@ -40,7 +42,8 @@ export function olhParams(epsilon: number): OlhParams {
 /** Encodes one item id into an ε-LDP report (client side). */
 export function olhEncode(itemId: string, params: OlhParams, rng: Rng): OlhReport {
   const seed = Math.floor(rng() * 4294967296) >>> 0;
-  const truth = seededHash(fnv1a(itemId), seed, params.range);
+  const key = itemKey64(itemId);
+  const truth = seededHash64(key.hi, key.lo, seed, params.range);
   if (rng() < params.p) return { seed, value: truth };
   // Uniform over the g − 1 other values.
   const other = Math.floor(rng() * (params.range - 1));
@@ -62,13 +65,20 @@ export function olhSupport(
   range: number,
 ): Float64Array {
   if (itemIds.length === 0) throw new PrivacyParameterError(PRIVACY_MESSAGES.emptyDomain);
-  const keys = Uint32Array.from(itemIds, fnv1a);
+  // Keys as [hi, lo] pairs in one typed array: the loop below runs |domain| × |reports| times.
+  const keys = new Uint32Array(2 * itemIds.length);
+  itemIds.forEach((id, i) => {
+    const key = itemKey64(id);
+    keys[2 * i] = key.hi;
+    keys[2 * i + 1] = key.lo;
+  });
   const support = new Float64Array(itemIds.length);
   for (const r of reports) {
     const seed = r.seed >>> 0;
     const value = r.value;
-    for (let i = 0; i < keys.length; i++) {
-      if (seededHash(keys[i] ?? 0, seed, range) === value) support[i] = (support[i] ?? 0) + 1;
+    for (let i = 0; i < itemIds.length; i++) {
+      if (seededHash64(keys[2 * i] ?? 0, keys[2 * i + 1] ?? 0, seed, range) === value)
+        support[i] = (support[i] ?? 0) + 1;
     }
   }
   return support;

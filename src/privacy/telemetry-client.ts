@@ -6,7 +6,7 @@
  * ("Learning with Privacy at Scale", Apple ML Journal).
  */
 import type { TelemetryBatch } from '../protocol/telemetry.ts';
-import { PROTOCOL_VERSION } from '../protocol/version.ts';
+import { TELEMETRY_VERSION } from '../protocol/version.ts';
 import type { Rng } from '../shared/rng.ts';
 import type { PrivacyGate } from './gate.ts';
 import { type OlhReport, olhEncode, olhParams } from './olh.ts';
@@ -52,7 +52,7 @@ export function createTelemetryClient(options: TelemetryClientOptions): Telemetr
     if (queue.length === 0) return 0;
     const reports = queue.slice(0, maxBatch);
     const body: TelemetryBatch = {
-      v: PROTOCOL_VERSION,
+      v: TELEMETRY_VERSION,
       kind: 'telemetry',
       mechanism: 'olh',
       epsilon,

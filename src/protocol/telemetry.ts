@@ -1,13 +1,18 @@
 /** Wire schema of an LDP telemetry batch (client → server). */
 import { z } from 'zod';
-import { PROTOCOL_VERSION } from './version.ts';
+import { PROTOCOL_VERSION, TELEMETRY_VERSION } from './version.ts';
 
 /** Most reports accepted in one batch. */
 export const MAX_TELEMETRY_REPORTS = 500;
 
+/** Why a batch of another telemetry version is refused (the server's 400 names it). */
+function telemetryVersionMessage(got: unknown): string {
+  return `telemetry version ${JSON.stringify(got) ?? 'missing'} is not accepted: this server counts version ${TELEMETRY_VERSION} reports (64-bit item keys; version 1 used 32-bit keys that merge items). Update the Hearth client script.`;
+}
+
 /** A batch of OLH reports `[seed, value]`; carries no identifier of any kind. */
 export const TelemetryBatchSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
+  v: z.literal(TELEMETRY_VERSION, { error: (issue) => telemetryVersionMessage(issue.input) }),
   kind: z.literal('telemetry'),
   mechanism: z.literal('olh'),
   epsilon: z.number().positive().max(20),

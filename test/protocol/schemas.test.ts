@@ -26,7 +26,7 @@ describe('wire schemas', () => {
   });
 
   it('limit telemetry batches to 500 integer reports without identifiers', () => {
-    const batch = { v: 1, kind: 'telemetry', mechanism: 'olh', epsilon: 2, reports: [[1, 2]] };
+    const batch = { v: 2, kind: 'telemetry', mechanism: 'olh', epsilon: 2, reports: [[1, 2]] };
     expect(TelemetryBatchSchema.safeParse(batch).success).toBe(true);
     expect(
       TelemetryBatchSchema.safeParse({

@@ -156,7 +156,7 @@ describe('server: telemetry and aggregates', () => {
     expect((await post('{}', 'text/plain')).status).toBe(415);
     const shape = await post(
       JSON.stringify({
-        v: 1,
+        v: 2,
         kind: 'telemetry',
         mechanism: 'olh',
         epsilon: 2,
@@ -166,7 +166,7 @@ describe('server: telemetry and aggregates', () => {
     expect(shape.status).toBe(400);
     expect((await errorOf(shape)).reasons?.length).toBeGreaterThan(0);
     const eps = await post(
-      JSON.stringify({ v: 1, kind: 'telemetry', mechanism: 'olh', epsilon: 3, reports: [[1, 2]] }),
+      JSON.stringify({ v: 2, kind: 'telemetry', mechanism: 'olh', epsilon: 3, reports: [[1, 2]] }),
     );
     expect((await errorOf(eps)).reasons?.join()).toMatch(/per-report epsilon 2/);
     expect((await post('x'.repeat(70_000))).status).toBe(413);
@@ -195,7 +195,7 @@ describe('server: telemetry and aggregates', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
-          v: 1,
+          v: 2,
           kind: 'telemetry',
           mechanism: 'olh',
           epsilon: 2,

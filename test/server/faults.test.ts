@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 const telemetry = JSON.stringify({
-  v: 1,
+  v: 2,
   kind: 'telemetry',
   mechanism: 'olh',
   epsilon: 2,
