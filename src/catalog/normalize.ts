@@ -4,7 +4,7 @@
  */
 import { type CatalogItem, catalogItemInputSchema, type ExtraValue } from '../protocol/catalog.ts';
 import { CATALOG_LIMITS as L } from './limits.ts';
-import { toPlainText } from './sanitize.ts';
+import { LONE_SURROGATE, toPlainText } from './sanitize.ts';
 
 /** Where an item came from: a line (JSON Lines, CSV) or an index (JSON array, delta upserts). */
 export type CatalogLocation =
@@ -76,7 +76,9 @@ function parseUrl(raw: string, field: string, issues: FieldIssue[]): string | un
     issues.push({ field, problem: `longer than ${L.urlChars} characters` });
     return undefined;
   }
-  if (text.startsWith('/') && !text.startsWith('//')) return encodeURI(decodeSafe(text));
+  // encodeURI throws on an unpaired surrogate; replace it with U+FFFD as `new URL` does.
+  if (text.startsWith('/') && !text.startsWith('//'))
+    return encodeURI(decodeSafe(text).replace(LONE_SURROGATE, '\uFFFD'));
   let url: URL;
   try {
     url = new URL(text);
@@ -169,8 +171,23 @@ function toExtraValue(value: unknown): ExtraValue | undefined {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
     return value.slice(0, L.tags).map((v: string) => toPlainText(v, cap).text);
   }
-  if (typeof value === 'object') return toPlainText(JSON.stringify(value) ?? '', cap).text;
+  if (typeof value === 'object') {
+    const json = stringifyOrNull(value);
+    return json === null ? undefined : toPlainText(json, cap).text;
+  }
   return undefined;
+}
+
+/**
+ * JSON.stringify recurses, so a value nested ~10k deep (which JSON.parse accepts) overflows the
+ * stack; records passed in directly may also hold a cycle or a BigInt. Null when it cannot.
+ */
+function stringifyOrNull(value: unknown): string | null {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return null;
+  }
 }
 
 function buildExtra(
@@ -190,7 +207,14 @@ function buildExtra(
       continue;
     }
     const value = toExtraValue(rawValue);
-    if (value === undefined) continue;
+    if (value === undefined) {
+      if (typeof rawValue === 'object' && rawValue !== null)
+        warnings.push({
+          field: 'extra',
+          problem: `'${key}' cannot be written as JSON (nested too deeply or cyclic), dropped`,
+        });
+      continue;
+    }
     extra[key] = value;
     kept++;
   }

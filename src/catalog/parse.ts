@@ -6,6 +6,7 @@
  */
 import type { CatalogItem } from '../protocol/catalog.ts';
 import { catalogFullEnvelopeSchema } from '../protocol/catalog.ts';
+import { jsonErrorOffset, lineColumn } from '../shared/json-position.ts';
 import { parseCsv } from './csv.ts';
 import { CATALOG_MESSAGES, CatalogEmptyError, CatalogParseError } from './errors.ts';
 import { type CatalogLocation, type FieldIssue, normalizeItem } from './normalize.ts';
@@ -130,13 +131,7 @@ export function parseCatalogRecords(
 /** Turns a JSON.parse failure into a CatalogParseError with line and column. */
 function jsonError(text: string, error: unknown): CatalogParseError {
   const detail = error instanceof Error ? error.message : String(error);
-  const position = /position (\d+)/.exec(detail);
-  if (position?.[1] === undefined)
-    return new CatalogParseError(`${CATALOG_MESSAGES.malformedJson}: ${detail}`);
-  const offset = Number(position[1]);
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
+  const { line, column } = lineColumn(text, jsonErrorOffset(text, error));
   return new CatalogParseError(
     `${CATALOG_MESSAGES.malformedJson} at line ${line}, column ${column}: ${detail}. Fix the JSON (a validator shows the spot) and sync again.`,
     line,
@@ -190,7 +185,7 @@ function fromJson(text: string, options: ParseCatalogOptions): CatalogParseResul
     return { ...parseCatalogRecords([value], options), format: 'json' };
   }
   throw new CatalogParseError(
-    `${CATALOG_MESSAGES.unsupportedBody}: got a JSON ${value === null ? 'null' : typeof value}.`,
+    `${CATALOG_MESSAGES.unsupportedBody}: the top-level value is a JSON ${value === null ? 'null' : typeof value}.`,
   );
 }
 
@@ -206,7 +201,10 @@ function fromJsonLines(text: string, options: ParseCatalogOptions): CatalogParse
       records.push({ at, value: JSON.parse(body) });
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      early.push(rejection(at, null, [{ field: '(line)', problem: `malformed JSON: ${detail}` }]));
+      const raw = lines[index] ?? '';
+      const column = raw.length - raw.trimStart().length + jsonErrorOffset(body, error) + 1;
+      const problem = `malformed JSON at column ${column}: ${detail}`;
+      early.push(rejection(at, null, [{ field: '(line)', problem }]));
     }
   }
   return collect('jsonl', null, records, early, options);
@@ -218,7 +216,7 @@ function fromCsv(text: string, options: ParseCatalogOptions): CatalogParseResult
   const headerError = table.errors.find((e) => header === undefined || e.line <= header.line);
   if (header === undefined || headerError !== undefined) {
     throw new CatalogParseError(
-      `Catalog CSV has no readable header line${headerError ? ` (${headerError.problem})` : ''}. The first line must name the columns, e.g. id,title,description.`,
+      `Catalog CSV has no readable header line (${headerError ? `line ${headerError.line}: ${headerError.problem}` : 'every line is blank'}). The first line must name the columns, e.g. id,title,description.`,
       headerError?.line ?? 1,
     );
   }

@@ -44,7 +44,7 @@ export async function readManifest(files: ModelFiles): Promise<ModelManifest | n
     throw new EncoderModelError(
       ENCODER_MESSAGES.badManifest(
         files.location,
-        parsed.error.issues.map((i) => i.message).join('; '),
+        parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
       ),
       'manifest.json',
     );

@@ -45,7 +45,11 @@ export function parseCollab(bytes: Uint8Array): CollabModel {
   const { header, view, payloadAt: start } = readFrame(bytes, MAGIC, HeaderSchema, fail);
   const { version, itemIds, dims } = header;
   const n = itemIds.length;
-  if (bytes.length !== start + (2 * n * dims + n) * 4) fail('payload length does not match header');
+  const expected = start + (2 * n * dims + n) * 4;
+  if (bytes.length !== expected)
+    fail(
+      `file is ${bytes.length} bytes, the header (${n} items × ${dims} dims) implies ${expected}`,
+    );
   const read = (offset: number, count: number) => {
     const out = new Float32Array(count);
     for (let i = 0; i < count; i++) out[i] = view.getFloat32(offset + i * 4, true);

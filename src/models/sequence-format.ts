@@ -52,8 +52,11 @@ export function parseSequence(bytes: Uint8Array): SequenceModel {
   };
   const { header, view, payloadAt: start } = readFrame(bytes, MAGIC, HeaderSchema, fail);
   const { version, itemIds, edges } = header;
-  if (bytes.length !== start + (itemIds.length + 1 + 2 * edges) * 4)
-    fail('payload length does not match header');
+  const expected = start + (itemIds.length + 1 + 2 * edges) * 4;
+  if (bytes.length !== expected)
+    fail(
+      `file is ${bytes.length} bytes, the header (${itemIds.length} items, ${edges} edges) implies ${expected}`,
+    );
   let offset = start;
   const u32 = (count: number) => {
     const out = new Uint32Array(count);

@@ -41,15 +41,17 @@ export function readFrame<T>(
   fail: (why: string) => never,
 ): FrameReader<T> {
   if (bytes.length < 8 || new TextDecoder().decode(bytes.subarray(0, 4)) !== magic)
-    fail('bad magic');
+    fail(`bad magic (bytes 0–3 must be '${magic}', then a u32 header length)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(4, true);
-  if (8 + headerLength > bytes.length) fail('truncated header');
+  if (8 + headerLength > bytes.length)
+    fail(`truncated header (${headerLength} bytes declared at byte 4, ${bytes.length - 8} follow)`);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-  } catch {
-    fail('header is not JSON');
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    fail(`header (${headerLength} bytes from byte 8) is not JSON: ${detail}`);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

@@ -10,6 +10,9 @@
 /** Values per block sharing one scale: 32 = one row of the 32-dim collab model. */
 export const Q8_BLOCK = 32;
 
+/** The largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
+
 /** Byte length of a q8 payload for `length` values: float32 scales then int8 values. */
 export function q8ByteLength(length: number): number {
   return Math.ceil(length / Q8_BLOCK) * 4 + length;
@@ -26,7 +29,10 @@ export function encodeQ8(values: Float32Array): Uint8Array {
     const end = Math.min(values.length, start + Q8_BLOCK);
     let max = 0;
     for (let i = start; i < end; i++) max = Math.max(max, Math.abs(values[i] ?? 0));
-    const scale = max / 127;
+    let scale = Math.fround(max / 127);
+    // Near the top of the float32 range the rounded scale can make 127·scale overflow to
+    // Infinity on decode: step it down (to at most max/127) so every code decodes finitely.
+    if (127 * scale > F32_MAX) scale = Math.fround(scale * (1 - 2 ** -23));
     view.setFloat32(b * 4, scale, true);
     if (scale === 0) continue;
     for (let i = start; i < end; i++) {

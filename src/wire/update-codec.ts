@@ -57,8 +57,11 @@ export function decodeUpdateFrame(bytes: Uint8Array): {
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headLength)));
-  } catch {
-    throw new UpdateFrameError(['header is not valid JSON']);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new UpdateFrameError([
+      `header (${headLength} bytes from byte 8) is not valid JSON: ${detail}`,
+    ]);
   }
   const parsed = UpdateHeaderSchema.safeParse(raw);
   if (!parsed.success) {

@@ -24,15 +24,14 @@ export function catalogRoutes(deps: CatalogRoutesDeps): Hono {
 
   app.get('/catalog', (c) => {
     const version = catalog.version();
-    const sinceRaw = c.req.query('since');
-    // The ETag names the query too: a delta and the full catalog at one version differ.
-    const etag = `"c-${version}${sinceRaw === undefined ? '' : `-s${sinceRaw}`}"`;
+    const since = Number(c.req.query('since') ?? Number.NaN);
+    const delta = Number.isInteger(since) && since >= 0 && since <= version;
+    // The ETag names the delta's base too (a delta and the full catalog at one version differ),
+    // as a number: the raw query may hold characters a header cannot carry.
+    const etag = `"c-${version}${delta ? `-s${since}` : ''}"`;
     if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
     c.header('etag', etag);
-    const since = sinceRaw === undefined ? Number.NaN : Number(sinceRaw);
-    if (Number.isInteger(since) && since >= 0 && since <= version)
-      return c.json(catalog.delta(since));
-    return c.json(catalog.full());
+    return c.json(delta ? catalog.delta(since) : catalog.full());
   });
 
   app.put('/admin/catalog', deps.admin, bodySizeLimit({ maxBytes: deps.adminBytes }), async (c) => {
