@@ -121,39 +121,22 @@ const plainCatalog = fc.uniqueArray(plainItem, {
   selector: (item) => item.id,
 });
 
-const CSV_COLUMNS = [
-  'id',
-  'title',
-  'description',
-  'tags',
-  'category',
-  'price',
-  'currency',
-  'url',
-  'image',
-  'available',
-  'updatedAt',
-  'colour',
-] as const;
-
-/** RFC 4180 with every cell quoted; tags as `a|b`. */
-function toCsv(items: readonly CatalogItem[]): string {
-  const cell = (value: unknown): string => {
-    const text = Array.isArray(value) ? value.join('|') : value === undefined ? '' : String(value);
-    return `"${text.replaceAll('"', '""')}"`;
-  };
-  const rows = items.map((item) =>
-    CSV_COLUMNS.map((column) =>
-      cell(column === 'colour' ? item.extra.colour : item[column as keyof CatalogItem]),
-    ).join(','),
-  );
-  return [CSV_COLUMNS.join(','), ...rows].join('\r\n');
-}
-
 /** The record a site owner would write for an item (extra fields at the top level). */
 function toRecord(item: CatalogItem): Record<string, unknown> {
   const { extra, ...fields } = item;
   return { ...fields, ...extra };
+}
+
+/** RFC 4180 with every cell quoted, one column per field any record has; tags as `a|b`. */
+function toCsv(items: readonly CatalogItem[]): string {
+  const records = items.map(toRecord);
+  const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  const cell = (value: unknown): string => {
+    const text = Array.isArray(value) ? value.join('|') : value === undefined ? '' : String(value);
+    return `"${text.replaceAll('"', '""')}"`;
+  };
+  const rows = records.map((record) => columns.map((column) => cell(record[column])).join(','));
+  return [columns.join(','), ...rows].join('\r\n');
 }
 
 /** Text serialisations of a catalog, one per supported format. */

@@ -199,31 +199,32 @@ function manifestInputs(valid: fc.Arbitrary<Record<string, unknown>>): fc.Arbitr
 const MANIFEST_WHERE = /\((?:[\w.]+|root): |features \[/;
 
 describe('fuzz: model manifests', { timeout: FUZZ_TIMEOUT_MS }, () => {
-  it('parseRankerManifest never crashes: a manifest or a RankerError naming the field (10,000 cases)', () => {
-    fc.assert(
-      fc.property(manifestInputs(rankerManifest), (json) =>
-        decodesOrRejectsCleanly(
-          () => parseRankerManifest(json, 'ranker/manifest.json'),
-          RankerError,
-          MANIFEST_WHERE,
+  const manifestParsers = [
+    {
+      name: 'parseRankerManifest',
+      inputs: manifestInputs(rankerManifest),
+      parse: (json: unknown) => parseRankerManifest(json, 'ranker/manifest.json'),
+      errorClass: RankerError,
+      seed: 311,
+    },
+    {
+      name: 'parseCollabManifest',
+      inputs: manifestInputs(collabManifest),
+      parse: (json: unknown) => parseCollabManifest(json, 'collab/manifest.json'),
+      errorClass: CollabModelError,
+      seed: 312,
+    },
+  ];
+  for (const { name, inputs, parse, errorClass, seed } of manifestParsers) {
+    it(`${name} never crashes: a manifest or a ${errorClass.name} naming the field (10,000 cases)`, () => {
+      fc.assert(
+        fc.property(inputs, (json) =>
+          decodesOrRejectsCleanly(() => parse(json), errorClass, MANIFEST_WHERE),
         ),
-      ),
-      fuzzParams(311),
-    );
-  });
-
-  it('parseCollabManifest never crashes: a manifest or a CollabModelError naming the field (10,000 cases)', () => {
-    fc.assert(
-      fc.property(manifestInputs(collabManifest), (json) =>
-        decodesOrRejectsCleanly(
-          () => parseCollabManifest(json, 'collab/manifest.json'),
-          CollabModelError,
-          MANIFEST_WHERE,
-        ),
-      ),
-      fuzzParams(312),
-    );
-  });
+        fuzzParams(seed),
+      );
+    });
+  }
 
   it('readManifest (encoder) never crashes on any bytes: a manifest or an EncoderModelError naming the field (10,000 cases)', async () => {
     const bytes = fc.oneof(
