@@ -58,20 +58,36 @@ export interface OlhEstimate {
   readonly reports: number;
 }
 
-/** Raw support counts C(v) for each item (the expensive part: |domain| × |reports| hashes). */
-export function olhSupport(
-  itemIds: readonly string[],
-  reports: readonly OlhReport[],
-  range: number,
-): Float64Array {
-  if (itemIds.length === 0) throw new PrivacyParameterError(PRIVACY_MESSAGES.emptyDomain);
-  // Keys as [hi, lo] pairs in one typed array: the loop below runs |domain| × |reports| times.
+/**
+ * Item keys of a domain as [hi, lo] pairs, cached per array: the server folds reports into one
+ * domain in many small steps, and hashing 20k ids costs more than a step's own work.
+ */
+const domainKeyCache = new WeakMap<readonly string[], Uint32Array>();
+
+function domainKeys(itemIds: readonly string[]): Uint32Array {
+  const cached = domainKeyCache.get(itemIds);
+  if (cached !== undefined && cached.length === 2 * itemIds.length) return cached;
   const keys = new Uint32Array(2 * itemIds.length);
   itemIds.forEach((id, i) => {
     const key = itemKey64(id);
     keys[2 * i] = key.hi;
     keys[2 * i + 1] = key.lo;
   });
+  domainKeyCache.set(itemIds, keys);
+  return keys;
+}
+
+/**
+ * Raw support counts C(v) for each item (the expensive part: |domain| × |reports| hashes). The
+ * keys of `itemIds` are cached per array, which must therefore not change between calls.
+ */
+export function olhSupport(
+  itemIds: readonly string[],
+  reports: readonly OlhReport[],
+  range: number,
+): Float64Array {
+  if (itemIds.length === 0) throw new PrivacyParameterError(PRIVACY_MESSAGES.emptyDomain);
+  const keys = domainKeys(itemIds);
   const support = new Float64Array(itemIds.length);
   for (const r of reports) {
     const seed = r.seed >>> 0;
