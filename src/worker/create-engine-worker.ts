@@ -14,6 +14,7 @@ import {
   RecommendRequestSchema,
 } from '../protocol/recommendation.ts';
 import { cryptoRng } from '../shared/rng.ts';
+import { deleteHearthCaches } from '../store/caches.ts';
 import { createIndexedDbEventLog } from '../store/event-log.ts';
 import { createIndexedDbPromptStore } from '../store/prompt-store.ts';
 import { deleteAllHearthDatabases } from '../store/schema.ts';
@@ -65,7 +66,12 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
       sequence,
       events: createIndexedDbEventLog(undefined, dbName),
       promptStore: createIndexedDbPromptStore(dbName),
-      forgetStorage: deleteAllHearthDatabases,
+      // Every database (the image store included), every Hearth cache, the images in memory.
+      forgetStorage: async () => {
+        await deleteAllHearthDatabases();
+        await deleteHearthCaches();
+        catalog.forgetImages();
+      },
       rng: cryptoRng,
     }),
   );
@@ -129,7 +135,9 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
         const out: Recommendation[] = [];
         for (const r of ranked) {
           const item = catalog.getItem(r.itemId);
-          if (item !== undefined) out.push({ item, ...r });
+          if (item === undefined) continue;
+          const cachedImage = catalog.cachedImage(item); // from the device's cache, never fetched
+          out.push({ item, ...r, ...(cachedImage ? { cachedImage } : {}) });
         }
         return out;
       },
