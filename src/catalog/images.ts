@@ -11,6 +11,7 @@ import type { CatalogItem } from '../protocol/catalog.ts';
 import type { ImageStore } from '../store/image-store.ts';
 import type { ImageOptions, ImageSyncReport } from './catalog.api.ts';
 import type { FetchFn } from './fetch-catalog.ts';
+import { httpUrl } from './sanitize.ts';
 
 /** Defaults of `ImageOptions`. */
 export const IMAGE_DEFAULTS = {
@@ -39,17 +40,6 @@ export function imageBase(catalogUrl: string | null): string {
   return catalogUrl.startsWith('blob:') ? `${new URL(catalogUrl).origin}/` : catalogUrl;
 }
 
-/** The absolute http(s) URL of an item's image, or undefined (absent, malformed, other scheme). */
-export function resolveImageUrl(image: string | undefined, base: string): string | undefined {
-  if (image === undefined || image.trim() === '') return undefined;
-  try {
-    const url = new URL(image, base);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The image URLs a sync caches: the first `maxCount` distinct ones in catalog order. */
 export function imagesToCache(
   items: Iterable<Pick<CatalogItem, 'image'>>,
@@ -59,7 +49,7 @@ export function imagesToCache(
   const urls = new Set<string>();
   for (const item of items) {
     if (urls.size >= maxCount) break;
-    const url = resolveImageUrl(item.image, base);
+    const url = httpUrl(item.image, base);
     if (url !== undefined) urls.add(url);
   }
   return [...urls];

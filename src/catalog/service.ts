@@ -25,8 +25,9 @@ import type {
   VectorBlock,
 } from './catalog.api.ts';
 import type { FetchFn } from './fetch-catalog.ts';
-import { IMAGE_DEFAULTS, imageBase, imagesToCache, resolveImageUrl, syncImages } from './images.ts';
+import { IMAGE_DEFAULTS, imageBase, imagesToCache, syncImages } from './images.ts';
 import type { ProgressListener } from './progress.ts';
+import { httpUrl } from './sanitize.ts';
 import { loadCatalog, syncCatalog, toCatalogError } from './sync.ts';
 
 /** Options of `createCatalogService`. */
@@ -192,7 +193,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     allItems: () => state.items.values(),
     modelKey: () => currentModel,
     cachedImage: (item) => {
-      const url = resolveImageUrl(item.image, imageBase(state.pointer?.url ?? null));
+      const url = httpUrl(item.image, imageBase(state.pointer?.url ?? null));
       return url === undefined ? undefined : images.get(url);
     },
     forgetImages: () => {

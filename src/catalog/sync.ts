@@ -7,7 +7,6 @@
  */
 import { catalogDeltaEnvelopeSchema } from '../protocol/catalog.ts';
 import { isQuotaError } from '../store/errors.ts';
-import type { CatalogPointer } from '../store/schema.ts';
 import {
   type ApplyContext,
   applyDelta,

@@ -66,6 +66,9 @@ function configureTransformers(localModelPath: string, wasmPaths: string | undef
   env.allowLocalModels = true;
   env.localModelPath = localModelPath;
   env.useFSCache = false;
+  // No second copy of the model in Cache Storage: the service worker caches model files, and a
+  // library cache written while "Forget me" runs would outlive it.
+  env.useBrowserCache = false;
   if (!isNode) {
     const wasm = env.backends.onnx.wasm;
     if (wasm !== undefined) wasm.wasmPaths = wasmPaths ?? '/ort/';

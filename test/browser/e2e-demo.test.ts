@@ -50,6 +50,23 @@ async function storedEvents(p: Page): Promise<number> {
   return Number(/events\D*(\d+)/.exec(text)?.[1] ?? Number.NaN);
 }
 
+/** Types a prompt into the widget and resolves to the ids of the recommendations it renders. */
+async function typePrompt(p: Page, prompt: string): Promise<string[]> {
+  const rendered = p.evaluate(
+    () =>
+      new Promise<string[]>((done) =>
+        document.addEventListener(
+          'hearth:recommendations',
+          (e) => done((e as CustomEvent<{ items: string[] }>).detail.items),
+          { once: true },
+        ),
+      ),
+  );
+  await p.locator('hearth-recs input[type=search]').fill(prompt);
+  await p.locator('hearth-recs button[type=submit]').click();
+  return rendered;
+}
+
 /** Every Cache Storage entry of the page's origin, as `cache name → URL`. */
 async function cachedEntries(p: Page): Promise<{ name: string; url: string }[]> {
   return p.evaluate(async () => {
@@ -106,19 +123,7 @@ describe('built demo with the real engine worker', () => {
   it('moves the results toward items matching a typed prompt', async () => {
     const horror = (ids: string[]) => ids.filter((id) => CATEGORY.get(id) === 'Horror').length;
     const before = horror(await cardIds(page));
-    const rendered = page.evaluate(
-      () =>
-        new Promise<string[]>((done) =>
-          document.addEventListener(
-            'hearth:recommendations',
-            (e) => done((e as CustomEvent<{ items: string[] }>).detail.items),
-            { once: true },
-          ),
-        ),
-    );
-    await page.locator('hearth-recs input[type=search]').fill(PROMPT);
-    await page.locator('hearth-recs button[type=submit]').click();
-    const after = horror(await rendered);
+    const after = horror(await typePrompt(page, PROMPT));
     expect(after).toBeGreaterThanOrEqual(4);
     expect(after).toBeGreaterThan(before);
   }, 90_000);
@@ -322,19 +327,7 @@ async function requestsOf(visitor: Visitor): Promise<VisitorRequests> {
       await cardIds(tab);
     }
     expect(await tab.locator('#consent').isChecked()).toBe(false);
-    const rendered = tab.evaluate(
-      () =>
-        new Promise<string[]>((done) =>
-          document.addEventListener(
-            'hearth:recommendations',
-            (e) => done((e as CustomEvent<{ items: string[] }>).detail.items),
-            { once: true },
-          ),
-        ),
-    );
-    await tab.locator('hearth-recs input[type=search]').fill(visitor.prompt);
-    await tab.locator('hearth-recs button[type=submit]').click();
-    await rendered;
+    await typePrompt(tab, visitor.prompt);
     // Let loads started by this page (e.g. ONNX Runtime after the first results) finish.
     let count = -1;
     for (let i = 0; i < 40 && count !== seen.length; i++) {
