@@ -6,6 +6,7 @@ import {
   Tensor,
 } from '@huggingface/transformers';
 import { ENCODER_MESSAGES, EncoderInputError, EncoderModelError } from './errors.ts';
+import type { EncoderFetch, VerifiedFileCache } from './files-http.ts';
 import { type ModelFiles, readManifest, verifyModelFiles } from './manifest.ts';
 import { meanPoolNormalize } from './pooling.ts';
 import { prepareText } from './text.ts';
@@ -28,10 +29,19 @@ export interface EncoderOptions {
   readonly threads?: number;
   /** Texts per model call (default 64). */
   readonly batchSize?: number;
-  /** Browser: where ONNX Runtime's .wasm/.mjs files are served (default `/ort/`, our own origin). */
-  readonly wasmPaths?: string;
-  /** Reads model files; defaults to the file system in Node and fetch in the browser. */
+  /**
+   * Browser: ONNX Runtime's files, as a URL prefix (default `/ort/`, our own origin) or the paths
+   * the worker prepared after downloading them through the privacy gate (src/worker/ort-runtime.ts).
+   */
+  readonly wasmPaths?: string | { readonly wasm: string; readonly mjs: string };
+  /** Reads model files; defaults to the file system in Node and `fetch` over HTTP in the browser. */
   readonly files?: ModelFiles & { exists(path: string): Promise<boolean> };
+  /**
+   * Browser: the fetch for every model file request, ours and transformers.js's own (the engine
+   * worker passes the privacy gate's download, so each request is a ledger row). Required in a
+   * browser unless `files` is given; Node reads the file system.
+   */
+  readonly fetch?: EncoderFetch;
 }
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -41,6 +51,8 @@ export interface ModelLocation {
   readonly base: string;
   readonly name: string;
   readonly files: ModelFiles & { exists(path: string): Promise<boolean> };
+  /** Browser: serves the files already read and verified to transformers.js. */
+  readonly cache?: VerifiedFileCache;
 }
 
 /** Node-only module, imported by a specifier bundlers leave alone (browsers never take this path). */
@@ -55,20 +67,44 @@ async function locate(options: EncoderOptions): Promise<ModelLocation> {
     return locateNodeModel(model, options.modelsPath, options.files);
   }
   const base = options.modelsPath ?? '/models/';
+  if (options.files !== undefined) return { base, name: model, files: options.files };
+  if (options.fetch === undefined) {
+    throw new EncoderModelError(
+      ENCODER_MESSAGES.loadFailed(
+        model,
+        'in a browser createEncoder() needs { fetch } (the engine worker passes the privacy gate\'s download) or { files }',
+      ),
+    );
+  }
   const { httpModelFiles } = await import('./files-http.ts');
   const absoluteBase = new URL(base, globalThis.location?.href).href;
-  return { base, name: model, files: options.files ?? httpModelFiles(`${absoluteBase}${model}/`) };
+  const files = httpModelFiles(`${absoluteBase}${model}/`, options.fetch);
+  return { base, name: model, files, cache: files.cache };
 }
 
-/** transformers.js keeps its settings in a global; set them in one place, local files only. */
-function configureTransformers(localModelPath: string, wasmPaths: string | undefined): void {
+/**
+ * transformers.js keeps its settings in a global; set them in one place, local files only. In a
+ * browser its own requests go through `fetch` (the gate) and the files we verified are served
+ * from `cache`, so it fetches none of them again; its own Cache Storage and ORT file cache are
+ * off (the worker hands ORT its files, see src/worker/ort-runtime.ts).
+ */
+function configureTransformers(
+  localModelPath: string,
+  options: EncoderOptions,
+  cache: VerifiedFileCache | undefined,
+): void {
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = localModelPath;
   env.useFSCache = false;
   if (!isNode) {
+    env.useBrowserCache = false;
+    env.useWasmCache = false;
+    if (options.fetch !== undefined) env.fetch = options.fetch;
+    env.useCustomCache = cache !== undefined;
+    env.customCache = cache ?? null;
     const wasm = env.backends.onnx.wasm;
-    if (wasm !== undefined) wasm.wasmPaths = wasmPaths ?? '/ort/';
+    if (wasm !== undefined) wasm.wasmPaths = options.wasmPaths ?? '/ort/';
   }
 }
 
@@ -97,7 +133,7 @@ export async function createEncoder(options: EncoderOptions = {}): Promise<Encod
     );
   }
 
-  configureTransformers(where.base, options.wasmPaths);
+  configureTransformers(where.base, options, where.cache);
   const threads = options.threads ?? 1;
   let tokenizer: PreTrainedTokenizer;
   let model: Awaited<ReturnType<typeof AutoModel.from_pretrained>>;
