@@ -29,11 +29,16 @@ export interface EncoderOptions {
   readonly threads?: number;
   /** Texts per model call (default 64). */
   readonly batchSize?: number;
+  /** Browser: where ONNX Runtime's .wasm/.mjs files are served (default `/ort/`, our own origin). */
+  readonly wasmPaths?: string;
   /**
-   * Browser: ONNX Runtime's files, as a URL prefix (default `/ort/`, our own origin) or the paths
-   * the worker prepared after downloading them through the privacy gate (src/worker/ort-runtime.ts).
+   * Browser: ONNX Runtime's files already downloaded (the engine worker downloads them through the
+   * privacy gate, src/worker/ort-runtime.ts): with them ORT makes no request of its own.
    */
-  readonly wasmPaths?: string | { readonly wasm: string; readonly mjs: string };
+  readonly ortFiles?: {
+    readonly wasmPaths: { readonly wasm: string; readonly mjs: string };
+    readonly wasmBinary: Uint8Array;
+  };
   /** Reads model files; defaults to the file system in Node and `fetch` over HTTP in the browser. */
   readonly files?: ModelFiles & { exists(path: string): Promise<boolean> };
   /**
@@ -72,7 +77,7 @@ async function locate(options: EncoderOptions): Promise<ModelLocation> {
     throw new EncoderModelError(
       ENCODER_MESSAGES.loadFailed(
         model,
-        'in a browser createEncoder() needs { fetch } (the engine worker passes the privacy gate\'s download) or { files }',
+        "in a browser createEncoder() needs { fetch } (the engine worker passes the privacy gate's download) or { files }",
       ),
     );
   }
@@ -104,7 +109,11 @@ function configureTransformers(
     env.useCustomCache = cache !== undefined;
     env.customCache = cache ?? null;
     const wasm = env.backends.onnx.wasm;
-    if (wasm !== undefined) wasm.wasmPaths = options.wasmPaths ?? '/ort/';
+    if (wasm !== undefined) {
+      wasm.numThreads = 1;
+      wasm.wasmPaths = options.ortFiles?.wasmPaths ?? options.wasmPaths ?? '/ort/';
+      if (options.ortFiles !== undefined) wasm.wasmBinary = options.ortFiles.wasmBinary;
+    }
   }
 }
 
@@ -112,6 +121,8 @@ function configureTransformers(
 export async function createEncoder(options: EncoderOptions = {}): Promise<Encoder> {
   const where = await locate(options);
   const manifest = await readManifest(where.files);
+  // Verified first: over HTTP the bytes read here then answer the existence checks below.
+  if (manifest !== null && options.verify !== false) await verifyModelFiles(manifest, where.files);
   for (const required of ['config.json', 'tokenizer.json']) {
     if (!(await where.files.exists(required))) {
       throw new EncoderModelError(
@@ -120,7 +131,6 @@ export async function createEncoder(options: EncoderOptions = {}): Promise<Encod
       );
     }
   }
-  if (manifest !== null && options.verify !== false) await verifyModelFiles(manifest, where.files);
   const dtype =
     options.dtype ??
     manifest?.dtype ??

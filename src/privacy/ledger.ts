@@ -49,9 +49,7 @@ export type LedgerRefusal =
   | { readonly kind: 'cap'; readonly reason: string };
 
 /** What `decide` tells the storage to do: refuse, or append the entry and delete `prune` rows. */
-export type AppendPlan =
-  | { readonly refuse: LedgerRefusal }
-  | { readonly prune: readonly number[] };
+export type AppendPlan = { readonly refuse: LedgerRefusal } | { readonly prune: readonly number[] };
 
 /**
  * Where rows and the consent choice are kept: IndexedDB in the browser (src/store/ledger-store.ts),
@@ -243,7 +241,8 @@ export function createLedger(options: {
       const cost = costOf(entry);
       const free = cost.epsilon === 0 && cost.rho === 0;
       const outcome = await storage.appendIf(entry, ({ rows, consent }) => {
-        if (recordOptions.requireConsent === true && !consent) return { refuse: { kind: 'consent' } };
+        if (recordOptions.requireConsent === true && !consent)
+          return { refuse: { kind: 'consent' } };
         // A free row (a download, a consented GET) cannot break a cap: only costly ones are checked.
         const reason = free ? null : overCap(rows, cost);
         if (reason !== null) return { refuse: { kind: 'cap', reason } };

@@ -60,7 +60,7 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
       createEncoder({
         model,
         modelsPath: modelsUrl,
-        wasmPaths: await ortRuntime(),
+        ortFiles: await ortRuntime(),
         fetch: privacy.download('encoder model file (public file)'),
       }),
   });

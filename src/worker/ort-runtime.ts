@@ -18,10 +18,15 @@ export const ORT_FILES = {
   mjs: 'ort-wasm-simd-threaded.mjs',
 } as const;
 
-/** ORT's file paths once prepared: the `.wasm` URL (for its name) and the glue's `blob:` URL. */
-export interface OrtWasmPaths {
-  readonly wasm: string;
-  readonly mjs: string;
+/**
+ * ORT's files once prepared: the `.wasm` URL (for its name), the glue's `blob:` URL, and the
+ * binary. The encoder passes them on to transformers.js's ORT settings too: in the dev server
+ * transformers.js is pre-bundled with an ORT instance of its own, which would otherwise fetch the
+ * `.wasm` itself, outside the gate.
+ */
+export interface OrtFiles {
+  readonly wasmPaths: { readonly wasm: string; readonly mjs: string };
+  readonly wasmBinary: Uint8Array;
 }
 
 /** The ORT files answered an error, so ONNX Runtime cannot start. */
@@ -47,23 +52,26 @@ export function gatedOrtRuntime(options: {
   /** Absolute URL of the folder holding ORT's files (the page's `wasm`, default `/ort/`). */
   readonly base: string;
   readonly fetch: WorkerFetch;
-}): () => Promise<OrtWasmPaths> {
-  let prepared: Promise<OrtWasmPaths> | null = null;
-  const run = async (): Promise<OrtWasmPaths> => {
+}): () => Promise<OrtFiles> {
+  let prepared: Promise<OrtFiles> | null = null;
+  const run = async (): Promise<OrtFiles> => {
     const wasmUrl = new URL(ORT_FILES.wasm, options.base).href;
     const mjsUrl = new URL(ORT_FILES.mjs, options.base).href;
     const [wasm, glue] = await Promise.all([
       download(options.fetch, wasmUrl).then((r) => r.arrayBuffer()),
       download(options.fetch, mjsUrl).then((r) => r.text()),
     ]);
-    const paths: OrtWasmPaths = {
-      wasm: wasmUrl,
-      mjs: URL.createObjectURL(new Blob([glue], { type: 'text/javascript' })),
+    const files: OrtFiles = {
+      wasmPaths: {
+        wasm: wasmUrl,
+        mjs: URL.createObjectURL(new Blob([glue], { type: 'text/javascript' })),
+      },
+      wasmBinary: new Uint8Array(wasm),
     };
     ort.env.wasm.numThreads = 1;
-    ort.env.wasm.wasmBinary = new Uint8Array(wasm);
-    ort.env.wasm.wasmPaths = paths;
-    return paths;
+    ort.env.wasm.wasmBinary = files.wasmBinary;
+    ort.env.wasm.wasmPaths = files.wasmPaths;
+    return files;
   };
   return () => {
     prepared ??= run();

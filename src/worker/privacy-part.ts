@@ -206,7 +206,8 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
     },
     async train(local) {
       if (federated === null) return { kind: 'skipped', reason: 'no server is configured' };
-      if (!(await gate.consent())) return { kind: 'skipped', reason: 'sending is off (no consent)' };
+      if (!(await gate.consent()))
+        return { kind: 'skipped', reason: 'sending is off (no consent)' };
       try {
         const out = await federated.participate(await local());
         return out.kind === 'uploaded'

@@ -69,13 +69,13 @@ export async function fetchRanker(options: RankerFetchOptions): Promise<Deferred
     starting ??= Promise.resolve(options.runtime?.())
       .then(() => createOnnxRanker(bytes, manifest))
       .then(
-      (ranker) => {
-        onnx = ranker;
-      },
-      (error: unknown) => {
-        failure = error;
-      },
-    );
+        (ranker) => {
+          onnx = ranker;
+        },
+        (error: unknown) => {
+          failure = error;
+        },
+      );
     return starting;
   };
   const weights = Float32Array.from(manifest.weights);
