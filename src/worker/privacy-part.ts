@@ -14,8 +14,9 @@
 
 import { createFederatedClient, globalModelOf, type LocalData } from '../federated/client.ts';
 import { expandRankerWeights } from '../federated/ranker-update.ts';
+import { ConsentRequiredError } from '../privacy/errors.ts';
 import { createPrivacyGate } from '../privacy/gate.ts';
-import { createLedger, type LedgerCaps } from '../privacy/ledger.ts';
+import { createLedger } from '../privacy/ledger.ts';
 import { createTelemetryClient, type TelemetryClient } from '../privacy/telemetry-client.ts';
 import { ModelsResponseSchema, servedName } from '../protocol/model.ts';
 import { AggregatesSchema } from '../protocol/telemetry.ts';
@@ -72,17 +73,12 @@ export interface WorkerPrivacyOptions {
   /** Randomness of OLH reports and update noise; default the platform CSPRNG (seed it in tests only). */
   readonly rng?: Rng;
   readonly fetch?: typeof fetch;
-  /** Ledger caps (default DEFAULT_CAPS). */
-  readonly caps?: Partial<LedgerCaps>;
 }
 
 /** Creates the privacy part. */
 export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerPrivacy {
   const dbName = options.dbName ?? HEARTH_DB_NAME;
-  const ledger = createLedger({
-    storage: createIdbLedgerStorage(dbName),
-    ...(options.caps !== undefined ? { caps: options.caps } : {}),
-  });
+  const ledger = createLedger({ storage: createIdbLedgerStorage(dbName) });
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const gate = createPrivacyGate({ ledger, fetch: (url, init) => fetchFn(url, init) });
   const serverUrl = (path: string) =>
@@ -166,7 +162,11 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
         telemetry.discard();
         return 0;
       }
-      return telemetry.flush();
+      // Consent can go off in another tab between the read above and the send's own check.
+      return telemetry.flush().catch((error: unknown) => {
+        if (error instanceof ConsentRequiredError) return 0;
+        throw error;
+      });
     },
     async forgotten() {
       telemetry?.discard();

@@ -165,7 +165,8 @@ describe('built demo with the real engine worker', () => {
 
   it('sent no prompt, viewed title or identifier persisting across reloads (network audit)', () => {
     const own = new URL(demo.url).host;
-    expect(sent.every((s) => new URL(s.url).host === own)).toBe(true);
+    // blob: URLs are memory of the page, not requests (ONNX Runtime's glue, fetched via the gate).
+    expect(sent.every((s) => s.url.startsWith('blob:') || new URL(s.url).host === own)).toBe(true);
     expect(sent.some((s) => s.url.endsWith('/v1/telemetry') && s.body.includes('"olh"'))).toBe(
       true,
     );

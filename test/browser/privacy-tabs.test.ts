@@ -30,6 +30,7 @@ interface Seen {
   readonly method: string;
   readonly path: string;
   readonly cookie: string | undefined;
+  readonly referer: string | undefined;
 }
 
 const seen: Seen[] = [];
@@ -43,7 +44,8 @@ function thinServerOnThisOrigin(): Plugin {
     configureServer(server) {
       server.middlewares.use((req, res: ServerResponse, next) => {
         const path = req.url ?? '';
-        seen.push({ method: req.method ?? 'GET', path, cookie: req.headers.cookie });
+        const { cookie, referer } = req.headers;
+        seen.push({ method: req.method ?? 'GET', path, cookie, referer });
         if (path.startsWith('/v1/')) void listener(req, res);
         else next();
       });
@@ -108,7 +110,7 @@ describe('privacy with the real engine worker in two tabs', () => {
   let tabA: Tab;
   let tabB: Tab;
 
-  it('records every request for Hearth files in the ledger, with consent off and no cookie', async () => {
+  it('records every request for Hearth files in the ledger, with consent off, no cookie and no referrer', async () => {
     // Arrange: the page has a session cookie for this origin; consent is off (the default).
     const requests: string[] = [];
     harness.context.on('request', (r) => requests.push(r.url()));
@@ -156,6 +158,7 @@ describe('privacy with the real engine worker in two tabs', () => {
     );
     expect(hearthSeen.length).toBeGreaterThanOrEqual(6);
     expect(hearthSeen.filter((s) => s.cookie?.includes(COOKIE))).toEqual([]);
+    expect(hearthSeen.filter((s) => s.referer !== undefined)).toEqual([]);
     // Nothing reached the thin server: consent is off.
     expect(seen.filter((s) => s.path.startsWith('/v1/'))).toEqual([]);
   }, 120_000);

@@ -13,6 +13,16 @@ function row(doc: Document, cells: readonly string[]): HTMLTableRowElement {
   return tr;
 }
 
+/** The path of a URL for a narrow column; the URL as given when it does not parse. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '';
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}
+
 /** Every resource request this page made, from the Resource Timing API (URL and size only). */
 function pageRequests(): { at: number; url: string; bytes: number }[] {
   return performance
@@ -34,13 +44,19 @@ export async function renderPrivacyPanel(hearth: HearthApi, doc: Document): Prom
     // ε); the page's own loads (its scripts, styles) come from Resource Timing. Newest last.
     const rows: { at: number; cells: string[] }[] = ledger.rows.map((r) => ({
       at: r.at,
-      cells: [
-        new Date(r.at).toLocaleTimeString(),
-        `${r.kind} ${r.url ?? ''}`,
+      cells:
         r.kind === 'download'
-          ? `${r.summary} · ε 0: public file, needs no consent, nothing about you is sent`
-          : `${r.summary} · ${formatBytes(r.bytes)} · ε ${r.epsilon.toFixed(2)}`,
-      ],
+          ? [
+              new Date(r.at).toLocaleTimeString(),
+              `download ${pathOf(r.url)}`,
+              // The summary reads "GET <url> — <what>"; the URL is in the column before.
+              `${r.summary.split(' — ')[1] ?? r.summary} · nothing sent · ε 0`,
+            ]
+          : [
+              new Date(r.at).toLocaleTimeString(),
+              `${r.kind} ${r.url ?? ''}`,
+              `${r.summary} · ${formatBytes(r.bytes)} · ε ${r.epsilon.toFixed(2)}`,
+            ],
     }));
     for (const r of pageRequests()) {
       const url = new URL(r.url);
