@@ -4,6 +4,7 @@ import {
   ModelsResponseSchema,
   RoundConfigSchema,
 } from '../../src/protocol/index.ts';
+import { updateBounds } from '../../src/server/update-bounds.ts';
 import { admin, frame, postUpdate, setupApp } from './helpers.ts';
 
 async function errorOf(res: Response) {
@@ -69,10 +70,7 @@ describe('server: health, admin, model, round', () => {
       noiseMultiplier: 0.5,
       minUpdates: 3,
     });
-    expect(round.maxUpdateNorm).toBeCloseTo(
-      2 * (1 + 0.5 * (10 + 6)) * (1 + Math.sqrt(32) / 127),
-      9,
-    );
+    expect(round.maxUpdateNorm).toBe(updateBounds(2, 0.5, 100).maxNorm);
   });
 });
 
@@ -116,7 +114,7 @@ describe('server: updates', () => {
     expect((await errorOf(res)).code).toBe('stale_version');
   });
 
-  it('rejects wrong shape, NaN/Infinity and norms above the bound with 400 and the reason', async () => {
+  it('rejects wrong shape, NaN/Infinity, norms and values above the bounds with 400 and the reason', async () => {
     const { app } = await setupApp(4);
     const shape = await postUpdate(app, frame(new Float32Array(5)));
     expect((await errorOf(shape)).reasons?.join()).toMatch(/5 values, the model has 4/);
@@ -129,7 +127,11 @@ describe('server: updates', () => {
     expect((await errorOf(inf)).reasons?.join()).toMatch(/NaN or Infinity/);
     const big = await postUpdate(app, frame(Float32Array.of(3, 0, 0, 0)));
     expect(big.status).toBe(400);
-    expect((await errorOf(big)).reasons?.join()).toMatch(/norm 3\.000 exceeds the bound 1\.045/);
+    expect((await errorOf(big)).reasons?.join()).toMatch(/norm 3\.000 exceeds the bound 1\.022/);
+    const spike = await postUpdate(app, frame(Float32Array.of(1.01, 0, 0, 0)));
+    expect((await errorOf(spike)).reasons).toEqual([
+      'update value 1.010 exceeds the per-value bound 1.000 for C = 1, z = 0, 4 values',
+    ]);
   });
 
   it('rejects malformed frames, wrong content type and oversized bodies', async () => {
