@@ -20,6 +20,7 @@ import { errorHandler, notFound } from './middleware/error-handler.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requireAdmin } from './middleware/require-admin.ts';
 import { createModelBodies } from './model-bodies.ts';
+import { createReportWriter } from './report-writer.ts';
 import { createRounds } from './rounds.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -167,8 +168,8 @@ export function createApp(deps: AppDeps) {
   app.route(
     '/v1',
     telemetryRoutes({
-      storage,
       aggregates,
+      writer: createReportWriter(storage),
       client,
       now,
       telemetryBytes: deps.limits?.telemetryBytes ?? 64 * 1024,

@@ -41,6 +41,13 @@ export interface StoredUpdate {
   readonly data: Uint8Array;
 }
 
+/** OLH reports of one request: ε, [seed, value] pairs, the UTC day they arrived. */
+export interface ReportBatch {
+  readonly epsilon: number;
+  readonly reports: readonly (readonly [number, number])[];
+  readonly day: number;
+}
+
 /** Options of `openServerStorage`. */
 export interface StorageOptions {
   /** SQLite busy timeout in ms (how long a write waits for a lock); default 2000. */
@@ -306,8 +313,13 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
       reports: readonly (readonly [number, number])[],
       day: number,
     ): void {
+      this.insertReportBatches([{ epsilon, reports, day }]);
+    },
+    /** Stores several batches in one transaction (one commit, one fsync), all or nothing. */
+    insertReportBatches(batches: readonly ReportBatch[]): void {
       db.transaction(() => {
-        for (const [seed, value] of reports) s.insertReport.run(epsilon, seed, value, day);
+        for (const { epsilon, reports, day } of batches)
+          for (const [seed, value] of reports) s.insertReport.run(epsilon, seed, value, day);
       }).immediate();
     },
     /** Up to `limit` reports at `epsilon` numbered above `after`, in order. */

@@ -11,15 +11,17 @@ import type { WindowQuota } from '../client-quota.ts';
 import { HttpError } from '../http-error.ts';
 import { bodySizeLimit } from '../middleware/body-size-limit.ts';
 import { parseOrReject, readJson } from '../read-body.ts';
-import { DAY_MS, dayOf, type ServerStorage } from '../storage.ts';
+import type { ReportWriter } from '../report-writer.ts';
+import { DAY_MS, dayOf } from '../storage.ts';
 
 /** Items listed by GET /aggregates without a valid `?limit=`. */
 const DEFAULT_TOP = 100;
 
 /** What the telemetry routes need. */
 export interface TelemetryRoutesDeps {
-  readonly storage: ServerStorage;
   readonly aggregates: ServerAggregates;
+  /** Stores report batches with a shared (group) commit. */
+  readonly writer: ReportWriter;
   readonly telemetryBytes: number;
   /** Reports one client address may send per UTC day. */
   readonly reportsPerDay: WindowQuota;
@@ -32,7 +34,7 @@ export interface TelemetryRoutesDeps {
 
 /** POST /telemetry and GET /aggregates (`?limit=`; ETag, 304). */
 export function telemetryRoutes(deps: TelemetryRoutesDeps): Hono {
-  const { storage, aggregates, now } = deps;
+  const { aggregates, now } = deps;
   const app = new Hono();
 
   app.post('/telemetry', bodySizeLimit({ maxBytes: deps.telemetryBytes }), async (c) => {
@@ -67,8 +69,14 @@ export function telemetryRoutes(deps: TelemetryRoutesDeps): Hono {
         );
       }
     }
-    storage.insertReports(batch.epsilon, batch.reports, day);
+    // The quota is taken before the shared commit and given back if the commit fails.
     if (client !== null) deps.reportsPerDay.use(client, String(day), batch.reports.length);
+    try {
+      await deps.writer.write({ epsilon: batch.epsilon, reports: batch.reports, day });
+    } catch (error) {
+      if (client !== null) deps.reportsPerDay.use(client, String(day), -batch.reports.length);
+      throw error;
+    }
     aggregates.notify();
     return c.json(
       { v: PROTOCOL_VERSION, kind: 'telemetry-ack' as const, accepted: batch.reports.length },
