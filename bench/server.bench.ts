@@ -28,7 +28,7 @@ import { gaussian, seededRng } from '../src/shared/rng.ts';
 import { modelUploadBody } from '../src/wire/model-upload.ts';
 import { encodeUpdateFrame } from '../src/wire/update-codec.ts';
 import { startServerChild } from '../support/serve-child.ts';
-import { popularityAttack, weightAttack } from '../support/server-attacks.ts';
+import { popularityAttack, telemetryInit, weightAttack } from '../support/server-attacks.ts';
 import type { BenchSuite } from './types.ts';
 
 /** The parts of autocannon's API this bench uses (the package ships no types). */
@@ -140,20 +140,15 @@ async function aggregatesBlock(log: (message: string) => void) {
   const params = olhParams(2);
   const turn = () => new Promise((resolve) => setImmediate(resolve));
   const post = () =>
-    app.request('/v1/telemetry', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        v: 1,
-        kind: 'telemetry',
-        mechanism: 'olh',
-        epsilon: 2,
-        reports: Array.from({ length: 20 }, () => {
+    app.request(
+      '/v1/telemetry',
+      telemetryInit(
+        Array.from({ length: 20 }, () => {
           const r = olhEncode(ids[Math.floor(rng() * ids.length)] ?? '', params, rng);
-          return [r.seed, r.value];
+          return [r.seed, r.value] as [number, number];
         }),
-      }),
-    });
+      ),
+    );
   // Warm-up (catalog read, JIT) with one batch before the watch starts.
   await post();
   await app.request('/v1/aggregates?limit=10');

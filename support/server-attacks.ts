@@ -203,12 +203,20 @@ export interface PopularityScenario {
   readonly seed: number;
 }
 
-async function postReports(app: App, address: string, reports: [number, number][]) {
-  return requestFrom(app, address, '/v1/telemetry', {
+/** The POST /v1/telemetry request for a batch of OLH reports ([seed, value] pairs). */
+export function telemetryInit(
+  reports: readonly (readonly [number, number])[],
+  epsilon = 2,
+): RequestInit {
+  return {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ v: 1, kind: 'telemetry', mechanism: 'olh', epsilon: 2, reports }),
-  });
+    body: JSON.stringify({ v: 1, kind: 'telemetry', mechanism: 'olh', epsilon, reports }),
+  };
+}
+
+async function postReports(app: App, address: string, reports: [number, number][]) {
+  return requestFrom(app, address, '/v1/telemetry', telemetryInit(reports));
 }
 
 async function ranking(app: App, items: number): Promise<string[]> {

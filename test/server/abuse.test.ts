@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppDeps } from '../../src/server/app.ts';
 import { addressGroup } from '../../src/server/client-address.ts';
 import { DAY_MS } from '../../src/server/storage.ts';
-import { requestFrom } from '../../support/server-attacks.ts';
+import { requestFrom, telemetryInit } from '../../support/server-attacks.ts';
 import { frame, setupApp } from './helpers.ts';
 
 type App = Awaited<ReturnType<typeof setupApp>>['app'];
@@ -24,17 +24,7 @@ async function statuses(
 const LIMITED: Partial<AppDeps> = { rateLimit: { perSecond: 1, burst: 5 } };
 
 function telemetry(reports: number) {
-  return {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      v: 1,
-      kind: 'telemetry',
-      mechanism: 'olh',
-      epsilon: 2,
-      reports: Array.from({ length: reports }, (_, i) => [i, i % 8]),
-    }),
-  };
+  return telemetryInit(Array.from({ length: reports }, (_, i) => [i, i % 8] as [number, number]));
 }
 
 function update(values: Float32Array) {

@@ -4,6 +4,7 @@ import { olhEncode, olhParams } from '../../src/privacy/olh.ts';
 import { createAggregates, domainKey } from '../../src/server/aggregates.ts';
 import { DAY_MS, openServerStorage } from '../../src/server/storage.ts';
 import { seededRng } from '../../src/shared/rng.ts';
+import { telemetryInit } from '../../support/server-attacks.ts';
 import { admin, setupApp } from './helpers.ts';
 
 const PARAMS = olhParams(2);
@@ -113,17 +114,7 @@ describe('aggregates over HTTP', () => {
         body: JSON.stringify(ids.map((id) => ({ id, title: id }))),
       });
     await put(['a', 'x1', 'z']);
-    await app.request('/v1/telemetry', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        v: 1,
-        kind: 'telemetry',
-        mechanism: 'olh',
-        epsilon: 2,
-        reports: reportsFor('x1', 400),
-      }),
-    });
+    await app.request('/v1/telemetry', telemetryInit(reportsFor('x1', 400)));
     const before = await (await app.request('/v1/aggregates?limit=3')).json();
     // Act
     await put(['a', 'y1', 'z']);
@@ -141,17 +132,7 @@ describe('aggregates over HTTP', () => {
       now: () => now,
       telemetry: { retentionDays: 30 },
     });
-    await app.request('/v1/telemetry', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        v: 1,
-        kind: 'telemetry',
-        mechanism: 'olh',
-        epsilon: 2,
-        reports: [[1, 2]],
-      }),
-    });
+    await app.request('/v1/telemetry', telemetryInit([[1, 2]]));
     // Act: 31 days later a client only reads the estimates.
     now += 31 * DAY_MS;
     await app.request('/v1/aggregates');

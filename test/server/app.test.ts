@@ -5,6 +5,7 @@ import {
   RoundConfigSchema,
 } from '../../src/protocol/index.ts';
 import { updateBounds } from '../../src/server/update-bounds.ts';
+import { telemetryInit } from '../../support/server-attacks.ts';
 import { admin, frame, postUpdate, setupApp } from './helpers.ts';
 
 async function errorOf(res: Response) {
@@ -189,21 +190,11 @@ describe('server: telemetry and aggregates', () => {
     const params = olhParams(2);
     const reports = Array.from({ length: 3000 }, (_, j) => {
       const r = olhEncode(j % 3 === 0 ? 'i0' : `i${1 + (j % 19)}`, params, rng);
-      return [r.seed, r.value];
+      return [r.seed, r.value] as [number, number];
     });
     // Act
     for (let s = 0; s < reports.length; s += 500) {
-      const res = await app.request('/v1/telemetry', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          v: 1,
-          kind: 'telemetry',
-          mechanism: 'olh',
-          epsilon: 2,
-          reports: reports.slice(s, s + 500),
-        }),
-      });
+      const res = await app.request('/v1/telemetry', telemetryInit(reports.slice(s, s + 500)));
       expect(res.status).toBe(202);
     }
     const agg = await (await app.request('/v1/aggregates?limit=5')).json();
