@@ -134,9 +134,8 @@ export function createAggregates(options: AggregatesOptions) {
     // Retention first: expired reports leave the counts and the database together.
     const cutoff = dayOf(now()) - retentionDays;
     const expired = storage.expiredReports(cutoff, batch);
-    const last = expired.at(-1);
-    if (last !== undefined) {
-      storage.transaction(() => storage.deleteExpiredReports(cutoff, last.n));
+    if (expired.length > 0) {
+      storage.deleteReports(expired.map((r) => r.n));
       const counted =
         c === null ? [] : expired.filter((r) => r.n <= c.folded && r.epsilon === epsilon);
       if (c !== null && counted.length > 0) addSupport(c, counted, -1);

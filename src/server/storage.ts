@@ -184,8 +184,11 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
     expiredReports: db.prepare<
       [number, number],
       { n: number; epsilon: number; seed: number; value: number }
-    >('SELECT n, epsilon, seed, value FROM reports WHERE day < ? ORDER BY n LIMIT ?'),
-    deleteExpired: db.prepare('DELETE FROM reports WHERE day < ? AND n <= ?'),
+    >(
+      // (day, n) is the order of the reports_day index: no sort, however many rows expired.
+      'SELECT n, epsilon, seed, value FROM reports WHERE day < ? ORDER BY day, n LIMIT ?',
+    ),
+    deleteReport: db.prepare('DELETE FROM reports WHERE n = ?'),
     maxReport: db.prepare<[], { n: number | null }>('SELECT MAX(n) AS n FROM reports'),
     reportCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM reports'),
     catalogRows: db.prepare<[], { id: string; body: string; version: number; deleted: number }>(
@@ -326,13 +329,15 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
     reportsAfter(after: number, epsilon: number, limit = 100_000) {
       return s.reportsAfter.all(after, epsilon, limit);
     },
-    /** Up to `limit` of the oldest reports received before UTC day `day`, in order. */
+    /** Up to `limit` of the reports received before UTC day `day`, oldest day first. */
     expiredReports(day: number, limit: number) {
       return s.expiredReports.all(day, limit);
     },
-    /** Deletes the reports received before `day` numbered up to `upTo`; returns how many. */
-    deleteExpiredReports(day: number, upTo: number): number {
-      return s.deleteExpired.run(day, upTo).changes;
+    /** Deletes the reports numbered `ns` in one transaction; returns how many were deleted. */
+    deleteReports(ns: readonly number[]): number {
+      return db
+        .transaction(() => ns.reduce((sum, n) => sum + s.deleteReport.run(n).changes, 0))
+        .immediate();
     },
     /** Highest report number stored (0 when none). */
     maxReport(): number {
