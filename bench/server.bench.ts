@@ -15,7 +15,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { collabParamCount } from '../src/federated/params.ts';
 import { noiseMultiplierFor } from '../src/federated/privatize.ts';

@@ -7,7 +7,9 @@ function held() {
   const queue: (() => void)[] = [];
   return {
     schedule: (f: () => void) => void queue.push(f),
-    run: () => queue.splice(0).forEach((f) => f()),
+    run: () => {
+      for (const f of queue.splice(0)) f();
+    },
   };
 }
 
