@@ -206,6 +206,23 @@ export async function openHearthDB(
   return db;
 }
 
+/**
+ * A getter of one long-lived connection that opens a new one when the last was closed because
+ * another context deleted or upgraded the database ("Forget me" in another tab): without it an
+ * adapter would keep a closed connection and fail every later call.
+ */
+export function reopeningHearthDB(
+  name: string = HEARTH_DB_NAME,
+): () => Promise<IDBPDatabase<HearthDB>> {
+  let current: Promise<IDBPDatabase<HearthDB>> | null = null;
+  return async () => {
+    const db = await current?.catch(() => null);
+    if (db !== undefined && db !== null && connections.get(name)?.has(db)) return db;
+    current = openHearthDB(name);
+    return current;
+  };
+}
+
 /** Closes every connection this realm holds to a database (before deleting it). */
 export function closeHearthDB(name: string = HEARTH_DB_NAME): void {
   for (const db of connections.get(name) ?? []) db.close();

@@ -89,7 +89,8 @@ beforeAll(async () => {
   demo = await startDemo({ port: 0, host: '127.0.0.1', db: join(dbDir, 'server.db') });
   chromium = await startChromium();
   chromium.context.on('request', (request) => {
-    // blob: and data: URLs (e.g. cached images shown through object URLs) never leave the device.
+    // blob: and data: URLs are memory of the page, not requests (cached images shown through
+    // object URLs, ONNX Runtime's glue fetched via the gate): they never leave the device.
     if (!/^https?:/.test(request.url())) return;
     sent.push({
       url: request.url(),
