@@ -59,7 +59,12 @@ const CATALOG = [
 type HearthWindow = {
   startHearth(json: string): Promise<unknown>;
   startHearthAt(url: string): Promise<unknown>;
-  Hearth: { forget(): Promise<void> };
+  Hearth: {
+    forget(): Promise<void>;
+    ledger(): Promise<{
+      rows: { kind: string; url?: string; epsilon: number; summary: string }[];
+    }>;
+  };
   revoked: string[];
 };
 
@@ -125,6 +130,9 @@ describe('images come from the device cache only', () => {
     await rendered;
     const second = await shownImages(page);
     const revoked = await page.evaluate(() => (window as unknown as HearthWindow).revoked);
+    const ledger = await page.evaluate(() =>
+      (window as unknown as HearthWindow).Hearth.ledger().then((l) => l.rows),
+    );
     // Assert
     expect(first.srcs.length).toBeGreaterThan(0);
     expect([...first.srcs, ...second.srcs].every((src) => src.startsWith('blob:'))).toBe(true);
@@ -138,6 +146,14 @@ describe('images come from the device cache only', () => {
     // ... and showing or changing recommendations loaded nothing at all.
     expect(requests.slice(synced).filter((r) => r.url.startsWith('http'))).toEqual([]);
     expect(first.srcs.every((src) => revoked.includes(src))).toBe(true);
+    // Each image download is in the ledger (ε 0), like every other download.
+    const imageRows = ledger.filter((r) => r.kind === 'download' && r.url?.includes('/covers/'));
+    expect(imageRows.map((r) => new URL(r.url ?? '').pathname).sort()).toEqual(
+      covers.map((r) => new URL(r.url).pathname).sort(),
+    );
+    expect(imageRows.every((r) => r.epsilon === 0 && r.summary.includes('catalog image'))).toBe(
+      true,
+    );
     await page.close();
   }, 90_000);
 });
