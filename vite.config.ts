@@ -35,17 +35,20 @@ function singleOrt(): Plugin {
   };
 }
 
+/** The built folders the service worker caches: Hearth's own code and runtime, nothing else. */
+const PRECACHED_DIRS = ['/assets/', '/hearth/', '/ort/'];
+
 /**
  * Every built file the service worker caches at install (so the first visit is enough for
- * offline use), as root-relative URLs; models are cached separately, checked against sha256.
+ * offline use), as root-relative URLs; models are cached separately, checked against sha256, and
+ * the shell files are listed in `public/sw.js`. Site content (e.g. the demo's covers, which the
+ * engine worker caches in IndexedDB) is not listed.
  */
 async function precacheList(outDir: string): Promise<string[]> {
   const files = (await readdir(outDir, { recursive: true, withFileTypes: true }))
     .filter((e) => e.isFile())
     .map((e) => `/${relative(outDir, join(e.parentPath, e.name)).split(sep).join('/')}`);
-  return files
-    .filter((f) => !f.startsWith('/models/') && f !== '/sw.js' && f !== '/precache.json')
-    .sort();
+  return files.filter((f) => PRECACHED_DIRS.some((dir) => f.startsWith(dir))).sort();
 }
 
 /** Serves ONNX Runtime's .wasm/.mjs under /ort/ in dev and copies them and models/ into the build. */

@@ -1,7 +1,10 @@
 // Hearth demo service worker: caches the app shell, the worker, ONNX Runtime's files, the models
 // and the catalog at install, so the demo loads and recommends offline after one visit. Model
 // files are cached only when their bytes match the sha256 in their manifest.
-const VERSION = 'hearth-v6';
+// It caches Hearth's own files only: never a navigation with a query (`/?item=…` names what the
+// visitor looked at), never another page, never catalog images (those live in IndexedDB). Every
+// cache name starts with `hearth-` (src/store/caches.ts deletes them all on "Forget me").
+const VERSION = 'hearth-v7';
 const SHELL = `${VERSION}-shell`;
 const MODEL = `${VERSION}-model`;
 const ENCODER_DIR = '/models/hearth-encoder-v1/';
@@ -64,7 +67,8 @@ async function cacheVerifiedModels(cache) {
  */
 let lastModelCheck = 0;
 async function refreshModelsIfChanged() {
-  if (Date.now() - lastModelCheck < 10 * 60 * 1000) return;
+  // "Forget me" deletes the caches: then check at once instead of waiting out the 10 minutes.
+  if (Date.now() - lastModelCheck < 10 * 60 * 1000 && (await caches.has(MODEL))) return;
   lastModelCheck = Date.now();
   try {
     const cached = await caches.match(`${ENCODER_DIR}manifest.json`, { ignoreVary: true });
@@ -125,7 +129,19 @@ self.addEventListener('activate', (event) => {
   );
 });
 
-// Same-origin GETs only; API calls to the thin server (/v1/) always go to the network.
+/** True for the app shell's own files, asked for without a query (never `/?item=…`). */
+function isShell(url) {
+  return url.search === '' && PRECACHE.includes(url.pathname);
+}
+
+/** Stores a response under the URL without its query (the worker's URL carries its config). */
+async function putWithoutQuery(url, response) {
+  const cache = await caches.open(SHELL);
+  await cache.put(`${url.origin}${url.pathname}`, response);
+}
+
+// Same-origin GETs only; API calls to the thin server (/v1/) always go to the network. Only the
+// shell, the built files and the models are ever answered from or written to a cache.
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (
@@ -135,34 +151,45 @@ self.addEventListener('fetch', (event) => {
   )
     return;
   const isModel = url.pathname.startsWith('/models/');
-  if (event.request.mode === 'navigate') event.waitUntil(refreshModelsIfChanged());
-  // Content-hashed build files and the ORT runtime never change under one name: cache first.
-  const isImmutable = url.pathname.startsWith('/assets/') || url.pathname.startsWith('/ort/');
+  // Content-hashed build files, the widget and the ORT runtime never change under one name.
+  const isBuilt = ['/assets/', '/ort/', '/hearth/'].some((dir) => url.pathname.startsWith(dir));
+  if (event.request.mode === 'navigate') {
+    event.waitUntil(refreshModelsIfChanged());
+    event.respondWith(
+      (async () => {
+        try {
+          const response = await fetch(event.request);
+          if (response.ok && isShell(url)) await putWithoutQuery(url, response.clone());
+          return response;
+        } catch (error) {
+          // Offline: every page of the demo is the same app shell (it reads ?item= itself).
+          const shell = await caches.match('/index.html', { ignoreVary: true });
+          if (shell) return shell;
+          throw error;
+        }
+      })(),
+    );
+    return;
+  }
+  if (!isModel && !isBuilt && !isShell(url)) return; // anything else: the network, uncached
   event.respondWith(
     (async () => {
-      if (isModel || isImmutable) {
+      if (isModel || isBuilt) {
         // Model files are immutable per version and were verified when cached.
         const cached = await caches.match(event.request, { ignoreSearch: true, ignoreVary: true });
         if (cached) return fresh(cached);
       }
       try {
         const response = await fetch(event.request);
-        if (response.ok && !isModel)
-          (await caches.open(SHELL)).put(event.request, response.clone());
+        if (response.ok && !isModel) await putWithoutQuery(url, response.clone());
         return response;
       } catch (error) {
-        // Offline: the exact URL, else the same file without its query (the worker's parameters).
-        // Vary (e.g. Origin on module scripts) is ignored: these are our own static files.
-        const cached =
-          (await caches.match(event.request, { ignoreVary: true })) ??
-          (await caches.match(event.request, { ignoreSearch: true, ignoreVary: true }));
+        // Offline: the same file without its query (the worker's parameters). Vary (e.g. Origin
+        // on module scripts) is ignored: these are our own static files.
+        const cached = await caches.match(event.request, { ignoreSearch: true, ignoreVary: true });
         if (cached) return fresh(cached);
         // A model file that was not deployed at install (e.g. no collab model): still absent.
         if (isModel) return new Response('Not deployed (offline)', { status: 404 });
-        if (event.request.mode === 'navigate') {
-          const shell = await caches.match('/index.html', { ignoreVary: true });
-          if (shell) return shell;
-        }
         throw error;
       }
     })(),

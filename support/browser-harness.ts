@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { createServer, type PluginOption, type ViteDevServer } from 'vite';
 
 /** Debian's Chromium; CI installs it with apt-get (never a downloaded browser). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -32,11 +32,17 @@ export interface BrowserHarness {
   close(): Promise<void>;
 }
 
-/** Starts Vite on a free loopback port and Chromium with an empty profile directory. */
-export async function startBrowserHarness(): Promise<BrowserHarness> {
+/**
+ * Starts Vite on a free loopback port and Chromium with an empty profile directory; `plugins` are
+ * added to the repository's Vite config (e.g. a test's own middleware on the same origin).
+ */
+export async function startBrowserHarness(
+  options: { readonly plugins?: PluginOption[] } = {},
+): Promise<BrowserHarness> {
   requireChromium();
   const server: ViteDevServer = await createServer({
     configFile: join(process.cwd(), 'vite.config.ts'),
+    ...(options.plugins !== undefined ? { plugins: options.plugins } : {}),
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
     logLevel: 'error',
   });

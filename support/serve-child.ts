@@ -11,12 +11,14 @@ export interface ServerChild {
 
 /**
  * Starts `hearth serve --port 0 --db DB` as a child process on loopback with the given admin
- * token and a rate limit high enough for load tests; resolves once it prints its URL.
+ * token, a rate limit high enough for load tests and any `extraArgs`; resolves once it prints
+ * its URL.
  */
 export function startServerChild(
   db: string,
   adminToken: string,
   rate = 1_000_000,
+  extraArgs: readonly string[] = [],
 ): Promise<ServerChild> {
   const child = spawn(
     process.execPath,
@@ -31,6 +33,7 @@ export function startServerChild(
       String(rate),
       '--burst',
       String(rate),
+      ...extraArgs,
     ],
     {
       cwd: ROOT,

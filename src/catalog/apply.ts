@@ -38,7 +38,8 @@ export interface ApplyContext {
 /** Where a catalog came from. */
 export interface CatalogSource {
   readonly version: string | null;
-  readonly etag: string | null;
+  /** The client's own content hash of the catalog after this apply (`content-hash.ts`). */
+  readonly contentHash: string | null;
   readonly url: string | null;
   readonly sourceHash: string | null;
 }
@@ -154,7 +155,7 @@ export async function applyFull(
     key: 'catalog',
     activeGen: staging.gen,
     version: source.version,
-    etag: source.etag,
+    contentHash: source.contentHash,
     url: source.url,
     sourceHash: source.sourceHash,
     count: stored.length,
@@ -192,11 +193,15 @@ export async function applyDelta(
   const vectors = new Map(state.vectors);
   for (const record of fresh) vectors.set(record.hash, new Float32Array(record.data));
   const stale = unreferenced(vectors, items.values());
+  // Built field by field: a pointer stored before v4 carries a server ETag that must not survive.
   const pointer: CatalogPointer = {
-    ...current,
+    key: 'catalog',
+    activeGen: current.activeGen,
     version: source.version,
-    etag: source.etag,
+    contentHash: source.contentHash,
     url: source.url ?? current.url,
+    // The catalog is no longer the last full body: a later identical full body must be applied.
+    sourceHash: source.sourceHash,
     count: items.size,
     appliedAt: ctx.now(),
   };

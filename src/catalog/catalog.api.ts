@@ -36,6 +36,45 @@ export interface ParseReport {
   readonly warnings: readonly CatalogWarning[];
 }
 
+/**
+ * How cards get their images. `cached` (default): the worker fetches a fixed set of the catalog's
+ * images at sync (the same for every visitor) into IndexedDB and cards render only from there.
+ * `none`: no images. `direct`: cards load each image URL from its host, which then learns what
+ * was recommended to this visitor (a leak; an explicit opt-in).
+ */
+export type ImageMode = 'cached' | 'none' | 'direct';
+
+/** What the site owner can set about catalog images (defaults in `IMAGE_DEFAULTS`). */
+export interface ImageOptions {
+  readonly mode?: ImageMode;
+  /** Distinct image URLs cached, the first ones in catalog order (default 200). */
+  readonly maxCount?: number;
+  /** Largest image kept, in bytes (default 256 KiB). */
+  readonly maxBytes?: number;
+  /** Bytes of all cached images together (default 16 MiB). */
+  readonly maxTotalBytes?: number;
+  /** Image requests at once (default 4). */
+  readonly concurrency?: number;
+  /** Per-image timeout in ms (default 15 000). */
+  readonly timeoutMs?: number;
+}
+
+/** What the image step of a sync did. */
+export interface ImageSyncReport {
+  /** Images cached on the device after this sync. */
+  readonly cached: number;
+  /** Fetched by this sync (new or changed URLs only). */
+  readonly fetched: number;
+  /** Dropped because the catalog no longer names them (or images are off). */
+  readonly removed: number;
+  /** Requests that failed or returned something that is not an image within the caps. */
+  readonly failed: number;
+  /** Bytes of every cached image. */
+  readonly bytes: number;
+  /** The first failures, each with its URL and reason. */
+  readonly failures: readonly { readonly url: string; readonly reason: string }[];
+}
+
 /** Outcome of `sync` or `load`; a failure keeps the previous catalog (`count`, `version`). */
 export type SyncResult =
   | {
@@ -49,6 +88,8 @@ export type SyncResult =
       /** True when an interrupted sync of the same body was resumed from its checkpoint. */
       readonly resumed: boolean;
       readonly report: ParseReport | null;
+      /** The image step (absent when it did not run). */
+      readonly images?: ImageSyncReport;
     }
   | {
       readonly ok: false;
@@ -85,14 +126,18 @@ export interface CatalogStatus {
 export interface SyncOptions {
   /** Abort the request after this many ms (default 30 000). */
   readonly timeoutMs?: number;
-  /** Ignore ETag and version and fetch the full catalog. */
+  /** Send nothing back (no content hash) and fetch the full catalog. */
   readonly full?: boolean;
+  /** Catalog images: cached on the device (default), none, or loaded directly by the page. */
+  readonly images?: ImageOptions;
 }
 
 /** Options of `load`. */
 export interface LoadOptions {
   readonly format?: CatalogFormat;
   readonly version?: string;
+  /** Catalog images, as for `sync`; relative URLs resolve against the worker's location. */
+  readonly images?: ImageOptions;
 }
 
 /** A search: by vector or by text (embedded in the worker), with filters. */
@@ -123,7 +168,10 @@ export interface VectorBlock {
 
 /** What the catalog part of the engine worker offers. */
 export interface CatalogApi {
-  /** Fetches the catalog URL (ETag, deltas) and applies it atomically. Never throws for network errors. */
+  /**
+   * Fetches the catalog URL (content-hash validators, deltas), applies it atomically, then caches
+   * its images. Never throws for network errors.
+   */
   sync(url: string, options?: SyncOptions, onProgress?: ProgressListener): Promise<SyncResult>;
   /** Applies a catalog given as text (JSON, JSON Lines, CSV) or as an array of records. */
   load(

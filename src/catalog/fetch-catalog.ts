@@ -1,18 +1,32 @@
 /**
- * The network half of a sync: a conditional GET (If-None-Match, `?since=<version>` for deltas)
- * with a timeout, classified into not-modified, a body, or a `CatalogSyncError`.
+ * The network half of a sync: a GET with a timeout, classified into not-modified, a body, or a
+ * `CatalogSyncError`. The only value it ever sends back is the client's own content hash of the
+ * catalog it holds (`?since=<hash>` and `If-None-Match: "<hash>"`, see `content-hash.ts`); a
+ * server's ETag or version string is never replayed, so a server cannot plant an identifier.
  */
+import { isContentHash } from './content-hash.ts';
 import { CatalogSyncError } from './errors.ts';
 
-/** The subset of `fetch` a sync needs (injected; tests pass a fake). */
+/** What a Hearth download is for (lets an injected fetch describe it, e.g. in the ledger). */
+export type FetchPurpose = 'catalog' | 'image';
+
+/**
+ * The subset of `fetch` a sync needs (injected; the worker passes one that goes through the
+ * privacy gate's `download`, tests pass a fake). A `Response` satisfies the result type.
+ */
 export type FetchFn = (
   url: string,
-  init: { headers: Record<string, string>; signal: AbortSignal },
+  init: {
+    headers: Record<string, string>;
+    signal: AbortSignal;
+    readonly purpose: FetchPurpose;
+  },
 ) => Promise<{
   readonly ok: boolean;
   readonly status: number;
   readonly headers: { get(name: string): string | null };
   text(): Promise<string>;
+  blob(): Promise<Blob>;
 }>;
 
 /** What a catalog request returned. */
@@ -21,20 +35,23 @@ export type FetchOutcome =
   | {
       readonly kind: 'body';
       readonly text: string;
+      /** The response's ETag: read only to check a delta, never stored or sent back. */
       readonly etag: string | null;
       readonly asDelta: boolean;
     };
 
 /** Options of one request. */
 export interface FetchCatalogOptions {
-  readonly etag: string | null;
-  /** Ask for a delta since this version. */
+  /**
+   * The content hash of the catalog this client holds from this URL (its own computation), sent
+   * as `?since=` and `If-None-Match`; anything not in the content-hash format is not sent.
+   */
   readonly since: string | null;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
 }
 
-/** Adds `since=<version>` to a URL (absolute, or relative to the page/worker location). */
+/** Adds `since=<content hash>` to a URL (absolute, or relative to the page/worker location). */
 export function withSince(url: string, since: string | null): string {
   if (since === null) return url;
   const base =
@@ -63,9 +80,13 @@ async function request(
   const headers: Record<string, string> = {
     accept: 'application/json, application/x-ndjson, text/csv;q=0.9, */*;q=0.5',
   };
-  if (options.etag !== null) headers['if-none-match'] = options.etag;
+  if (since !== null) headers['if-none-match'] = `"${since}"`;
   try {
-    const response = await fetchFn(withSince(url, since), { headers, signal: controller.signal });
+    const response = await fetchFn(withSince(url, since), {
+      headers,
+      signal: controller.signal,
+      purpose: 'catalog',
+    });
     if (response.status === 304) return { kind: 'not-modified' };
     if (response.status === 410 && since !== null) return { kind: 'gone' };
     if (!response.ok) {
@@ -107,13 +128,14 @@ async function request(
   }
 }
 
-/** Fetches a catalog; a delta request answered 410 Gone falls back to the full catalog. */
+/** Fetches a catalog; a `since` request answered 410 Gone falls back to the full catalog. */
 export async function fetchCatalog(
   fetchFn: FetchFn,
   url: string,
   options: FetchCatalogOptions,
 ): Promise<FetchOutcome> {
-  const first = await request(fetchFn, url, options, options.since);
+  const since = isContentHash(options.since) ? options.since : null;
+  const first = await request(fetchFn, url, options, since);
   if (first.kind !== 'gone') return first;
-  return (await request(fetchFn, url, { ...options, etag: null }, null)) as FetchOutcome;
+  return (await request(fetchFn, url, options, null)) as FetchOutcome;
 }

@@ -43,6 +43,11 @@ export interface CatalogParseResult {
   readonly format: CatalogFormat | 'records';
   /** The version in a `{ version, items }` body, else null. */
   readonly version: string | null;
+  /**
+   * The raw items of a `{ version, items }` body (as parsed, before validation), so that sync can
+   * compute the catalog's content hash; absent for every other format.
+   */
+  readonly envelopeItems?: readonly unknown[];
   readonly items: CatalogItem[];
   readonly rejections: CatalogRejection[];
   readonly duplicates: CatalogDuplicate[];
@@ -171,6 +176,7 @@ function fromJson(text: string, options: ParseCatalogOptions): CatalogParseResul
       ...parseCatalogRecords(envelope.data.items, options),
       format: 'json',
       version: envelope.data.version,
+      envelopeItems: envelope.data.items,
     };
   }
   if (

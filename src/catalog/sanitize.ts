@@ -128,3 +128,18 @@ export function toPlainText(raw: string, options: PlainTextOptions): PlainText {
   }
   return { text, truncated };
 }
+
+/**
+ * Resolves a catalog URL (link or image) against `base` and returns it when it is http(s), else
+ * undefined (absent, malformed, `javascript:`, `data:`…). The one URL rule of the worker's image
+ * cache and the widget's links and images.
+ */
+export function httpUrl(value: string | undefined, base: string): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  try {
+    const url = new URL(value, base);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}

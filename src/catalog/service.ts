@@ -1,12 +1,15 @@
 /**
  * The catalog service that runs in the engine worker: owns the store, the in-memory items,
- * vectors and index, and implements `CatalogApi`. The engine, in the same worker, reads the
- * index and items synchronously through `getIndex`, `getItem` and `allItems`.
+ * vectors, index and cached images, and implements `CatalogApi`. The engine, in the same worker,
+ * reads the index and items synchronously through `getIndex`, `getItem` and `allItems`, and the
+ * worker attaches each recommended item's cached image with `cachedImage`.
  */
 import type { Encoder } from '../encoder/types.ts';
+import { ANONYMOUS_REQUEST } from '../privacy/gate.ts';
 import type { CatalogItem } from '../protocol/catalog.ts';
 import type { VectorIndex } from '../search/vector-index.ts';
 import { CatalogStore } from '../store/catalog-store.ts';
+import { ImageStore } from '../store/image-store.ts';
 import { requestPersistentStorage } from '../store/persist.ts';
 import { HEARTH_DB_NAME, openHearthDB, type StoredItem } from '../store/schema.ts';
 import { type ApplyContext, buildIndex, type CatalogState, ensureVectors } from './apply.ts';
@@ -15,13 +18,16 @@ import type {
   CatalogError,
   CatalogHit,
   CatalogStatus,
+  ImageOptions,
   LoadOptions,
   SearchQuery,
   SyncResult,
   VectorBlock,
 } from './catalog.api.ts';
 import type { FetchFn } from './fetch-catalog.ts';
+import { IMAGE_DEFAULTS, imageBase, imagesToCache, syncImages } from './images.ts';
 import type { ProgressListener } from './progress.ts';
+import { httpUrl } from './sanitize.ts';
 import { loadCatalog, syncCatalog, toCatalogError } from './sync.ts';
 
 /** Options of `createCatalogService`. */
@@ -29,7 +35,10 @@ export interface CatalogServiceOptions {
   readonly encoder: Encoder | Promise<Encoder>;
   /** IndexedDB name (default `hearth`). */
   readonly dbName?: string;
-  /** Injected fetch (default `globalThis.fetch`). */
+  /**
+   * Injected fetch for the catalog and its images (default: `globalThis.fetch`, anonymous). The
+   * worker passes one that goes through the privacy gate's `download` (recorded at ε 0).
+   */
   readonly fetch?: FetchFn;
   readonly now?: () => number;
   /** Items per embed call and per staging transaction (default 256). */
@@ -46,6 +55,10 @@ export interface CatalogService extends CatalogApi {
   allItems(): IterableIterator<CatalogItem>;
   /** The encoder key (`id@version`) the vectors belong to, once ready. */
   modelKey(): string | null;
+  /** The item's image from the device's cache (never fetched here), or undefined. */
+  cachedImage(item: CatalogItem): Blob | undefined;
+  /** Drops the cached images held in memory (after "Forget me" deleted their store). */
+  forgetImages(): void;
   close(): Promise<void>;
 }
 
@@ -56,7 +69,8 @@ function publicItem(stored: StoredItem): CatalogItem {
 
 /** Creates the catalog service; loading starts at once, calls wait for it. */
 export function createCatalogService(options: CatalogServiceOptions): CatalogService {
-  const fetchFn: FetchFn = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const fetchFn: FetchFn =
+    options.fetch ?? ((url, init) => globalThis.fetch(url, { ...init, ...ANONYMOUS_REQUEST }));
   const now = options.now ?? Date.now;
   let state: CatalogState = {
     pointer: null,
@@ -69,6 +83,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
   let queue: Promise<unknown> = Promise.resolve();
   let currentModel: string | null = null;
   let lastAttempt: CatalogStatus['lastAttempt'] = null;
+  let images = new Map<string, Blob>();
 
   const init = (async () => {
     const [db, encoder] = await Promise.all([
@@ -76,6 +91,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
       options.encoder,
     ]);
     const store = new CatalogStore(db);
+    const imageStore = new ImageStore(db);
     const model = `${encoder.info.id}@${encoder.info.version}`;
     const ctx = (onProgress?: ProgressListener): ApplyContext => ({
       store,
@@ -87,6 +103,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
       onProgress,
     });
     const loaded = await store.load(model);
+    images = new Map((await imageStore.all()).map((r) => [r.url, r.blob]));
     const attempt = await store.lastAttempt();
     if (attempt !== null) {
       const error: CatalogError | null = attempt.ok
@@ -108,7 +125,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     persisted = await requestPersistentStorage();
     phase = state.items.size > 0 ? 'ready' : 'empty';
     currentModel = model;
-    return { store, encoder, model, ctx };
+    return { store, imageStore, encoder, model, ctx };
   })();
   init.catch((error: unknown) => {
     phase = 'unavailable';
@@ -120,6 +137,32 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     const run = queue.then(task, task);
     queue = run.catch(() => undefined);
     return run;
+  };
+
+  /** Brings the image cache in line with the catalog after a successful sync or load. */
+  const refreshImages = async (
+    result: SyncResult,
+    opts: ImageOptions = {},
+  ): Promise<SyncResult> => {
+    if (!result.ok) return result;
+    const { imageStore } = await init;
+    const caps = { ...IMAGE_DEFAULTS, ...opts };
+    const wanted =
+      caps.mode === 'cached'
+        ? imagesToCache(state.items.values(), imageBase(state.pointer?.url ?? null), caps.maxCount)
+        : [];
+    try {
+      const out = await syncImages(
+        { fetch: fetchFn, store: imageStore, now },
+        images,
+        wanted,
+        caps,
+      );
+      images = out.images;
+      return { ...result, images: out.report };
+    } catch {
+      return result; // images are best effort (e.g. a full store); the catalog is in place
+    }
   };
 
   const finish = async (result: SyncResult): Promise<SyncResult> => {
@@ -149,13 +192,20 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     getItem: (id) => state.items.get(id),
     allItems: () => state.items.values(),
     modelKey: () => currentModel,
+    cachedImage: (item) => {
+      const url = httpUrl(item.image, imageBase(state.pointer?.url ?? null));
+      return url === undefined ? undefined : images.get(url);
+    },
+    forgetImages: () => {
+      images = new Map();
+    },
     sync: (url, opts = {}, onProgress) =>
       exclusive(async () => {
         const { ctx } = await init;
         phase = 'syncing';
         const step = await syncCatalog(fetchFn, ctx(onProgress), state, url, opts);
         state = step.state;
-        return finish(step.result);
+        return finish(await refreshImages(step.result, opts.images));
       }),
     load: (input, opts: LoadOptions = {}, onProgress) =>
       exclusive(async () => {
@@ -163,7 +213,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
         phase = 'syncing';
         const step = await loadCatalog(ctx(onProgress), state, input, opts);
         state = step.state;
-        return finish(step.result);
+        return finish(await refreshImages(step.result, opts.images));
       }),
     status: async () => {
       const { store, model, encoder } = await init.catch(() => ({
@@ -232,8 +282,10 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     },
     clear: () =>
       exclusive(async () => {
-        const { store, encoder } = await init;
+        const { store, imageStore, encoder } = await init;
         await store.clear();
+        await imageStore.delete(images.keys());
+        images = new Map();
         state = {
           pointer: null,
           items: new Map(),

@@ -1,11 +1,12 @@
 /**
- * Catalog sync: fetch (ETag / If-None-Match, `?since=<version>` deltas), classify the body,
- * parse, and apply atomically through `apply.ts`. Failures never throw and never touch the
- * active catalog: they come back as `{ ok: false, error }` with the state unchanged.
+ * Catalog sync: fetch (with `?since=<content hash>` when the catalog came from a
+ * `{ version, items }` server), classify the body, parse, and apply atomically through
+ * `apply.ts`. Nothing the server chose (ETag, version string) is ever sent back: only the content
+ * hash this client computed (`content-hash.ts`). Failures never throw and never touch the active
+ * catalog: they come back as `{ ok: false, error }` with the state unchanged.
  */
 import { catalogDeltaEnvelopeSchema } from '../protocol/catalog.ts';
 import { isQuotaError } from '../store/errors.ts';
-import type { CatalogPointer } from '../store/schema.ts';
 import {
   type ApplyContext,
   applyDelta,
@@ -20,6 +21,7 @@ import type {
   SyncOptions,
   SyncResult,
 } from './catalog.api.ts';
+import { catalogItemsHash, deltaChainHash } from './content-hash.ts';
 import { textHash } from './embed-text.ts';
 import { CatalogEmptyError, CatalogParseError, CatalogSyncError } from './errors.ts';
 import { type FetchFn, fetchCatalog } from './fetch-catalog.ts';
@@ -56,18 +58,6 @@ export function toCatalogError(error: unknown): CatalogError {
     return { kind: 'invalid', message, httpStatus: null };
   }
   return { kind: 'internal', message, httpStatus: null };
-}
-
-/**
- * True when the pointer's version was named by the server (a `{ version }` body), so a delta
- * `?since=` can be asked for; versions made up from an ETag or a body hash are not sent.
- */
-function fromServer(pointer: CatalogPointer): boolean {
-  return (
-    pointer.version !== null &&
-    pointer.version !== pointer.etag &&
-    !pointer.version.startsWith('sha-')
-  );
 }
 
 /** Reads a delta envelope from a body, or null when the body is not a delta. */
@@ -154,6 +144,12 @@ async function applyParsed(
   return { state: out.state, result };
 }
 
+/** The ETag's value without quotes or a weak prefix (`W/"x"` → `x`), or null. */
+function etagValue(etag: string | null): string | null {
+  const match = etag === null ? null : /^(?:W\/)?"?([^"]*)"?$/.exec(etag.trim());
+  return match?.[1] ?? null;
+}
+
 /** Fetches a catalog URL and applies what it returns (full or delta); see the module summary. */
 export async function syncCatalog(
   fetchFn: FetchFn,
@@ -164,12 +160,13 @@ export async function syncCatalog(
 ): Promise<SyncStep> {
   const pointer = state.pointer;
   const sameSource = !options.full && pointer !== null && pointer.url === url;
+  // Pointers stored before v4 have no content hash (only a server ETag, never read): full sync.
+  const since = sameSource ? (pointer.contentHash ?? null) : null;
   report(ctx.onProgress, { phase: 'fetch', total: 0, parsed: 0, embedded: 0, stored: 0 });
   let parsed: CatalogParseResult | null = null;
   try {
     const fetched = await fetchCatalog(fetchFn, url, {
-      etag: sameSource ? pointer.etag : null,
-      since: sameSource && fromServer(pointer) ? pointer.version : null,
+      since,
       timeoutMs: options.timeoutMs ?? 30_000,
     });
     if (fetched.kind === 'not-modified') return unchanged(state);
@@ -177,10 +174,17 @@ export async function syncCatalog(
     if (
       delta !== null &&
       pointer !== null &&
-      (delta.since === undefined || delta.since === pointer.version)
+      since !== null &&
+      (delta.since === undefined || delta.since === since)
     ) {
+      const contentHash = await deltaChainHash(since, delta.upserts, delta.deletions);
+      // A Hearth server names the resulting hash in its ETag; a mismatch means the two sides
+      // disagree about the catalog, so take the full one rather than drift.
+      const claimed = etagValue(fetched.etag);
+      if (claimed !== null && claimed !== '' && claimed !== contentHash)
+        return syncCatalog(fetchFn, ctx, state, url, { ...options, full: true });
       parsed = parseCatalogRecords(delta.upserts, { allowEmpty: true });
-      const source = { version: delta.version, etag: fetched.etag, url, sourceHash: null };
+      const source = { version: delta.version, contentHash, url, sourceHash: null };
       const out = await applyDelta(ctx, state, parsed.items, delta.deletions, source);
       const count = out.state.items.size;
       const stored = parsed.items.length;
@@ -213,8 +217,10 @@ export async function syncCatalog(
     if (pointer !== null && pointer.url === url && pointer.sourceHash === sourceHash)
       return unchanged(state);
     parsed = parseCatalogText(fetched.text);
-    const version = parsed.version ?? fetched.etag ?? `sha-${sourceHash}`;
-    return await applyParsed(ctx, state, parsed, { version, etag: fetched.etag, url, sourceHash });
+    const contentHash =
+      parsed.envelopeItems === undefined ? null : await catalogItemsHash(parsed.envelopeItems);
+    const version = parsed.version ?? `sha-${sourceHash}`;
+    return await applyParsed(ctx, state, parsed, { version, contentHash, url, sourceHash });
   } catch (error) {
     return failure(ctx, state, error, parsed);
   }
@@ -236,7 +242,12 @@ export async function loadCatalog(
         : parseCatalogRecords(input as readonly unknown[]);
     const sourceHash = textHash(text ?? JSON.stringify(input));
     const version = options.version ?? parsed.version ?? `sha-${sourceHash}`;
-    return await applyParsed(ctx, state, parsed, { version, etag: null, url: null, sourceHash });
+    return await applyParsed(ctx, state, parsed, {
+      version,
+      contentHash: null,
+      url: null,
+      sourceHash,
+    });
   } catch (error) {
     return failure(ctx, state, error, parsed);
   }

@@ -1,13 +1,16 @@
 /**
  * `hearth serve --port P --db FILE [--host H] [--cors ORIGINS] [--telemetry-epsilon E]
- * [--strategy fedavg|fedadam] [--server-lr LR]`: runs the thin server. The admin bearer token is
- * read from HEARTH_ADMIN_TOKEN (admin endpoints answer 401 when it is unset).
+ * [--strategy fedavg|fedadam] [--server-lr LR] [--rate R] [--burst B] [--trust-proxy]
+ * [--updates-per-address N] [--reports-per-address N] [--retention-days D]`: runs the thin
+ * server. The admin bearer token is read from HEARTH_ADMIN_TOKEN (admin endpoints answer 401 when
+ * it is unset; a token shorter than 32 characters is refused at start-up).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { createApp } from '../server/app.ts';
+import { createApp, DEFAULT_QUOTAS } from '../server/app.ts';
+import { AdminTokenError, checkAdminToken } from '../server/middleware/require-admin.ts';
 import { openServerStorage } from '../server/storage.ts';
 import { fedAdam, fedAvg } from '../server/strategy.ts';
 import { CliUsageError } from './errors.ts';
@@ -15,7 +18,10 @@ import { CliUsageError } from './errors.ts';
 const HELP = `usage: hearth serve [--port 8787] [--host 127.0.0.1] [--db .hearth/server.db]
   [--cors https://shop.example,https://other.example] [--telemetry-epsilon 2]
   [--strategy fedavg|fedadam] [--server-lr LR] [--rate 200] [--burst 400]
-Admin endpoints need HEARTH_ADMIN_TOKEN in the environment.`;
+  [--trust-proxy] [--updates-per-address 2] [--reports-per-address 100] [--retention-days 30]
+Rates, burst and quotas count per client address (the socket's peer; with --trust-proxy, the last
+X-Forwarded-For entry: use it only behind a reverse proxy that sets that header).
+Admin endpoints need HEARTH_ADMIN_TOKEN (at least 32 characters) in the environment.`;
 
 function numberOption(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -39,6 +45,10 @@ export async function run(args: string[]): Promise<number> {
       'server-lr': { type: 'string' },
       rate: { type: 'string' },
       burst: { type: 'string' },
+      'trust-proxy': { type: 'boolean', default: false },
+      'updates-per-address': { type: 'string' },
+      'reports-per-address': { type: 'string' },
+      'retention-days': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -55,6 +65,15 @@ export async function run(args: string[]): Promise<number> {
   if (values.strategy !== 'fedavg' && values.strategy !== 'fedadam') {
     throw new CliUsageError(`--strategy must be fedavg or fedadam, got '${values.strategy}'.`);
   }
+  const adminToken = process.env.HEARTH_ADMIN_TOKEN;
+  if (adminToken !== undefined) {
+    try {
+      checkAdminToken(adminToken, 'HEARTH_ADMIN_TOKEN');
+    } catch (error) {
+      if (error instanceof AdminTokenError) throw new CliUsageError(error.message);
+      throw error;
+    }
+  }
   if (values.db !== ':memory:') mkdirSync(dirname(values.db), { recursive: true });
   const storage = openServerStorage(values.db);
   const serverLr =
@@ -68,7 +87,7 @@ export async function run(args: string[]): Promise<number> {
   const app = createApp({
     storage,
     strategy,
-    adminToken: process.env.HEARTH_ADMIN_TOKEN,
+    adminToken,
     corsOrigins:
       values.cors
         ?.split(',')
@@ -79,6 +98,20 @@ export async function run(args: string[]): Promise<number> {
       perSecond: numberOption('rate', values.rate, 200),
       burst: numberOption('burst', values.burst, 400),
     },
+    trustProxy: values['trust-proxy'],
+    quotas: {
+      updatesPerRound: numberOption(
+        'updates-per-address',
+        values['updates-per-address'],
+        DEFAULT_QUOTAS.updatesPerRound,
+      ),
+      reportsPerDay: numberOption(
+        'reports-per-address',
+        values['reports-per-address'],
+        DEFAULT_QUOTAS.reportsPerDay,
+      ),
+    },
+    telemetry: { retentionDays: numberOption('retention-days', values['retention-days'], 30) },
     onError: (error) =>
       process.stderr.write(
         `hearth serve: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

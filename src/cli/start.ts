@@ -4,7 +4,7 @@
  * server's /v1 API on one port (COOP/COEP headers, long-lived caching for model and WASM files)
  * and prints the URL.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
@@ -16,6 +16,7 @@ import { learnableFeatures } from '../federated/ranker-update.ts';
 import type { RankerManifest } from '../models/ranker-manifest.ts';
 import { noiseForRho, rhoForBudget } from '../privacy/rdp.ts';
 import { createApp } from '../server/app.ts';
+import { checkAdminToken } from '../server/middleware/require-admin.ts';
 import { openServerStorage } from '../server/storage.ts';
 import { modelUploadBody } from '../wire/model-upload.ts';
 import { CliUsageError } from './errors.ts';
@@ -168,7 +169,9 @@ export async function startDemo(options: DemoServerOptions): Promise<DemoServer>
     c.header('Cross-Origin-Embedder-Policy', 'require-corp');
   });
   // A one-off admin token, never printed: only this process seeds the thin server's catalog.
-  const adminToken = randomUUID();
+  // 32 random bytes (43 base64url characters), held to the same length rule as HEARTH_ADMIN_TOKEN.
+  const adminToken = randomBytes(32).toString('base64url');
+  checkAdminToken(adminToken, 'the demo admin token');
   const api = createApp({ storage, adminToken });
   await seedCatalog(api, adminToken, join(dist, 'demo-catalog.json'));
   await seedRankerRounds(api, adminToken, join(dist, 'models/ranker/manifest.json'));

@@ -6,6 +6,7 @@ import {
   Tensor,
 } from '@huggingface/transformers';
 import { ENCODER_MESSAGES, EncoderInputError, EncoderModelError } from './errors.ts';
+import type { EncoderFetch, VerifiedFileCache } from './files-http.ts';
 import { type ModelFiles, readManifest, verifyModelFiles } from './manifest.ts';
 import { meanPoolNormalize } from './pooling.ts';
 import { prepareText } from './text.ts';
@@ -30,8 +31,22 @@ export interface EncoderOptions {
   readonly batchSize?: number;
   /** Browser: where ONNX Runtime's .wasm/.mjs files are served (default `/ort/`, our own origin). */
   readonly wasmPaths?: string;
-  /** Reads model files; defaults to the file system in Node and fetch in the browser. */
+  /**
+   * Browser: ONNX Runtime's files already downloaded (the engine worker downloads them through the
+   * privacy gate, src/worker/ort-runtime.ts): with them ORT makes no request of its own.
+   */
+  readonly ortFiles?: {
+    readonly wasmPaths: { readonly wasm: string; readonly mjs: string };
+    readonly wasmBinary: Uint8Array;
+  };
+  /** Reads model files; defaults to the file system in Node and `fetch` over HTTP in the browser. */
   readonly files?: ModelFiles & { exists(path: string): Promise<boolean> };
+  /**
+   * Browser: the fetch for every model file request, ours and transformers.js's own (the engine
+   * worker passes the privacy gate's download, so each request is a ledger row). Required in a
+   * browser unless `files` is given; Node reads the file system.
+   */
+  readonly fetch?: EncoderFetch;
 }
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -41,6 +56,8 @@ export interface ModelLocation {
   readonly base: string;
   readonly name: string;
   readonly files: ModelFiles & { exists(path: string): Promise<boolean> };
+  /** Browser: serves the files already read and verified to transformers.js. */
+  readonly cache?: VerifiedFileCache;
 }
 
 /** Node-only module, imported by a specifier bundlers leave alone (browsers never take this path). */
@@ -55,20 +72,48 @@ async function locate(options: EncoderOptions): Promise<ModelLocation> {
     return locateNodeModel(model, options.modelsPath, options.files);
   }
   const base = options.modelsPath ?? '/models/';
+  if (options.files !== undefined) return { base, name: model, files: options.files };
+  if (options.fetch === undefined) {
+    throw new EncoderModelError(
+      ENCODER_MESSAGES.loadFailed(
+        model,
+        "in a browser createEncoder() needs { fetch } (the engine worker passes the privacy gate's download) or { files }",
+      ),
+    );
+  }
   const { httpModelFiles } = await import('./files-http.ts');
   const absoluteBase = new URL(base, globalThis.location?.href).href;
-  return { base, name: model, files: options.files ?? httpModelFiles(`${absoluteBase}${model}/`) };
+  const files = httpModelFiles(`${absoluteBase}${model}/`, options.fetch);
+  return { base, name: model, files, cache: files.cache };
 }
 
-/** transformers.js keeps its settings in a global; set them in one place, local files only. */
-function configureTransformers(localModelPath: string, wasmPaths: string | undefined): void {
+/**
+ * transformers.js keeps its settings in a global; set them in one place, local files only. In a
+ * browser its own requests go through `fetch` (the gate) and the files we verified are served
+ * from `cache`, so it fetches none of them again; its own Cache Storage and ORT file cache are
+ * off (the worker hands ORT its files, see src/worker/ort-runtime.ts).
+ */
+function configureTransformers(
+  localModelPath: string,
+  options: EncoderOptions,
+  cache: VerifiedFileCache | undefined,
+): void {
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = localModelPath;
   env.useFSCache = false;
   if (!isNode) {
+    env.useBrowserCache = false;
+    env.useWasmCache = false;
+    if (options.fetch !== undefined) env.fetch = options.fetch;
+    env.useCustomCache = cache !== undefined;
+    env.customCache = cache ?? null;
     const wasm = env.backends.onnx.wasm;
-    if (wasm !== undefined) wasm.wasmPaths = wasmPaths ?? '/ort/';
+    if (wasm !== undefined) {
+      wasm.numThreads = 1;
+      wasm.wasmPaths = options.ortFiles?.wasmPaths ?? options.wasmPaths ?? '/ort/';
+      if (options.ortFiles !== undefined) wasm.wasmBinary = options.ortFiles.wasmBinary;
+    }
   }
 }
 
@@ -76,6 +121,8 @@ function configureTransformers(localModelPath: string, wasmPaths: string | undef
 export async function createEncoder(options: EncoderOptions = {}): Promise<Encoder> {
   const where = await locate(options);
   const manifest = await readManifest(where.files);
+  // Verified first: over HTTP the bytes read here then answer the existence checks below.
+  if (manifest !== null && options.verify !== false) await verifyModelFiles(manifest, where.files);
   for (const required of ['config.json', 'tokenizer.json']) {
     if (!(await where.files.exists(required))) {
       throw new EncoderModelError(
@@ -84,7 +131,6 @@ export async function createEncoder(options: EncoderOptions = {}): Promise<Encod
       );
     }
   }
-  if (manifest !== null && options.verify !== false) await verifyModelFiles(manifest, where.files);
   const dtype =
     options.dtype ??
     manifest?.dtype ??
@@ -97,7 +143,7 @@ export async function createEncoder(options: EncoderOptions = {}): Promise<Encod
     );
   }
 
-  configureTransformers(where.base, options.wasmPaths);
+  configureTransformers(where.base, options, where.cache);
   const threads = options.threads ?? 1;
   let tokenizer: PreTrainedTokenizer;
   let model: Awaited<ReturnType<typeof AutoModel.from_pretrained>>;

@@ -10,11 +10,27 @@ export const PRIVACY_MESSAGES = {
   consentOff:
     'sending is disabled until consent is given; call gate.setConsent(true) after the visitor or site enables it.',
   capExceeded: (reason: string) => `privacy budget cap reached (${reason}); nothing was sent.`,
+  badCost: (field: string, value: number) =>
+    `privacy cost ${field} must be a finite number >= 0, got ${value}; nothing was recorded or sent. Pass the release's real cost (e.g. { epsilon: 2 }).`,
 } as const;
 
 /** An invalid parameter passed to a DP mechanism or the accountant. */
 export class PrivacyParameterError extends Error {
   override readonly name = 'PrivacyParameterError';
+}
+
+/**
+ * A release whose declared cost (ε, δ, ρ or bytes) is not a finite number ≥ 0. Accepting one
+ * would poison the ledger's sums (a NaN spend makes every later cap check pass).
+ */
+export class InvalidCostError extends Error {
+  override readonly name = 'InvalidCostError';
+  constructor(
+    readonly field: string,
+    readonly value: number,
+  ) {
+    super(PRIVACY_MESSAGES.badCost(field, value));
+  }
 }
 
 /** A send refused because consent is off. */

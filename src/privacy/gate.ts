@@ -7,9 +7,10 @@
  *   it needs no consent and costs no ε.
  * Both record a ledger row (URL, bytes, readable summary, privacy cost) before the request goes
  * out, and both make it anonymous: no cookies or credentials, no referrer, no HTTP cache.
+ * Consent is never cached here: `send` has the ledger check the STORED choice in the same atomic
+ * step that checks the caps and records the row, so a choice made in another tab counts at once.
  */
-import { ConsentRequiredError } from './errors.ts';
-import type { Ledger, LedgerEntry, LedgerKind } from './ledger.ts';
+import { assertCost, type Ledger, type LedgerEntry, type LedgerKind } from './ledger.ts';
 import { rhoToEpsilon } from './rdp.ts';
 
 /** The fetch subset the gate needs; injected so tests and the simulation can route in memory. */
@@ -58,32 +59,46 @@ export const ANONYMOUS_REQUEST: Readonly<
 
 /** The gate API. */
 export interface PrivacyGate {
-  readonly consent: boolean;
-  setConsent(on: boolean): void;
-  /** Records then sends; throws ConsentRequiredError or BudgetExceededError without sending. */
+  /** The visitor's stored consent choice, read now (off when none is stored). */
+  consent(): Promise<boolean>;
+  /** Stores the visitor's choice; every later `send`, in any context sharing the ledger, obeys it. */
+  setConsent(on: boolean): Promise<void>;
+  /**
+   * Records then sends; throws InvalidCostError, ConsentRequiredError or BudgetExceededError
+   * without sending.
+   */
   send(request: GateRequest): Promise<Response>;
   /** Records (ε 0) then fetches public data; needs no consent. */
   download(request: DownloadRequest): Promise<Response>;
 }
 
-/** Creates a gate over a ledger and an injected fetch; consent defaults to off. */
+/**
+ * Creates a gate over a ledger and an injected fetch. Consent is what the ledger's storage holds
+ * (off by default); `consent`, when given, is stored before the first request (tests, simulation).
+ */
 export function createPrivacyGate(options: {
   ledger: Ledger;
   fetch: GateFetch;
   consent?: boolean;
   now?: () => number;
 }): PrivacyGate {
-  let consent = options.consent ?? false;
+  const { ledger } = options;
   const now = options.now ?? Date.now;
+  const initial =
+    options.consent === undefined ? Promise.resolve() : ledger.setConsent(options.consent);
   return {
-    get consent() {
-      return consent;
+    async consent() {
+      await initial;
+      return ledger.consent();
     },
-    setConsent(on) {
-      consent = on;
+    async setConsent(on) {
+      await initial;
+      await ledger.setConsent(on);
     },
     async send(request) {
-      if (!consent) throw new ConsentRequiredError();
+      if (request.epsilon !== undefined) assertCost('epsilon', request.epsilon);
+      if (request.rho !== undefined) assertCost('rho', request.rho);
+      await initial;
       const body = request.body;
       const bytes =
         body === undefined
@@ -104,18 +119,19 @@ export function createPrivacyGate(options: {
           ? {
               ...base,
               rho: request.rho,
-              epsilon: rhoToEpsilon(request.rho, options.ledger.caps.delta),
-              delta: options.ledger.caps.delta,
+              epsilon: rhoToEpsilon(request.rho, ledger.caps.delta),
+              delta: ledger.caps.delta,
             }
           : { ...base, epsilon: request.epsilon ?? 0, delta: 0 };
-      await options.ledger.record(entry);
+      await ledger.record(entry, { requireConsent: true });
       const headers: Record<string, string> = {};
       if (request.contentType !== undefined) headers['content-type'] = request.contentType;
       return options.fetch(request.url, { method, headers, body, ...ANONYMOUS_REQUEST });
     },
     async download(request) {
       const method = request.method ?? 'GET';
-      await options.ledger.record({
+      await initial;
+      await ledger.record({
         at: now(),
         kind: 'download',
         bytes: 0,

@@ -5,8 +5,13 @@
  * per release (Bun & Steinke 2016, "Concentrated Differential Privacy", TCC; equivalent to the
  * Gaussian RDP curve α·ρ of Mironov 2017), summed, then converted to (ε, δ) at the ledger's δ
  * (see rdp.ts). Total ε = pure ε + ε(ρ, δ) by basic composition.
+ *
+ * Check and append are one atomic step of the injected storage (`appendIf`), which also reads the
+ * visitor's stored consent in that step: in the browser, one IndexedDB readwrite transaction over
+ * the `ledger` and `meta` stores, which IndexedDB serialises across every tab and worker of the
+ * origin. Costs are validated first: a NaN or negative ε, δ, ρ or byte count is refused.
  */
-import { BudgetExceededError } from './errors.ts';
+import { BudgetExceededError, ConsentRequiredError, InvalidCostError } from './errors.ts';
 import { rhoToEpsilon } from './rdp.ts';
 
 /**
@@ -32,11 +37,40 @@ export interface LedgerEntry {
   readonly url?: string;
 }
 
-/** Where rows are kept: IndexedDB in the browser (ledger-idb.ts), memory in tests and Node. */
+/** What the storage reads in one atomic step: every row and the visitor's stored consent. */
+export interface LedgerState {
+  readonly rows: readonly LedgerEntry[];
+  readonly consent: boolean;
+}
+
+/** Why the ledger refused a release. */
+export type LedgerRefusal =
+  | { readonly kind: 'consent' }
+  | { readonly kind: 'cap'; readonly reason: string };
+
+/** What `decide` tells the storage to do: refuse, or append the entry and delete `prune` rows. */
+export type AppendPlan = { readonly refuse: LedgerRefusal } | { readonly prune: readonly number[] };
+
+/**
+ * Where rows and the consent choice are kept: IndexedDB in the browser (src/store/ledger-store.ts),
+ * memory in tests, Node and the simulation.
+ */
 export interface LedgerStorage {
-  append(entry: LedgerEntry): Promise<number>;
+  /**
+   * Reads the state, calls `decide` (synchronously) and, unless it refuses, appends `entry` and
+   * deletes the `prune` rows — all as ONE atomic step across every context (tab, worker) that
+   * shares this storage, so two contexts can never both pass a cap or a consent check that only
+   * one of them should pass. Resolves to the new row's id, or the refusal.
+   */
+  appendIf(
+    entry: Omit<LedgerEntry, 'id'>,
+    decide: (state: LedgerState) => AppendPlan,
+  ): Promise<{ readonly id: number } | { readonly refuse: LedgerRefusal }>;
   list(sinceMs?: number): Promise<LedgerEntry[]>;
   clear(): Promise<void>;
+  /** The visitor's stored consent choice, read now (false when none is stored). */
+  readConsent(): Promise<boolean>;
+  writeConsent(on: boolean): Promise<void>;
 }
 
 /** Daily (rolling 24 h) and lifetime ε caps and the δ at which Gaussian spend is converted. */
@@ -70,17 +104,55 @@ export interface Spend {
 /** Answer of canSpend: allowed, or refused with a readable reason. */
 export type SpendDecision = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
+/** Options of one `record` call. */
+export interface RecordOptions {
+  /** Refuse (ConsentRequiredError) unless the stored consent is on, checked in the same atomic step. */
+  readonly requireConsent?: boolean;
+}
+
 /** The ledger API used by the gate and exposed to the privacy panel. */
 export interface Ledger {
   readonly caps: LedgerCaps;
+  /** Whether a release of `cost` would fit the caps now (advisory: `record` decides atomically). */
   canSpend(cost: PrivacyCost): Promise<SpendDecision>;
-  /** Appends a row; throws BudgetExceededError (and stores nothing) if its cost exceeds a cap. */
-  record(entry: Omit<LedgerEntry, 'id'>): Promise<LedgerEntry>;
+  /**
+   * Checks the caps (and the stored consent when asked) and appends the row in one atomic step
+   * across contexts; throws InvalidCostError, ConsentRequiredError or BudgetExceededError and
+   * stores nothing when it refuses.
+   */
+  record(entry: Omit<LedgerEntry, 'id'>, options?: RecordOptions): Promise<LedgerEntry>;
   spent(): Promise<{ daily: Spend; lifetime: Spend }>;
   entries(sinceMs?: number): Promise<LedgerEntry[]>;
+  /** The visitor's stored consent choice, read now (never a cached copy). */
+  consent(): Promise<boolean>;
+  setConsent(on: boolean): Promise<void>;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Download rows (public data, ε 0) kept: the newest 500. They only tell the visitor what was
+ * fetched; without a bound every page load would grow the ledger (and every atomic check) for
+ * ever. Rows with a privacy cost are never pruned: the caps are computed from them.
+ */
+export const DOWNLOAD_ROWS_KEPT = 500;
+
+/** Throws InvalidCostError unless `value` is a finite number >= 0. */
+export function assertCost(field: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0)) throw new InvalidCostError(field, value);
+}
+
+function assertEntryCost(entry: Omit<LedgerEntry, 'id'>): void {
+  assertCost('epsilon', entry.epsilon);
+  assertCost('delta', entry.delta);
+  assertCost('bytes', entry.bytes);
+  if (entry.rho !== undefined) assertCost('rho', entry.rho);
+}
+
+/** A stored value that is not a valid cost counts as an exhausted budget (fail closed). */
+function costValue(value: number): number {
+  return Number.isFinite(value) && value >= 0 ? value : Number.POSITIVE_INFINITY;
+}
 
 /** Sums the rows into a Spend at δ. */
 export function summarizeSpend(rows: readonly LedgerEntry[], delta: number): Spend {
@@ -90,9 +162,9 @@ export function summarizeSpend(rows: readonly LedgerEntry[], delta: number): Spe
   let releases = 0;
   for (const row of rows) {
     bytes += row.bytes;
-    if (row.rho !== undefined) rho += row.rho;
-    else pure += row.epsilon;
-    if (row.rho !== undefined || row.epsilon > 0) releases += 1;
+    if (row.rho !== undefined) rho += costValue(row.rho);
+    else pure += costValue(row.epsilon);
+    if (row.rho !== undefined || row.epsilon !== 0) releases += 1;
   }
   const gaussianEps = rho > 0 ? rhoToEpsilon(rho, delta) : 0;
   return {
@@ -111,53 +183,78 @@ function costOf(entry: Omit<LedgerEntry, 'id'>): PrivacyCost {
     : { epsilon: entry.epsilon, rho: 0 };
 }
 
+/** Ids of the download rows to delete so that, with one more, DOWNLOAD_ROWS_KEPT remain. */
+function downloadsToPrune(rows: readonly LedgerEntry[], keep: number): number[] {
+  const downloads = rows.filter((r) => r.kind === 'download' && r.id !== undefined);
+  const excess = downloads.length - (keep - 1);
+  if (excess <= 0) return [];
+  return downloads
+    .sort((a, b) => a.at - b.at || (a.id ?? 0) - (b.id ?? 0))
+    .slice(0, excess)
+    .map((r) => r.id ?? -1);
+}
+
 /** Creates a ledger over injected storage; `now` is injected so tests control the clock. */
 export function createLedger(options: {
   storage: LedgerStorage;
   caps?: Partial<LedgerCaps>;
   now?: () => number;
+  /** Download rows kept (default DOWNLOAD_ROWS_KEPT). */
+  keepDownloads?: number;
 }): Ledger {
   const caps: LedgerCaps = { ...DEFAULT_CAPS, ...options.caps };
   const now = options.now ?? Date.now;
+  const keepDownloads = Math.max(1, options.keepDownloads ?? DOWNLOAD_ROWS_KEPT);
   const { storage } = options;
-  // Serialises check-and-append so two concurrent releases cannot both pass the cap check.
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(task: () => Promise<T>): Promise<T> => {
-    const next = chain.then(task, task);
-    chain = next.catch(() => undefined);
-    return next;
-  };
 
-  const decide = async (cost: PrivacyCost): Promise<SpendDecision> => {
+  /** The cap a release of `cost` would break given `rows`, or null: pure and synchronous. */
+  const overCap = (rows: readonly LedgerEntry[], cost: PrivacyCost): string | null => {
     const t = now();
-    const all = await storage.list();
-    const check = (rows: LedgerEntry[], cap: number, label: string): string | null => {
-      const s = summarizeSpend(rows, caps.delta);
+    const check = (window: readonly LedgerEntry[], cap: number, label: string): string | null => {
+      const s = summarizeSpend(window, caps.delta);
       const rho = s.rho + cost.rho;
       const eps = s.pureEpsilon + cost.epsilon + (rho > 0 ? rhoToEpsilon(rho, caps.delta) : 0);
-      return eps > cap + 1e-12
+      // `!(eps <= cap)` and not `eps > cap`: a NaN total must refuse, never pass.
+      return !(eps <= cap + 1e-12)
         ? `${label} ε would be ${eps.toFixed(3)} > cap ${cap} (δ = ${caps.delta})`
         : null;
     };
-    const reason =
+    return (
       check(
-        all.filter((r) => r.at > t - DAY_MS),
+        rows.filter((r) => r.at > t - DAY_MS),
         caps.dailyEpsilon,
         'daily',
-      ) ?? check(all, caps.lifetimeEpsilon, 'lifetime');
-    return reason === null ? { ok: true } : { ok: false, reason };
+      ) ?? check(rows, caps.lifetimeEpsilon, 'lifetime')
+    );
   };
 
   return {
     caps,
-    canSpend: (cost) => serial(() => decide(cost)),
-    record: (entry) =>
-      serial(async () => {
-        const decision = await decide(costOf(entry));
-        if (!decision.ok) throw new BudgetExceededError(decision.reason);
-        const id = await storage.append(entry);
-        return { ...entry, id };
-      }),
+    async canSpend(cost) {
+      assertCost('epsilon', cost.epsilon);
+      assertCost('rho', cost.rho);
+      const reason = overCap(await storage.list(), cost);
+      return reason === null ? { ok: true } : { ok: false, reason };
+    },
+    async record(entry, recordOptions = {}) {
+      assertEntryCost(entry);
+      const cost = costOf(entry);
+      const free = cost.epsilon === 0 && cost.rho === 0;
+      const outcome = await storage.appendIf(entry, ({ rows, consent }) => {
+        if (recordOptions.requireConsent === true && !consent)
+          return { refuse: { kind: 'consent' } };
+        // A free row (a download, a consented GET) cannot break a cap: only costly ones are checked.
+        const reason = free ? null : overCap(rows, cost);
+        if (reason !== null) return { refuse: { kind: 'cap', reason } };
+        return { prune: entry.kind === 'download' ? downloadsToPrune(rows, keepDownloads) : [] };
+      });
+      if ('refuse' in outcome) {
+        throw outcome.refuse.kind === 'consent'
+          ? new ConsentRequiredError()
+          : new BudgetExceededError(outcome.refuse.reason);
+      }
+      return { ...entry, id: outcome.id };
+    },
     spent: async () => {
       const all = await storage.list();
       const t = now();
@@ -170,22 +267,36 @@ export function createLedger(options: {
       };
     },
     entries: (sinceMs) => storage.list(sinceMs),
+    consent: () => storage.readConsent(),
+    setConsent: (on) => storage.writeConsent(on),
   };
 }
 
-/** In-memory storage (tests, Node, the simulation). */
-export function createMemoryLedgerStorage(): LedgerStorage {
+/**
+ * In-memory storage (tests, Node, the simulation). Every call runs `decide` and the append
+ * synchronously, so it is atomic within its one JavaScript context.
+ */
+export function createMemoryLedgerStorage(options: { consent?: boolean } = {}): LedgerStorage {
   let rows: LedgerEntry[] = [];
   let nextId = 1;
+  let consent = options.consent ?? false;
   return {
-    append: async (entry) => {
+    async appendIf(entry, decide) {
+      const plan = decide({ rows: [...rows], consent });
+      if ('refuse' in plan) return { refuse: plan.refuse };
+      const gone = new Set(plan.prune);
+      rows = rows.filter((r) => r.id === undefined || !gone.has(r.id));
       const id = nextId++;
       rows.push({ ...entry, id });
-      return id;
+      return { id };
     },
     list: async (sinceMs) => rows.filter((r) => sinceMs === undefined || r.at >= sinceMs),
     clear: async () => {
       rows = [];
+    },
+    readConsent: async () => consent,
+    writeConsent: async (on) => {
+      consent = on;
     },
   };
 }

@@ -31,8 +31,13 @@ export interface TelemetryClientOptions {
 export interface TelemetryClient {
   /** Randomises one item event and queues the report. */
   report(itemId: string): void;
-  /** Sends queued reports now; resolves to the number sent (0 if refused or empty). */
+  /** Sends queued reports now; resolves to the number sent (0 when empty; throws when refused). */
   flush(): Promise<number>;
+  /**
+   * Drops every queued report (consent went off, or "Forget me", in this or another tab): a
+   * report queued under a consent since withdrawn is never sent, even if consent comes back.
+   */
+  discard(): void;
   readonly pending: number;
 }
 
@@ -70,10 +75,11 @@ export function createTelemetryClient(options: TelemetryClientOptions): Telemetr
       });
     } catch (error) {
       // Refused (consent off or cap reached): the reports are dropped, never retried later.
-      queue = queue.slice(reports.length);
+      queue = queue.filter((r) => !reports.includes(r));
       throw error;
     }
-    queue = queue.slice(reports.length);
+    // By identity: a discard() during the send may have emptied the queue in the meantime.
+    queue = queue.filter((r) => !reports.includes(r));
     return reports.length;
   };
 
@@ -89,6 +95,9 @@ export function createTelemetryClient(options: TelemetryClientOptions): Telemetr
       }
     },
     flush,
+    discard() {
+      queue = [];
+    },
     get pending() {
       return queue.length;
     },

@@ -55,6 +55,12 @@ export interface Recommendation {
   readonly reason: Reason;
   /** The reason as one sentence; deny-listed terms never appear. */
   readonly explanation: string;
+  /**
+   * The item's image from the device's image cache (fetched at catalog sync for a set that does
+   * not depend on the visitor); the page shows it through an object URL, never by loading
+   * `item.image`. Absent when the image is not cached.
+   */
+  readonly cachedImage?: Blob;
 }
 
 /** Most results one request may ask for. */

@@ -1,17 +1,19 @@
 /**
  * Federated rounds on the server: the round config, update validation (version, shape,
- * finiteness, norm), durable acceptance with idempotent ids, and aggregation once k updates of
- * the current version arrived — all in SQLite transactions so a crash at any point neither loses
- * a 202-acknowledged update nor counts one twice.
+ * finiteness, per-coordinate and norm bounds of ./update-bounds.ts), durable acceptance with
+ * idempotent ids, and aggregation once k updates of the current version arrived — all in SQLite
+ * transactions so a crash at any point neither loses a 202-acknowledged update nor counts one
+ * twice.
  */
 
 import { type RoundConfig, type RoundSettings, RoundSettingsSchema } from '../protocol/round.ts';
 import type { UpdateHeader } from '../protocol/update.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
-import { decodeQ8, Q8_BLOCK } from '../wire/quantize.ts';
+import { decodeQ8 } from '../wire/quantize.ts';
 import { HttpError } from './http-error.ts';
 import type { ServerStorage } from './storage.ts';
 import type { AggregationStrategy } from './strategy.ts';
+import { type UpdateMeasure, updateBounds } from './update-bounds.ts';
 
 /** Round settings with every default filled in. */
 export type RoundSettingsFull = Required<RoundSettings>;
@@ -32,23 +34,6 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettingsFull = {
 
 /** Model versions kept in storage (older ones are deleted after each aggregation). */
 const KEEP_VERSIONS = 3;
-
-/** Tail allowance t of the chi bound ‖N(0, I_D)‖ ≤ √D + t, failing with probability e^(−t²/2). */
-const NORM_TAIL = 6;
-
-/**
- * q8 rounding moves each value by at most half its block's max/127, so the error norm is below
- * √Q8_BLOCK/254 ≈ 2.2% of the vector's norm; the bound allows twice that (src/federated/quantize.ts).
- */
-const QUANTIZATION_SLACK = 1 + Math.sqrt(Q8_BLOCK) / 127;
-
-/**
- * Largest norm accepted for a noised update: C·(1 + z·(√D + 6))·(1 + √32/127); an honest client
- * exceeds it with probability < 2e-8 (chi tail e^(−t²/2) at t = 6, plus the q8 slack).
- */
-export function maxUpdateNorm(clipNorm: number, noiseMultiplier: number, length: number): number {
-  return clipNorm * (1 + noiseMultiplier * (Math.sqrt(length) + NORM_TAIL)) * QUANTIZATION_SLACK;
-}
 
 /** Creates the round service over storage and a strategy. */
 export function createRounds(deps: {
@@ -103,7 +88,7 @@ export function createRounds(deps: {
       deadline: deadline(s),
       localSteps: s.localSteps,
       learningRate: s.learningRate,
-      maxUpdateNorm: maxUpdateNorm(s.clipNorm, s.noiseMultiplier, current.length),
+      maxUpdateNorm: updateBounds(s.clipNorm, s.noiseMultiplier, current.length).maxNorm,
     };
   };
 
@@ -146,11 +131,15 @@ export function createRounds(deps: {
       return next;
     });
 
-  /** Validates and durably stores one update; aggregates when the round is full. */
+  /**
+   * Validates and durably stores one update; aggregates when the round is full. `admit` runs
+   * after validation, before storing (it throws to refuse, e.g. a sender over its quota).
+   */
   const accept = (
     header: UpdateHeader,
     payload: Uint8Array,
-    measure: () => { finite: boolean; norm: number },
+    measure: () => UpdateMeasure,
+    admit: (round: RoundConfig) => void = () => undefined,
   ) => {
     if (storage.hasUpdate(header.id)) {
       const version = storage.latestVersion(header.model) ?? header.modelVersion;
@@ -181,14 +170,22 @@ export function createRounds(deps: {
     }
     if (header.length !== round.length)
       reasons.push(`update has ${header.length} values, the model has ${round.length}`);
-    const { finite, norm } = measure();
+    const { finite, norm, maxAbs } = measure();
+    const bounds = updateBounds(round.clipNorm, round.noiseMultiplier, round.length);
+    const setting = `for C = ${round.clipNorm}, z = ${round.noiseMultiplier}, ${round.length} values`;
     if (!finite) reasons.push('update contains NaN or Infinity');
-    else if (norm > round.maxUpdateNorm) {
-      reasons.push(
-        `update L2 norm ${norm.toFixed(3)} exceeds the bound ${round.maxUpdateNorm.toFixed(3)} for C = ${round.clipNorm}, z = ${round.noiseMultiplier}`,
-      );
+    else {
+      if (norm > bounds.maxNorm)
+        reasons.push(
+          `update L2 norm ${norm.toFixed(3)} exceeds the bound ${bounds.maxNorm.toFixed(3)} ${setting}`,
+        );
+      if (maxAbs > bounds.maxCoordinate)
+        reasons.push(
+          `update value ${maxAbs.toFixed(3)} exceeds the per-value bound ${bounds.maxCoordinate.toFixed(3)} ${setting}`,
+        );
     }
     if (reasons.length > 0) throw new HttpError(400, 'invalid', 'update rejected', reasons);
+    admit(round);
     const inserted = storage.transaction(() =>
       storage.insertUpdate({
         id: header.id,

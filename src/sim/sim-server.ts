@@ -50,7 +50,8 @@ export type SimTransport = Awaited<ReturnType<typeof startTransport>>;
 
 /**
  * Runs `task` against a fresh in-memory server (in process, or on loopback with `http`) and
- * always closes both afterwards. Rate limits are off: the simulation is one trusted caller.
+ * always closes both afterwards. Rate limits and quotas are off: the simulation is one trusted
+ * caller.
  */
 export async function withSimServer<T>(
   options: { readonly telemetryEpsilon: number; readonly http: boolean },
@@ -63,6 +64,8 @@ export async function withSimServer<T>(
     adminToken: TOKEN,
     strategies,
     rateLimit: { perSecond: 1e9, burst: 1e9 },
+    // With --http every simulated visitor comes from 127.0.0.1: no per-address quotas either.
+    quotas: { updatesPerRound: Number.POSITIVE_INFINITY, reportsPerDay: Number.POSITIVE_INFINITY },
     limits: { telemetryBytes: 1 << 20 },
     telemetryEpsilon: options.telemetryEpsilon,
   });

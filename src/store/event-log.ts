@@ -1,19 +1,15 @@
 /** The visitor's event log in the `events` store of Hearth's IndexedDB database. */
-import type { IDBPDatabase } from 'idb';
 import { checkEvent, DEFAULT_RETENTION, type EventLog, type Retention } from '../engine/events.ts';
 import type { EventKind } from '../engine/types.ts';
-import { type HearthDB, openHearthDB } from './schema.ts';
+import { reopeningHearthDB } from './schema.ts';
 
 /** A log in the `events` store of Hearth's IndexedDB database. */
 export function createIndexedDbEventLog(
   retention: Retention = DEFAULT_RETENTION,
   dbName?: string,
 ): EventLog {
-  let dbPromise: Promise<IDBPDatabase<HearthDB>> | null = null;
-  const db = () => {
-    dbPromise ??= openHearthDB(dbName);
-    return dbPromise;
-  };
+  // Reopens after "Forget me" in another tab deleted the database under this connection.
+  const db = reopeningHearthDB(dbName);
   return {
     async append(event) {
       const e = checkEvent(event);

@@ -1,15 +1,11 @@
 /** The remembered prompt (opt-in only) in the `meta` store of Hearth's IndexedDB database. */
-import type { IDBPDatabase } from 'idb';
 import { PROMPT_META_KEY, type PromptStore } from '../engine/prompt-store.ts';
-import { type HearthDB, openHearthDB } from './schema.ts';
+import { reopeningHearthDB } from './schema.ts';
 
 /** A prompt store in the `meta` store of Hearth's IndexedDB database. */
 export function createIndexedDbPromptStore(dbName?: string): PromptStore {
-  let dbPromise: Promise<IDBPDatabase<HearthDB>> | null = null;
-  const db = () => {
-    dbPromise ??= openHearthDB(dbName);
-    return dbPromise;
-  };
+  // Reopens after "Forget me" in another tab deleted the database under this connection.
+  const db = reopeningHearthDB(dbName);
   return {
     async load() {
       const record = await (await db()).get('meta', PROMPT_META_KEY);

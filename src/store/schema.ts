@@ -10,6 +10,8 @@
  * - `sync`: catalog pointer, sync state and the staging checkpoint.
  * - `meta`: free key/value settings.
  * - `ledger`: privacy releases (filled by the privacy ledger).
+ * - `images`: the catalog's images as Blobs keyed by their absolute URL, fetched at catalog sync
+ *   for a set that does not depend on the visitor, so cards render without a network load.
  */
 import { type DBSchema, deleteDB, type IDBPDatabase, openDB, type StoreNames, unwrap } from 'idb';
 import type { CatalogItem } from '../protocol/catalog.ts';
@@ -48,12 +50,28 @@ export interface LedgerRecord {
   summary: string;
 }
 
+/** One cached catalog image (`src/store/image-store.ts`). */
+export interface ImageRecord {
+  /** Absolute http(s) URL of the image as the catalog names it (resolved). */
+  readonly url: string;
+  /** The bytes, with a checked `image/*` type. */
+  readonly blob: Blob;
+  readonly bytes: number;
+  readonly fetchedAt: number;
+}
+
 /** The active catalog: which generation is live and where it came from. */
 export interface CatalogPointer {
   readonly key: 'catalog';
   readonly activeGen: number;
+  /** The server's version string: shown, never sent back. */
   readonly version: string | null;
-  readonly etag: string | null;
+  /**
+   * The content hash this client computed of the catalog it holds (`src/catalog/content-hash.ts`),
+   * the only value a sync sends back; null when the body was not a `{ version, items }` envelope.
+   * Pointers written before v4 have an `etag` field instead, which is never read.
+   */
+  readonly contentHash: string | null;
   readonly url: string | null;
   /** Hash of the last full body applied; an identical body is not applied again. */
   readonly sourceHash: string | null;
@@ -99,6 +117,7 @@ export interface HearthDB extends DBSchema {
   sync: { key: SyncRecord['key']; value: SyncRecord };
   meta: { key: string; value: MetaRecord };
   ledger: { key: number; value: LedgerRecord; indexes: { 'by-at': number } };
+  images: { key: string; value: ImageRecord };
 }
 
 /** Every store name. */
@@ -134,6 +153,10 @@ export const MIGRATIONS: readonly Migration[] = [
   // v3: the `models` store of v1 was never used (models are files, cached by the service worker).
   (db) => {
     if (db.objectStoreNames.contains('models')) db.deleteObjectStore('models');
+  },
+  // v4: catalog images cached on the device, so that cards never load an image from the network.
+  (db) => {
+    db.createObjectStore('images', { keyPath: 'url' });
   },
 ];
 
@@ -181,6 +204,23 @@ export async function openHearthDB(
   set.add(db);
   connections.set(name, set);
   return db;
+}
+
+/**
+ * A getter of one long-lived connection that opens a new one when the last was closed because
+ * another context deleted or upgraded the database ("Forget me" in another tab): without it an
+ * adapter would keep a closed connection and fail every later call.
+ */
+export function reopeningHearthDB(
+  name: string = HEARTH_DB_NAME,
+): () => Promise<IDBPDatabase<HearthDB>> {
+  let current: Promise<IDBPDatabase<HearthDB>> | null = null;
+  return async () => {
+    const db = await current?.catch(() => null);
+    if (db !== undefined && db !== null && connections.get(name)?.has(db)) return db;
+    current = openHearthDB(name);
+    return current;
+  };
 }
 
 /** Closes every connection this realm holds to a database (before deleting it). */

@@ -1,12 +1,12 @@
 /**
  * <hearth-recs>: shows recommendations from the Hearth API. Attributes: catalog, server, limit,
- * layout (grid | list | carousel), prompt (on). Events: hearth:ready, hearth:recommendations,
- * hearth:error. It renders; the engine worker computes.
+ * layout (grid | list | carousel), prompt (on), images (cached | none | direct). Events:
+ * hearth:ready, hearth:recommendations, hearth:error. It renders; the engine worker computes.
  */
 import { WIDGET_MESSAGES } from './errors.ts';
 import { parseLayout, parseLimit } from './format.ts';
 import type { HearthApi } from './hearth.ts';
-import { renderError, renderList, renderProgress } from './render.ts';
+import { parseImageMode, renderError, renderList, renderProgress } from './render.ts';
 import { WIDGET_CSS } from './styles.ts';
 import type { Progress, Recommendation } from './types.ts';
 
@@ -21,7 +21,7 @@ export function defineHearthElement(hearth: HearthApi, name = 'hearth-recs'): vo
 function createElementClass(hearth: HearthApi) {
   return class HearthRecsElement extends HTMLElement {
     static get observedAttributes() {
-      return ['limit', 'layout', 'prompt', 'catalog'];
+      return ['limit', 'layout', 'prompt', 'catalog', 'images'];
     }
 
     readonly #root: ShadowRoot;
@@ -34,6 +34,8 @@ function createElementClass(hearth: HearthApi) {
     #timer: ReturnType<typeof setTimeout> | undefined;
     #generation = 0;
     #connected = false;
+    /** Object URLs of the cards on show (cached images), revoked when the cards are replaced. */
+    #objectUrls: string[] = [];
     readonly #onProgress = (event: Event) =>
       this.#showProgress((event as CustomEvent<Progress>).detail);
     readonly #onChanged = () => void this.refresh();
@@ -73,6 +75,7 @@ function createElementClass(hearth: HearthApi) {
       hearth.removeEventListener('progress', this.#onProgress);
       hearth.removeEventListener('changed', this.#onChanged);
       if (this.#timer !== undefined) clearTimeout(this.#timer);
+      this.#revokeImages([]);
     }
 
     attributeChangedCallback(name: string, oldValue: string | null, newValue: string | null): void {
@@ -132,7 +135,8 @@ function createElementClass(hearth: HearthApi) {
       this.#showProgress(hearth.lastProgress ?? { stage: 'model', done: 0, total: 0 });
       try {
         const server = this.getAttribute('server') ?? undefined;
-        const result = await hearth.init({ catalog: catalog ?? '', server });
+        const images = { mode: parseImageMode(this.getAttribute('images')) };
+        const result = await hearth.init({ catalog: catalog ?? '', server, images });
         this.dispatchEvent(
           new CustomEvent('hearth:ready', { bubbles: true, composed: true, detail: result }),
         );
@@ -189,15 +193,31 @@ function createElementClass(hearth: HearthApi) {
     #renderRecs(): void {
       const layout = parseLayout(this.getAttribute('layout'));
       const focusedId = this.#focusedItemId();
+      const urls: string[] = [];
+      const images = {
+        mode: parseImageMode(this.getAttribute('images')),
+        objectUrl: (blob: Blob) => {
+          const url = URL.createObjectURL(blob);
+          urls.push(url);
+          return url;
+        },
+      };
       this.#body.replaceChildren(
-        renderList(document, this.#recs, layout, this.#liked, document.baseURI),
+        renderList(document, this.#recs, layout, this.#liked, document.baseURI, images),
       );
+      this.#revokeImages(urls);
       this.setAttribute('aria-busy', 'false');
       this.#status.textContent = `${this.#recs.length} recommendations updated.`;
       if (focusedId !== undefined) {
         const card = this.#root.querySelector(`li[data-item-id="${CSS.escape(focusedId)}"] button`);
         if (card instanceof HTMLElement) card.focus();
       }
+    }
+
+    /** Revokes the object URLs of the cards just replaced and keeps `next` for the new ones. */
+    #revokeImages(next: string[]): void {
+      for (const url of this.#objectUrls) URL.revokeObjectURL(url);
+      this.#objectUrls = next;
     }
 
     #focusedItemId(): string | undefined {
@@ -209,12 +229,14 @@ function createElementClass(hearth: HearthApi) {
       if (hearth.ready || progress.stage === 'ready') return;
       this.setAttribute('aria-busy', 'true');
       this.#body.replaceChildren(renderProgress(document, progress));
+      this.#revokeImages([]);
     }
 
     #fail(error: unknown): void {
       const message = error instanceof Error ? error.message : String(error);
       this.setAttribute('aria-busy', 'false');
       this.#body.replaceChildren(renderError(document, message));
+      this.#revokeImages([]);
       this.dispatchEvent(
         new CustomEvent('hearth:error', {
           bubbles: true,

@@ -1,8 +1,11 @@
 /**
  * DOM building for <hearth-recs>: cards, progress and error states. Catalog text only ever goes
  * through `textContent` and attributes set with setAttribute (never innerHTML), and links or
- * images with a non-http(s) scheme are dropped. Rendering only: nothing here computes scores.
+ * images with a non-http(s) scheme are dropped. Images come from the device's cache by default
+ * (an object URL of the Blob the worker attached), so showing a card loads nothing from the
+ * network. Rendering only: nothing here computes scores.
  */
+import type { ImageMode } from '../catalog/catalog.api.ts';
 import { formatPrice, progressFraction } from './format.ts';
 import { safeUrl } from './safe-url.ts';
 import type { Progress, Recommendation, WidgetLayout } from './types.ts';
@@ -13,6 +16,18 @@ const STAGE_LABEL: Record<Progress['stage'], string> = {
   embedding: 'Reading the catalog',
   ready: 'Ready',
 };
+
+/** How cards show item images. */
+export interface CardImages {
+  readonly mode: ImageMode;
+  /** A displayable URL for a cached image; the caller revokes it when the cards are replaced. */
+  objectUrl(blob: Blob): string;
+}
+
+/** Reads the `images` attribute: `none` or `direct` as given, anything else `cached`. */
+export function parseImageMode(value: string | null): ImageMode {
+  return value === 'none' || value === 'direct' ? value : 'cached';
+}
 
 function el<K extends keyof HTMLElementTagNameMap>(
   doc: Document,
@@ -37,12 +52,60 @@ function byline(rec: Recommendation): string {
   return parts.join(', ');
 }
 
-/** Builds one card: link with lazy image and title, byline, reason, like and dismiss buttons. */
+/** An `<img>` of the card's size. */
+function image(doc: Document, src: string, alt: string): HTMLImageElement {
+  const img = el(doc, 'img', { part: 'image', decoding: 'async', alt });
+  img.setAttribute('width', '120');
+  img.setAttribute('height', '180');
+  img.setAttribute('src', src);
+  return img;
+}
+
+/**
+ * The card's image: in `cached` mode the cached Blob or, for an item whose image is not cached,
+ * a neutral placeholder (never a network load); in `direct` mode the catalog URL (the image host
+ * learns what was recommended); nothing in `none` mode.
+ */
+function cardImage(
+  doc: Document,
+  rec: Recommendation,
+  base: string,
+  images: CardImages,
+): HTMLElement | null {
+  const src = safeUrl(rec.item.image, base);
+  switch (images.mode) {
+    case 'none':
+      return null;
+    case 'direct': {
+      if (src === undefined) return null;
+      const img = image(doc, src, rec.item.title);
+      img.setAttribute('loading', 'lazy');
+      return img;
+    }
+    case 'cached':
+      if (rec.cachedImage !== undefined)
+        return image(doc, images.objectUrl(rec.cachedImage), rec.item.title);
+      return src === undefined
+        ? null
+        : el(doc, 'span', {
+            part: 'image placeholder',
+            class: 'placeholder',
+            'aria-hidden': 'true',
+          });
+    default: {
+      const never: never = images.mode;
+      throw new Error(`Unknown image mode ${String(never)}`);
+    }
+  }
+}
+
+/** Builds one card: link with image and title, byline, reason, like and dismiss buttons. */
 export function renderCard(
   doc: Document,
   rec: Recommendation,
   liked: boolean,
   base: string,
+  images: CardImages,
 ): HTMLLIElement {
   const { item } = rec;
   const titleId = `hr-title-${item.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -50,19 +113,8 @@ export function renderCard(
   const href = safeUrl(item.url, base);
   const link = el(doc, 'a', { part: 'link', 'data-action': 'open' });
   if (href !== undefined) link.setAttribute('href', href);
-  const src = safeUrl(item.image, base);
-  if (src !== undefined) {
-    const img = el(doc, 'img', {
-      part: 'image',
-      loading: 'lazy',
-      decoding: 'async',
-      alt: item.title,
-    });
-    img.setAttribute('width', '120');
-    img.setAttribute('height', '180');
-    img.setAttribute('src', src);
-    link.append(img);
-  }
+  const picture = cardImage(doc, rec, base, images);
+  if (picture !== null) link.append(picture);
   link.append(el(doc, 'span', { part: 'title', id: titleId }, item.title));
   card.append(link);
   const by = byline(rec);
@@ -110,6 +162,7 @@ export function renderList(
   layout: WidgetLayout,
   liked: ReadonlySet<string>,
   base: string,
+  images: CardImages,
 ): HTMLUListElement {
   const list = el(doc, 'ul', {
     part: `list ${layout}`,
@@ -118,7 +171,7 @@ export function renderList(
     'aria-label': 'Recommendations',
   });
   if (layout === 'carousel') list.setAttribute('tabindex', '0');
-  for (const rec of recs) list.append(renderCard(doc, rec, liked.has(rec.item.id), base));
+  for (const rec of recs) list.append(renderCard(doc, rec, liked.has(rec.item.id), base, images));
   if (recs.length === 0) list.append(el(doc, 'li', { part: 'empty' }, 'No recommendations yet.'));
   return list;
 }

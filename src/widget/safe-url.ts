@@ -1,12 +1,3 @@
 /** URL hygiene for catalog links and images: only same-origin paths and http(s) are used. */
-
-/** Returns the URL if it is relative or http(s), resolved against `base`; otherwise undefined. */
-export function safeUrl(value: string | undefined, base: string): string | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  try {
-    const url = new URL(value, base);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
+// One rule for the page and the worker's image cache (`src/catalog/images.ts`).
+export { httpUrl as safeUrl } from '../catalog/sanitize.ts';

@@ -19,12 +19,13 @@ ul { list-style: none; margin: 0; padding: 0; gap: var(--_gap); }
 ul.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(var(--hearth-card-width, 170px), 1fr)); }
 ul.list { display: flex; flex-direction: column; }
 ul.list li { flex-direction: row; align-items: center; flex-wrap: wrap; }
-ul.list img { width: 48px; height: 72px; }
+ul.list img, ul.list .placeholder { width: 48px; height: 72px; }
 ul.carousel { display: flex; overflow-x: auto; scroll-snap-type: x mandatory; padding-bottom: 6px; }
 ul.carousel li { flex: 0 0 var(--hearth-card-width, 170px); scroll-snap-align: start; }
 li { display: flex; flex-direction: column; gap: 4px; background: var(--_bg); border-radius: var(--_radius); padding: 10px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
 a { color: inherit; text-decoration: none; display: flex; flex-direction: column; gap: 6px; }
-img { width: 100%; max-width: 120px; height: auto; aspect-ratio: 2 / 3; border-radius: 4px; object-fit: cover; }
+img, .placeholder { width: 100%; max-width: 120px; height: auto; aspect-ratio: 2 / 3; border-radius: 4px; object-fit: cover; }
+.placeholder { display: block; background: var(--hearth-track, #e6e1d8); }
 [part~=title] { font-weight: 600; line-height: 1.25; overflow-wrap: anywhere; }
 [part~=byline], [part~=price] { font-size: .85em; opacity: .8; }
 [part~=reason] { font-size: .8em; color: var(--_accent); }

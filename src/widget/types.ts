@@ -4,10 +4,12 @@
  * in `src/protocol/recommendation.ts` and `src/worker/engine-worker.api.ts`, and re-exported here.
  */
 
+import type { ImageOptions } from '../catalog/catalog.api.ts';
 import type { CatalogItem } from '../protocol/catalog.ts';
 import type { Recommendation, RecommendRequest, TrackEvent } from '../protocol/recommendation.ts';
 import type { LedgerView, TrainingOutcome } from '../worker/engine-worker.api.ts';
 
+export type { ImageMode, ImageOptions } from '../catalog/catalog.api.ts';
 export type {
   EventKind,
   Reason,
@@ -42,6 +44,13 @@ export interface HearthConfig {
   readonly wasm?: string;
   /** URL of the engine worker script (default: the worker bundled with the widget). */
   readonly worker?: string | URL;
+  /**
+   * Catalog images: `{ mode: 'cached' }` (default; fetched at catalog sync for a fixed set that
+   * does not depend on the visitor, with caps), `'none'`, or `'direct'` (cards load image URLs
+   * from their host, which learns what was recommended). Set the element's `images` attribute to
+   * the same mode when the page calls `init` itself.
+   */
+  readonly images?: ImageOptions;
 }
 
 /** Outcome of initialisation. */

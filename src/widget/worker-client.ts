@@ -44,7 +44,7 @@ export function createWorkerClient(worker: Worker): HearthClient {
         race<SyncResult>(
           remote.catalog.sync(
             url,
-            {},
+            config.images === undefined ? {} : { images: config.images },
             Comlink.proxy((p: SyncProgress) => onProgress(toProgress(p))),
           ),
         );
@@ -53,7 +53,9 @@ export function createWorkerClient(worker: Worker): HearthClient {
         // Warm start: recommend from the stored catalog now, refresh it in the background.
         sync()
           .then((r) => {
-            if (r.ok && r.outcome === 'updated') onCatalogUpdated?.();
+            // A new catalog, or images newly cached: re-render the elements.
+            if (r.ok && (r.outcome === 'updated' || (r.images?.fetched ?? 0) > 0))
+              onCatalogUpdated?.();
           })
           .catch(() => undefined); // offline or failed: the stored catalog stays in use
         onProgress({ stage: 'ready', done: stored.count, total: stored.count });

@@ -10,12 +10,14 @@ import { parseCollab } from '../models/collab-format.ts';
 import { parseCollabManifest } from '../models/collab-manifest.ts';
 import { parseSequence } from '../models/sequence-format.ts';
 import { sha256Hex } from '../shared/hash.ts';
+import type { WorkerFetch } from './gated-fetch.ts';
 
 /** Where the models live and how to fetch them. */
 export interface CollabFetchOptions {
   /** Base URL of the model directory (default `/models/`); the files are in `collab/`. */
   readonly modelsUrl?: string;
-  readonly fetch?: typeof fetch;
+  /** Fetches the files (the worker passes the privacy gate's download). */
+  readonly fetch: WorkerFetch;
 }
 
 /** The loaded models; null where none is deployed. */
@@ -24,7 +26,7 @@ export interface CollabModels {
   readonly sequence: SequenceModel | null;
 }
 
-async function bytesOf(url: string, sha256: string, fetchFn: typeof fetch): Promise<Uint8Array> {
+async function bytesOf(url: string, sha256: string, fetchFn: WorkerFetch): Promise<Uint8Array> {
   const response = await fetchFn(url);
   if (!response.ok) {
     throw new CollabModelError(
@@ -42,8 +44,8 @@ async function bytesOf(url: string, sha256: string, fetchFn: typeof fetch): Prom
 }
 
 /** Fetches and verifies the collaborative models; `{ null, null }` when no manifest is served. */
-export async function fetchCollabModels(options: CollabFetchOptions = {}): Promise<CollabModels> {
-  const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+export async function fetchCollabModels(options: CollabFetchOptions): Promise<CollabModels> {
+  const fetchFn = options.fetch;
   const base = new URL(
     'collab/',
     new URL(options.modelsUrl ?? '/models/', globalThis.location?.href),

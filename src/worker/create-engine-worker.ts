@@ -14,6 +14,7 @@ import {
   RecommendRequestSchema,
 } from '../protocol/recommendation.ts';
 import { cryptoRng } from '../shared/rng.ts';
+import { deleteHearthCaches } from '../store/caches.ts';
 import { createIndexedDbEventLog } from '../store/event-log.ts';
 import { createIndexedDbPromptStore } from '../store/prompt-store.ts';
 import { deleteAllHearthDatabases } from '../store/schema.ts';
@@ -24,6 +25,7 @@ import type { EngineWorkerConfig } from './config.ts';
 import type { EngineWorkerApi } from './engine-worker.api.ts';
 import { WorkerRequestError } from './errors.ts';
 import { manifestFirstEncoder } from './lazy-encoder.ts';
+import { gatedOrtRuntime } from './ort-runtime.ts';
 import { createWorkerPrivacy } from './privacy-part.ts';
 import { fetchRanker } from './ranker-loader.ts';
 
@@ -42,20 +44,43 @@ export function checkRecommendRequest(value: unknown): RecommendRequest {
 
 /** Builds the worker's API from its configuration. */
 export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi {
-  const { dbName, modelsUrl, wasmPaths, model } = config;
+  const { dbName, modelsUrl, model } = config;
   const modelsBase = new URL(modelsUrl ?? '/models/', config.baseUrl).href;
+  // The privacy part comes first: its gate is the one way out, for the loaders' downloads too
+  // (each request a ledger row at ε 0; see gated-fetch.ts).
+  const privacy = createWorkerPrivacy({ server: config.server, dbName });
+  const ortRuntime = gatedOrtRuntime({
+    base: new URL(config.wasmPaths ?? '/ort/', config.baseUrl).href,
+    fetch: privacy.download('ONNX Runtime (public file, nothing about this visitor is sent)'),
+  });
   // The manifest names the model at once; the model loads on first use or warmUp (lazy-encoder.ts).
   const encoder = manifestFirstEncoder({
     manifestUrl: new URL(`${model}/manifest.json`, modelsBase).href,
-    load: () => createEncoder({ model, modelsPath: modelsUrl, wasmPaths }),
+    fetch: privacy.download('encoder manifest (public file)'),
+    load: async () =>
+      createEncoder({
+        model,
+        modelsPath: modelsUrl,
+        ortFiles: await ortRuntime(),
+        fetch: privacy.download('encoder model file (public file)'),
+      }),
   });
-  const catalog = createCatalogService({ encoder, dbName });
-  const privacy = createWorkerPrivacy({ server: config.server, dbName });
-  const ranker = fetchRanker({ modelsUrl, wasmPaths });
+  const catalogFetch = privacy.download("the site's catalog (public file)");
+  const imageFetch = privacy.download('a catalog image (the same set for every visitor)');
+  const catalog = createCatalogService({
+    encoder,
+    dbName,
+    fetch: (url, init) => (init.purpose === 'image' ? imageFetch : catalogFetch)(url, init),
+  });
+  const ranker = fetchRanker({
+    modelsUrl,
+    fetch: privacy.download('ranker model (public file)'),
+    runtime: ortRuntime,
+  });
   const engine: Promise<EngineService> = Promise.all([
     encoder,
     ranker,
-    fetchCollabModels({ modelsUrl }),
+    fetchCollabModels({ modelsUrl, fetch: privacy.download('collaborative models (public file)') }),
   ]).then(([enc, shipped, { collab, sequence }]) =>
     createEngineService({
       catalog: catalogEngineSource(catalog),
@@ -65,7 +90,12 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
       sequence,
       events: createIndexedDbEventLog(undefined, dbName),
       promptStore: createIndexedDbPromptStore(dbName),
-      forgetStorage: deleteAllHearthDatabases,
+      // Every database (the image store included), every Hearth cache, the images in memory.
+      forgetStorage: async () => {
+        await deleteAllHearthDatabases();
+        await deleteHearthCaches();
+        catalog.forgetImages();
+      },
       rng: cryptoRng,
     }),
   );
@@ -129,7 +159,9 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
         const out: Recommendation[] = [];
         for (const r of ranked) {
           const item = catalog.getItem(r.itemId);
-          if (item !== undefined) out.push({ item, ...r });
+          if (item === undefined) continue;
+          const cachedImage = catalog.cachedImage(item); // from the device's cache, never fetched
+          out.push({ item, ...r, ...(cachedImage ? { cachedImage } : {}) });
         }
         return out;
       },

@@ -6,6 +6,7 @@
  * does not compete with the first recommendations.
  */
 import type { Encoder, EncoderInfo } from '../encoder/types.ts';
+import type { WorkerFetch } from './gated-fetch.ts';
 
 /** The loaded model does not match the manifest the vectors were keyed by. */
 export class EncoderIdentityError extends Error {
@@ -16,7 +17,8 @@ export class EncoderIdentityError extends Error {
 export interface ManifestFirstOptions {
   readonly manifestUrl: string;
   readonly load: () => Promise<Encoder>;
-  readonly fetch?: typeof fetch;
+  /** Fetches the manifest (the worker passes the privacy gate's download). */
+  readonly fetch: WorkerFetch;
 }
 
 function infoFrom(json: unknown): EncoderInfo | null {
@@ -39,7 +41,7 @@ export type WarmableEncoder = Encoder & { warm(): void };
 export async function manifestFirstEncoder(
   options: ManifestFirstOptions,
 ): Promise<WarmableEncoder> {
-  const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const fetchFn = options.fetch;
   let loading: Promise<Encoder> | null = null;
   const load = () => {
     loading ??= options.load();

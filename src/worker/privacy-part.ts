@@ -1,13 +1,20 @@
 /**
  * The engine worker's privacy part: the ledger in IndexedDB, the privacy gate (consent off by
- * default; the visitor's choice is kept on the device, `meta` key `consent`, and wiped by
- * "Forget me"), LDP telemetry to the thin server's `/v1/telemetry`, and federated rounds
- * (`/v1/round`, `/v1/model`, `/v1/updates`) when a server is configured. Only randomised OLH
- * reports and clipped, noised model updates ever leave.
+ * default; the visitor's choice is kept on the device, `meta` key `privacy.consent`, and wiped by
+ * "Forget me"), LDP telemetry to the thin server's `/v1/telemetry`, federated rounds (`/v1/round`,
+ * `/v1/model`, `/v1/updates`) when a server is configured, and the gated fetch every loader of
+ * the worker downloads through. Only randomised OLH reports and clipped, noised model updates
+ * ever leave.
+ *
+ * Consent is never cached: every send has the ledger read the stored choice in the same IndexedDB
+ * transaction that checks the caps and records the row, so consent off or "Forget me" in any tab
+ * stops every tab's next send. Both are also announced on `BroadcastChannel('hearth')` so that
+ * other contexts drop the telemetry they have queued (privacy-channel.ts).
  */
 
 import { createFederatedClient, globalModelOf, type LocalData } from '../federated/client.ts';
 import { expandRankerWeights } from '../federated/ranker-update.ts';
+import { ConsentRequiredError } from '../privacy/errors.ts';
 import { createPrivacyGate } from '../privacy/gate.ts';
 import { createLedger } from '../privacy/ledger.ts';
 import { createTelemetryClient, type TelemetryClient } from '../privacy/telemetry-client.ts';
@@ -16,8 +23,10 @@ import { AggregatesSchema } from '../protocol/telemetry.ts';
 import type { Rng } from '../shared/rng.ts';
 import { cryptoRng } from '../shared/rng.ts';
 import { createIdbLedgerStorage } from '../store/ledger-store.ts';
-import { HEARTH_DB_NAME, openHearthDB } from '../store/schema.ts';
+import { HEARTH_DB_NAME } from '../store/schema.ts';
 import type { LedgerView, TrainingOutcome } from './engine-worker.api.ts';
+import { gatedFetch, type WorkerFetch } from './gated-fetch.ts';
+import { openPrivacyChannel } from './privacy-channel.ts';
 
 /** What the worker exposes as `privacy`, plus `report` for the engine's track(). */
 export interface WorkerPrivacy {
@@ -25,10 +34,17 @@ export interface WorkerPrivacy {
   setConsent(on: boolean): Promise<void>;
   /** Sends queued telemetry now; resolves to the number of reports sent (0 without consent). */
   flush(): Promise<number>;
-  /** After "Forget me": sending off for this page (the stored choice went with the database). */
+  /** After "Forget me": drops queued telemetry here and tells every other Hearth context. */
   forgotten(): Promise<void>;
   /** Queues one randomised report of an item event (only with consent and a server). */
   report(itemId: string): Promise<void>;
+  /** Telemetry reports queued in this context and not sent yet. */
+  pending(): number;
+  /**
+   * A fetch for public files (catalog, models, ONNX Runtime) through the gate's `download`: each
+   * request a ledger row (ε 0) described as `summary`, anonymous, no consent needed.
+   */
+  download(summary: string): WorkerFetch;
   /**
    * Downloads the server's DP popularity estimates (`/v1/aggregates`) through the gate, as the
    * engine's popularity prior; null without consent, without a server, or when offline.
@@ -45,6 +61,8 @@ export interface WorkerPrivacy {
    * weights; null without consent, without a server, when none is promoted, or when offline.
    */
   servedRanker(): Promise<{ readonly version: number; readonly weights: number[] } | null>;
+  /** Stops listening to other contexts (tests; a worker simply ends). */
+  close(): void;
 }
 
 /** Options of the privacy part. */
@@ -57,29 +75,12 @@ export interface WorkerPrivacyOptions {
   readonly fetch?: typeof fetch;
 }
 
-/** The `meta` key of the visitor's consent choice. */
-export const CONSENT_META_KEY = 'privacy.consent';
-
 /** Creates the privacy part. */
 export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerPrivacy {
-  const ledger = createLedger({ storage: createIdbLedgerStorage(options.dbName) });
+  const dbName = options.dbName ?? HEARTH_DB_NAME;
+  const ledger = createLedger({ storage: createIdbLedgerStorage(dbName) });
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const gate = createPrivacyGate({ ledger, fetch: (url, init) => fetchFn(url, init) });
-  // One short-lived connection per use: "Forget me" deletes the database under open handles.
-  const withDb = async <T>(
-    task: (db: Awaited<ReturnType<typeof openHearthDB>>) => Promise<T>,
-  ): Promise<T> => {
-    const db = await openHearthDB(options.dbName ?? HEARTH_DB_NAME);
-    try {
-      return await task(db);
-    } finally {
-      db.close();
-    }
-  };
-  // The stored choice, read once; until it is read, consent is off (nothing can leave early).
-  const restored = withDb((db) => db.get('meta', CONSENT_META_KEY))
-    .then((record) => gate.setConsent(record?.value === true))
-    .catch(() => undefined);
   const serverUrl = (path: string) =>
     options.server === undefined
       ? undefined
@@ -93,6 +94,11 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
           url: telemetryUrl,
           rng: options.rng ?? cryptoRng,
         });
+  // Consent off or "Forget me" in another context: what is queued here was queued under a consent
+  // since withdrawn, so it is dropped (the stored-consent check would refuse it anyway).
+  const channel = openPrivacyChannel((signal) => {
+    if (signal.kind === 'forget' || (signal.db === dbName && !signal.on)) telemetry?.discard();
+  });
   const roundsBase = serverUrl('');
   // Randomness from the platform's CSPRNG: a seeded generator's noise could be regenerated by
   // trying every seed and subtracted, and update ids must not be guessable or linkable.
@@ -106,13 +112,12 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
           idRng: cryptoRng,
         });
   /**
-   * GETs public data (`path` on the server) through the gate and returns the JSON body; null
-   * without a server, without consent, on an error status, or when offline or refused.
+   * GETs data from the server (`path`) through the gate with consent and returns the JSON body;
+   * null without a server, without consent, on an error status, or when offline or refused.
    */
-  const download = async (path: string, summary: string): Promise<unknown> => {
-    await restored;
+  const request = async (path: string, summary: string): Promise<unknown> => {
     const url = serverUrl(path);
-    if (url === undefined || !gate.consent) return null;
+    if (url === undefined || !(await gate.consent())) return null;
     try {
       const response = await gate.send({ url, kind: 'request', summary });
       return response.ok ? await response.json() : null;
@@ -122,10 +127,13 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
   };
   return {
     async ledger() {
-      await restored;
-      const [rows, spent] = await Promise.all([ledger.entries(), ledger.spent()]);
+      const [rows, spent, consent] = await Promise.all([
+        ledger.entries(),
+        ledger.spent(),
+        gate.consent(),
+      ]);
       return {
-        consent: gate.consent,
+        consent,
         rows: rows.map((r) => ({
           at: r.at,
           kind: r.kind,
@@ -144,25 +152,33 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
       };
     },
     async setConsent(on) {
-      await restored;
-      gate.setConsent(on);
-      await withDb((db) => db.put('meta', { key: CONSENT_META_KEY, value: on }));
+      if (!on) telemetry?.discard();
+      await gate.setConsent(on);
+      channel.post({ kind: 'consent', db: dbName, on });
     },
     async flush() {
-      await restored;
-      if (telemetry === null || !gate.consent) return 0;
-      return telemetry.flush();
+      if (telemetry === null) return 0;
+      if (!(await gate.consent())) {
+        telemetry.discard();
+        return 0;
+      }
+      // Consent can go off in another tab between the read above and the send's own check.
+      return telemetry.flush().catch((error: unknown) => {
+        if (error instanceof ConsentRequiredError) return 0;
+        throw error;
+      });
     },
     async forgotten() {
-      await restored;
-      gate.setConsent(false);
+      telemetry?.discard();
+      channel.post({ kind: 'forget' });
     },
     async report(itemId) {
-      await restored;
-      if (telemetry !== null && gate.consent) telemetry.report(itemId);
+      if (telemetry !== null && (await gate.consent())) telemetry.report(itemId);
     },
+    pending: () => telemetry?.pending ?? 0,
+    download: (summary) => gatedFetch(gate, summary),
     async popularity() {
-      const body = await download(
+      const body = await request(
         'v1/aggregates?limit=500',
         'download of DP popularity estimates (nothing about this visitor is sent)',
       );
@@ -173,7 +189,7 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
     },
     async servedRanker() {
       const name = servedName('ranker');
-      const body = await download(
+      const body = await request(
         `v1/model?name=${encodeURIComponent(name)}`,
         'download of the served ranker (nothing about this visitor is sent)',
       );
@@ -189,9 +205,9 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
       }
     },
     async train(local) {
-      await restored;
       if (federated === null) return { kind: 'skipped', reason: 'no server is configured' };
-      if (!gate.consent) return { kind: 'skipped', reason: 'sending is off (no consent)' };
+      if (!(await gate.consent()))
+        return { kind: 'skipped', reason: 'sending is off (no consent)' };
       try {
         const out = await federated.participate(await local());
         return out.kind === 'uploaded'
@@ -201,5 +217,6 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
         return { kind: 'skipped', reason: (error as Error).message };
       }
     },
+    close: () => channel.close(),
   };
 }

@@ -4,24 +4,30 @@
  * when `startOnnx()` is called (the worker does so after the first recommendations) and until it
  * is ready the ranker scores with the same weights in TypeScript (the manifest repeats them; same
  * linear model), so the first recommendations neither wait for nor compete with the runtime. A
- * runtime failure is reported by the next `score` call.
+ * runtime failure is reported by the next `score` call. Every file comes through the injected
+ * fetch (in the worker: the privacy gate's download, one ledger row each).
  */
 import * as ort from 'onnxruntime-web';
 import { linearScores, type Ranker } from '../engine/ranker.ts';
 import { parseRankerManifest, RankerError } from '../models/ranker-manifest.ts';
 import { createOnnxRanker } from '../models/ranker-onnx.ts';
 import { sha256Hex } from '../shared/hash.ts';
+import type { WorkerFetch } from './gated-fetch.ts';
 
 /** Where the ranker lives and how to fetch it. */
 export interface RankerFetchOptions {
   /** Base URL of the model directory (default `/models/`); the ranker is in `ranker/`. */
   readonly modelsUrl?: string;
-  /** Browser: where ONNX Runtime's .wasm/.mjs files are served (default `/ort/`). */
-  readonly wasmPaths?: string;
-  readonly fetch?: typeof fetch;
+  /** Fetches the ranker's files (the worker passes the privacy gate's download). */
+  readonly fetch: WorkerFetch;
+  /**
+   * Browser: makes ONNX Runtime ready to start (downloads its files through the gate, see
+   * ort-runtime.ts); awaited before the session is created. Node needs none.
+   */
+  readonly runtime?: () => Promise<unknown>;
 }
 
-async function get(url: string, fetchFn: typeof fetch): Promise<Response> {
+async function get(url: string, fetchFn: WorkerFetch): Promise<Response> {
   const response = await fetchFn(url);
   if (!response.ok) {
     throw new RankerError(
@@ -38,8 +44,8 @@ export type DeferredOnnxRanker = Ranker & {
 };
 
 /** Fetches the manifest and ONNX graph, verifies the graph, and returns the ranker. */
-export async function fetchRanker(options: RankerFetchOptions = {}): Promise<DeferredOnnxRanker> {
-  const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+export async function fetchRanker(options: RankerFetchOptions): Promise<DeferredOnnxRanker> {
+  const fetchFn = options.fetch;
   const base = new URL(
     'ranker/',
     new URL(options.modelsUrl ?? '/models/', globalThis.location?.href),
@@ -54,24 +60,22 @@ export async function fetchRanker(options: RankerFetchOptions = {}): Promise<Def
       `${onnxUrl} has sha256 ${actual} but ${manifestUrl} says ${manifest.sha256}; the files are damaged or from different builds — redeploy models/ranker/.`,
     );
   }
-  // ONNX Runtime's settings are this edge's to make: one thread, and in a browser the .wasm
-  // files from our own origin (never a CDN).
+  // One thread; in a browser ort-runtime.ts also hands ORT its files (never a CDN, never unrecorded).
   ort.env.wasm.numThreads = 1;
-  if (typeof document !== 'undefined' || typeof importScripts === 'function') {
-    ort.env.wasm.wasmPaths = options.wasmPaths ?? '/ort/';
-  }
   let onnx: Ranker | null = null;
   let failure: unknown = null;
   let starting: Promise<void> | null = null;
   const startOnnx = () => {
-    starting ??= createOnnxRanker(bytes, manifest).then(
-      (ranker) => {
-        onnx = ranker;
-      },
-      (error: unknown) => {
-        failure = error;
-      },
-    );
+    starting ??= Promise.resolve(options.runtime?.())
+      .then(() => createOnnxRanker(bytes, manifest))
+      .then(
+        (ranker) => {
+          onnx = ranker;
+        },
+        (error: unknown) => {
+          failure = error;
+        },
+      );
     return starting;
   };
   const weights = Float32Array.from(manifest.weights);

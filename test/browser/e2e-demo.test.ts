@@ -2,7 +2,8 @@
  * End to end against the BUILT demo (`vite build` → dist/, served by `npm start`'s `startDemo`
  * with the thin server's /v1 API) in headless Chromium: the real engine worker (catalog sync,
  * encoder, ONNX ranker, IndexedDB), the service worker, consent on with LDP telemetry sent to the
- * thin server, and a network audit over the whole session.
+ * thin server, a network audit over the whole session, and a two-visitor audit: with consent off,
+ * visitors with different histories and prompts make the same set of requests.
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemo, type DemoServer, needsBuild, startDemo } from '../../src/cli/start.ts';
+import { isHearthCacheName } from '../../src/store/caches.ts';
 import { type ChromiumSession, type Page, startChromium } from '../../support/browser-harness.ts';
 
 const PROMPT = 'haunted castles with ghosts and vampires';
@@ -48,6 +50,34 @@ async function storedEvents(p: Page): Promise<number> {
   return Number(/events\D*(\d+)/.exec(text)?.[1] ?? Number.NaN);
 }
 
+/** Types a prompt into the widget and resolves to the ids of the recommendations it renders. */
+async function typePrompt(p: Page, prompt: string): Promise<string[]> {
+  const rendered = p.evaluate(
+    () =>
+      new Promise<string[]>((done) =>
+        document.addEventListener(
+          'hearth:recommendations',
+          (e) => done((e as CustomEvent<{ items: string[] }>).detail.items),
+          { once: true },
+        ),
+      ),
+  );
+  await p.locator('hearth-recs input[type=search]').fill(prompt);
+  await p.locator('hearth-recs button[type=submit]').click();
+  return rendered;
+}
+
+/** Every Cache Storage entry of the page's origin, as `cache name → URL`. */
+async function cachedEntries(p: Page): Promise<{ name: string; url: string }[]> {
+  return p.evaluate(async () => {
+    const out: { name: string; url: string }[] = [];
+    for (const name of await caches.keys())
+      for (const request of await (await caches.open(name)).keys())
+        out.push({ name, url: request.url });
+    return out;
+  });
+}
+
 async function reload(p: Page): Promise<void> {
   session += 1;
   await p.reload();
@@ -59,6 +89,9 @@ beforeAll(async () => {
   demo = await startDemo({ port: 0, host: '127.0.0.1', db: join(dbDir, 'server.db') });
   chromium = await startChromium();
   chromium.context.on('request', (request) => {
+    // blob: and data: URLs are memory of the page, not requests (cached images shown through
+    // object URLs, ONNX Runtime's glue fetched via the gate): they never leave the device.
+    if (!/^https?:/.test(request.url())) return;
     sent.push({
       url: request.url(),
       body: request.postData() ?? '',
@@ -91,19 +124,7 @@ describe('built demo with the real engine worker', () => {
   it('moves the results toward items matching a typed prompt', async () => {
     const horror = (ids: string[]) => ids.filter((id) => CATEGORY.get(id) === 'Horror').length;
     const before = horror(await cardIds(page));
-    const rendered = page.evaluate(
-      () =>
-        new Promise<string[]>((done) =>
-          document.addEventListener(
-            'hearth:recommendations',
-            (e) => done((e as CustomEvent<{ items: string[] }>).detail.items),
-            { once: true },
-          ),
-        ),
-    );
-    await page.locator('hearth-recs input[type=search]').fill(PROMPT);
-    await page.locator('hearth-recs button[type=submit]').click();
-    const after = horror(await rendered);
+    const after = horror(await typePrompt(page, PROMPT));
     expect(after).toBeGreaterThanOrEqual(4);
     expect(after).toBeGreaterThan(before);
   }, 90_000);
@@ -154,9 +175,20 @@ describe('built demo with the real engine worker', () => {
     }
   }, 90_000);
 
+  it("caches only Hearth's own files in the service worker: no ?item= page, no other page", async () => {
+    const entries = await cachedEntries(page);
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.filter((e) => new URL(e.url).search !== '')).toEqual([]);
+    const own =
+      /^\/(|index\.html|demo-catalog\.json|manifest\.webmanifest|icon\.svg)$|^\/(assets|hearth|ort|models)\//;
+    expect(entries.filter((e) => !own.test(new URL(e.url).pathname))).toEqual([]);
+    expect(entries.every((e) => isHearthCacheName(e.name))).toBe(true);
+  }, 30_000);
+
   it('"Forget me" wipes the history', async () => {
     await page.locator('#forget').click();
     await page.locator('#forget-status', { hasText: 'deleted' }).waitFor({ timeout: 20_000 });
+    expect(await cachedEntries(page)).toEqual([]);
     await reload(page);
     await cardIds(page);
     expect(await storedEvents(page)).toBe(0);
@@ -253,4 +285,88 @@ describe('built demo with the real engine worker', () => {
       await second.close();
     }
   }, 120_000);
+});
+
+/** One visitor's session on a fresh profile: the pages it opens and the prompt it types. */
+interface Visitor {
+  readonly items: readonly { id: string; title: string }[];
+  readonly prompt: string;
+}
+
+/** The requests of one visitor: all of them, and those its pages and workers made. */
+interface VisitorRequests {
+  readonly all: Set<string>;
+  /** Without the service worker's own requests, whose URLs (precache lists) hide what pages load. */
+  readonly fromPages: Set<string>;
+}
+
+/**
+ * Runs a visitor with consent off on a fresh Chromium profile and returns the sets of requests
+ * (method and URL) its browser made, leaving out the documents it navigated to (the site's own
+ * pages, which name the item by design) and non-network URLs (blob:, data:).
+ */
+async function requestsOf(visitor: Visitor): Promise<VisitorRequests> {
+  const browser = await startChromium();
+  const seen: { request: string; bySw: boolean }[] = [];
+  const navigated = new Set<string>();
+  browser.context.on('request', (r) => {
+    if (/^https?:/.test(r.url()))
+      seen.push({ request: `${r.method()} ${r.url()}`, bySw: r.serviceWorker() !== null });
+  });
+  try {
+    const tab = await browser.newPage();
+    const visit = async (url: string) => {
+      navigated.add(url);
+      await tab.goto(url);
+    };
+    await visit(demo.url);
+    await cardIds(tab);
+    await tab.evaluate(() => navigator.serviceWorker.ready);
+    for (const item of visitor.items) {
+      await visit(`${demo.url}?item=${item.id}`);
+      await tab.locator('#item-title', { hasText: item.title }).waitFor({ timeout: 60_000 });
+      await cardIds(tab);
+    }
+    expect(await tab.locator('#consent').isChecked()).toBe(false);
+    await typePrompt(tab, visitor.prompt);
+    // Let loads started by this page (e.g. ONNX Runtime after the first results) finish.
+    let count = -1;
+    for (let i = 0; i < 40 && count !== seen.length; i++) {
+      count = seen.length;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const pages = new Set([...navigated].map((url) => `GET ${url}`));
+    const kept = seen.filter((s) => !pages.has(s.request));
+    return {
+      all: new Set(kept.map((s) => s.request)),
+      fromPages: new Set(kept.filter((s) => !s.bySw).map((s) => s.request)),
+    };
+  } finally {
+    await browser.close();
+  }
+}
+
+describe('two visitors with consent off', () => {
+  it('make the same set of requests whatever their history and prompt', async () => {
+    // Arrange
+    const horror: Visitor = {
+      items: [VIEWED_FIRST, LIKED],
+      prompt: 'haunted castles with ghosts and vampires',
+    };
+    const space: Visitor = {
+      items: [
+        { id: 'pd-the-war-of-the-worlds', title: 'The War of the Worlds' },
+        { id: 'pd-a-princess-of-mars', title: 'A Princess of Mars' },
+      ],
+      prompt: 'rockets to the moon and martian cities',
+    };
+    // Act
+    const first = await requestsOf(horror);
+    const second = await requestsOf(space);
+    // Assert
+    expect([...first.fromPages].sort()).toEqual([...second.fromPages].sort());
+    expect([...first.all].sort()).toEqual([...second.all].sort());
+    expect([...first.fromPages].some((r) => r.includes('/covers/'))).toBe(true);
+    expect([...first.all].some((r) => r.includes('/v1/'))).toBe(false);
+  }, 240_000);
 });

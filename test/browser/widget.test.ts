@@ -17,6 +17,7 @@ const CATALOG = [
     description: 'a detective solves a country house murder mystery',
     tags: ['mystery'],
     url: '/m1',
+    image: '/covers/mystery.svg',
   },
   {
     id: 'm2',
@@ -208,6 +209,36 @@ describe('<hearth-recs>', () => {
     // Vite answers an unknown path with index.html (200): the catalog fetch names that precisely.
     expect(message).toMatch(/no-such-catalog\.json answered an HTML page|HTTP 404/);
     harness.consoleErrors.length = 0; // the 404 above is expected
+    await page.close();
+  });
+
+  it("shows a placeholder for an uncached image, loads the URL only with images='direct', nothing with 'none'", async () => {
+    // Arrange: the stand-in worker attaches no cached image, so m1's cover is not cached.
+    const page = await openWidget();
+    await page.locator('hearth-recs input[type=search]').fill('detective murder mystery manor');
+    await page.locator('hearth-recs button[type=submit]').click();
+    const card = page.locator('hearth-recs li[data-item-id="m1"]');
+    await card.waitFor();
+    const loads: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/covers/')) loads.push(r.url());
+    });
+    const cachedMode = {
+      placeholders: await card.locator('[part~=placeholder]').count(),
+      images: await card.locator('img').count(),
+    };
+    // Act
+    await page.locator('hearth-recs').evaluate((el) => el.setAttribute('images', 'direct'));
+    await card.locator('img').waitFor();
+    const directSrc = await card.locator('img').getAttribute('src');
+    await page.locator('hearth-recs').evaluate((el) => el.setAttribute('images', 'none'));
+    await card.locator('img').waitFor({ state: 'detached' });
+    const noneMode = await card.locator('img, [part~=placeholder]').count();
+    // Assert
+    expect(cachedMode).toEqual({ placeholders: 1, images: 0 });
+    expect(directSrc).toBe(`${harness.baseUrl}/covers/mystery.svg`);
+    expect(loads.length).toBeGreaterThan(0); // only the explicit opt-in loads the image URL
+    expect(noneMode).toBe(0);
     await page.close();
   });
 

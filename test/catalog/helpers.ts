@@ -1,4 +1,4 @@
-import type { FetchFn } from '../../src/catalog/fetch-catalog.ts';
+import type { FetchFn, FetchPurpose } from '../../src/catalog/fetch-catalog.ts';
 import { type CatalogService, createCatalogService } from '../../src/catalog/service.ts';
 import type { Encoder } from '../../src/encoder/types.ts';
 import { createFakeEncoder } from '../../support/fake-encoder.ts';
@@ -31,15 +31,29 @@ export interface FakeAnswer {
   readonly status: number;
   readonly body?: string;
   readonly etag?: string;
+  readonly contentType?: string;
+  /** Body bytes for `blob()` (default: the UTF-8 of `body`). */
+  readonly bytes?: Uint8Array<ArrayBuffer>;
+  readonly contentLength?: number;
+}
+
+/** A fake response's headers: ETag, content type and length from a scripted answer. */
+function fakeHeaders(a: FakeAnswer): { get(name: string): string | null } {
+  const values: Record<string, string | undefined> = {
+    etag: a.etag,
+    'content-type': a.contentType,
+    'content-length': a.contentLength === undefined ? undefined : String(a.contentLength),
+  };
+  return { get: (name: string) => values[name.toLowerCase()] ?? null };
 }
 
 /** A fake fetch that answers from a script and records each request's URL and headers. */
 export function scriptedFetch(
   answer: (url: string, headers: Record<string, string>) => FakeAnswer | 'offline' | 'hang',
 ) {
-  const calls: { url: string; headers: Record<string, string> }[] = [];
+  const calls: { url: string; headers: Record<string, string>; purpose: FetchPurpose }[] = [];
   const fetch: FetchFn = async (url, init) => {
-    calls.push({ url, headers: init.headers });
+    calls.push({ url, headers: init.headers, purpose: init.purpose });
     const a = answer(url, init.headers);
     if (a === 'offline') throw new TypeError('Failed to fetch');
     if (a === 'hang') {
@@ -49,11 +63,13 @@ export function scriptedFetch(
         );
       });
     }
+    const bytes = a.bytes ?? new TextEncoder().encode(a.body ?? '');
     return {
       ok: a.status >= 200 && a.status < 300,
       status: a.status,
-      headers: { get: (name: string) => (name.toLowerCase() === 'etag' ? (a.etag ?? null) : null) },
+      headers: fakeHeaders(a),
       text: async () => a.body ?? '',
+      blob: async () => new Blob([bytes], { type: a.contentType ?? '' }),
     };
   };
   return { fetch, calls };

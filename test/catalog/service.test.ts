@@ -1,9 +1,12 @@
 import 'fake-indexeddb/auto';
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openHearthDB } from '../../src/store/schema.ts';
 import { books, countingEncoder, freshDbName, scriptedFetch, serviceTracker } from './helpers.ts';
 
 const tracker = serviceTracker();
+/** An independent sha256 (node:crypto) to check the client's content hashes against. */
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const { service } = tracker;
 afterEach(async () => {
   await tracker.closeAll();
@@ -128,11 +131,15 @@ describe('CatalogService.load and search', () => {
 });
 
 describe('CatalogService.sync', () => {
-  it('sends If-None-Match and since, and treats 304 as not modified', async () => {
+  it('sends back only its own content hash (since and If-None-Match) and treats 304 as not modified', async () => {
     // Arrange
-    const body = JSON.stringify({ version: 'v1', items: books(3) });
+    const items = books(3);
+    const hash = sha256(JSON.stringify(items));
+    const body = JSON.stringify({ version: 'v1', items });
     const { fetch, calls } = scriptedFetch((_url, headers) =>
-      headers['if-none-match'] === '"e1"' ? { status: 304 } : { status: 200, body, etag: '"e1"' },
+      headers['if-none-match'] === `"${hash}"`
+        ? { status: 304 }
+        : { status: 200, body, etag: `"${hash}"` },
     );
     const s = service({ encoder: countingEncoder(), dbName: freshDbName(), fetch });
     // Act
@@ -142,25 +149,76 @@ describe('CatalogService.sync', () => {
     expect(first).toMatchObject({ ok: true, outcome: 'updated', version: 'v1', count: 3 });
     expect(second).toMatchObject({ ok: true, outcome: 'not-modified', count: 3 });
     expect(calls[0]?.url).toBe('https://shop.example/catalog');
-    expect(calls[1]?.url).toBe('https://shop.example/catalog?since=v1');
-    expect(calls[1]?.headers['if-none-match']).toBe('"e1"');
+    expect(calls[0]?.headers['if-none-match']).toBeUndefined();
+    expect(calls[1]?.url).toBe(`https://shop.example/catalog?since=${hash}`);
+    expect(calls[1]?.headers['if-none-match']).toBe(`"${hash}"`);
+  });
+
+  it('replays nothing a hostile server planted: a unique ETag and version per visitor never come back', async () => {
+    // Arrange: every answer carries a fresh tag in the ETag, the version and Last-Modified.
+    const items = books(3);
+    let visitor = 0;
+    const { fetch, calls } = scriptedFetch(() => {
+      visitor += 1;
+      return {
+        status: 200,
+        body: JSON.stringify({ version: `tag-${visitor}-version`, items }),
+        etag: `"tag-${visitor}-etag"`,
+      };
+    });
+    const s = service({ encoder: countingEncoder(), dbName: freshDbName(), fetch });
+    await s.sync('https://evil.example/catalog');
+    // Act
+    await s.sync('https://evil.example/catalog');
+    await s.sync('https://evil.example/catalog');
+    // Assert
+    const later = calls.slice(1).map((c) => `${c.url} ${JSON.stringify(c.headers)}`);
+    expect(later.join('\n')).not.toMatch(/tag-/);
+    const expected = sha256(JSON.stringify(items));
+    expect(calls.slice(1).map((c) => new URL(c.url).searchParams.get('since'))).toEqual([
+      expected,
+      expected,
+    ]);
+  });
+
+  it('sends nothing back to a static file server: no If-None-Match, no since', async () => {
+    // Arrange
+    const body = JSON.stringify(books(2));
+    const { fetch, calls } = scriptedFetch(() => ({ status: 200, body, etag: '"static-1"' }));
+    const encoder = countingEncoder();
+    const s = service({ encoder, dbName: freshDbName(), fetch });
+    await s.sync('/catalog.json');
+    const embedded = encoder.texts.length;
+    // Act
+    const second = await s.sync('/catalog.json');
+    // Assert
+    expect(calls[1]?.url).toBe('/catalog.json');
+    expect(calls[1]?.headers['if-none-match']).toBeUndefined();
+    expect(second).toMatchObject({ ok: true, outcome: 'not-modified', count: 2 });
+    expect(encoder.texts.length).toBe(embedded);
   });
 
   it('applies a delta: only new or changed items are embedded, deletions are removed', async () => {
     // Arrange
     const base = books(4);
+    const baseHash = sha256(JSON.stringify(base));
     const changed = { ...base[1]!, description: 'Now about submarines.' };
     const priceOnly = { ...base[2]!, price: 3 };
     const delta = {
       version: 'v2',
-      since: 'v1',
+      since: baseHash,
       upserts: [changed, priceOnly, { id: 'new', title: 'Fresh rockets' }],
       deletions: ['b0'],
     };
-    const { fetch } = scriptedFetch((url) =>
-      url.includes('since=v1')
-        ? { status: 200, body: JSON.stringify(delta) }
-        : { status: 200, body: JSON.stringify({ version: 'v1', items: base }) },
+    const afterDelta = sha256(
+      `${baseHash}\n${JSON.stringify({ upserts: delta.upserts, deletions: delta.deletions })}`,
+    );
+    const { fetch, calls } = scriptedFetch((url) =>
+      url.includes(`since=${baseHash}`)
+        ? { status: 200, body: JSON.stringify(delta), etag: `"${afterDelta}"` }
+        : url.includes(`since=${afterDelta}`)
+          ? { status: 304 }
+          : { status: 200, body: JSON.stringify({ version: 'v1', items: base }) },
     );
     const encoder = countingEncoder();
     const s = service({ encoder, dbName: freshDbName(), fetch });
@@ -168,6 +226,7 @@ describe('CatalogService.sync', () => {
     const before = encoder.texts.length;
     // Act
     const result = await s.sync('/catalog');
+    const third = await s.sync('/catalog');
     // Assert
     expect(result).toMatchObject({ ok: true, kind: 'delta', version: 'v2', count: 4, embedded: 2 });
     expect(encoder.texts.length - before).toBe(2);
@@ -175,16 +234,47 @@ describe('CatalogService.sync', () => {
     expect(s.getItem('b2')?.price).toBe(3);
     expect((await s.search({ text: 'submarines', k: 1 }))[0]?.id).toBe('b1');
     expect(s.getIndex().rowOf('new')).toBeDefined();
+    expect(third).toMatchObject({ ok: true, outcome: 'not-modified' });
+    expect(calls.map((c) => c.url)).toEqual([
+      '/catalog',
+      `/catalog?since=${baseHash}`,
+      `/catalog?since=${afterDelta}`,
+    ]);
   });
 
-  it('falls back to the full catalog when the delta does not start at our version or is gone', async () => {
+  it('takes the full catalog when a delta does not lead to the hash the server names', async () => {
+    // Arrange
+    const base = books(2);
+    const baseHash = sha256(JSON.stringify(base));
+    const delta = { version: 'v2', since: baseHash, upserts: [], deletions: ['b0'] };
+    let full = 0;
+    const { fetch, calls } = scriptedFetch((url) => {
+      if (url.includes('since=')) {
+        return { status: 200, body: JSON.stringify(delta), etag: `"${'0'.repeat(64)}"` };
+      }
+      full += 1;
+      const items = full === 1 ? base : books(3);
+      return { status: 200, body: JSON.stringify({ version: `v${full}`, items }) };
+    });
+    const s = service({ encoder: countingEncoder(), dbName: freshDbName(), fetch });
+    await s.sync('/c');
+    // Act
+    const result = await s.sync('/c');
+    // Assert
+    expect(result).toMatchObject({ ok: true, kind: 'full', count: 3, version: 'v2' });
+    expect(calls.map((c) => c.url)).toEqual(['/c', `/c?since=${baseHash}`, '/c']);
+  });
+
+  it('falls back to the full catalog when the delta does not start at our hash or is gone', async () => {
     // Arrange
     let round = 0;
+    const first = books(2);
+    const hash = sha256(JSON.stringify(first));
     const { fetch, calls } = scriptedFetch((url) => {
       round += 1;
       if (round === 1)
-        return { status: 200, body: JSON.stringify({ version: 'v1', items: books(2) }) };
-      if (url.includes('since=v1'))
+        return { status: 200, body: JSON.stringify({ version: 'v1', items: first }) };
+      if (url.includes(`since=${hash}`))
         return round === 2
           ? { status: 410 }
           : { status: 200, body: '{"version":"v9","since":"v5","upserts":[],"deletions":[]}' };
@@ -196,7 +286,7 @@ describe('CatalogService.sync', () => {
     const gone = await s.sync('/c');
     // Assert
     expect(gone).toMatchObject({ ok: true, kind: 'full', count: 3, version: 'v3' });
-    expect(calls.map((c) => c.url)).toEqual(['/c', '/c?since=v1', '/c']);
+    expect(calls.map((c) => c.url)).toEqual(['/c', `/c?since=${hash}`, '/c']);
   });
 
   it('keeps the last good catalog when the URL 404s, is offline, times out or sends garbage', async () => {
@@ -254,25 +344,6 @@ describe('CatalogService.sync', () => {
     ]);
   });
 
-  it('asks a static file only with If-None-Match, and an unchanged body is not applied again', async () => {
-    // Arrange
-    const body = JSON.stringify(books(2));
-    const { fetch, calls } = scriptedFetch(() => ({ status: 200, body, etag: '"static"' }));
-    const encoder = countingEncoder();
-    const s = service({ encoder, dbName: freshDbName(), fetch });
-    await s.sync('/catalog.json');
-    const embedded = encoder.texts.length;
-    // Act
-    const second = await s.sync('/catalog.json');
-    // Assert
-    expect(calls[1]).toEqual({
-      url: '/catalog.json',
-      headers: expect.objectContaining({ 'if-none-match': '"static"' }),
-    });
-    expect(second).toMatchObject({ ok: true, outcome: 'not-modified', count: 2 });
-    expect(encoder.texts.length).toBe(embedded);
-  });
-
   it('refuses a server that answers every request with a delta, without looping', async () => {
     // Arrange
     const { fetch, calls } = scriptedFetch(() => ({
@@ -290,18 +361,16 @@ describe('CatalogService.sync', () => {
   it('refuses an HTML page answered for the catalog URL and keeps the catalog', async () => {
     // Arrange
     let html = false;
-    const s = service({
-      encoder: countingEncoder(),
-      dbName: freshDbName(),
-      fetch: async () => ({
-        ok: true,
-        status: 200,
-        headers: {
-          get: (n: string) => (n === 'content-type' && html ? 'text/html; charset=utf-8' : null),
-        },
-        text: async () => (html ? '<!doctype html><p>app</p>' : JSON.stringify(books(2))),
-      }),
-    });
+    const { fetch } = scriptedFetch(() =>
+      html
+        ? {
+            status: 200,
+            body: '<!doctype html><p>app</p>',
+            contentType: 'text/html; charset=utf-8',
+          }
+        : { status: 200, body: JSON.stringify(books(2)) },
+    );
+    const s = service({ encoder: countingEncoder(), dbName: freshDbName(), fetch });
     await s.sync('/c');
     html = true;
     // Act

@@ -279,6 +279,8 @@ describe('fuzz: server routes answer 2xx or a typed 4xx, never a 500', {
         '9'.repeat(30),
       ),
       fc.stringMatching(/^[A-Za-z0-9%=&._~+-]{0,20}$/),
+      // Content hashes, the form the client's catalog sync sends as `since`.
+      fc.stringMatching(/^[0-9a-f]{63,65}$/),
       hostileString.map((s) =>
         Array.from(new TextEncoder().encode(s), (b) => `%${b.toString(16).padStart(2, '0')}`).join(
           '',
@@ -356,7 +358,7 @@ describe('server bugs found by fuzzing', () => {
     // Assert
     expect(errors).toEqual([]);
     expect(res.status).toBe(200);
-    expect(res.headers.get('etag')).toBe('"c-1"');
+    expect(res.headers.get('etag')).not.toContain('%');
   });
 
   it('refuses a catalog nested 5,000 deep with a 400 naming line and column, not a 500 (JSON.stringify overflowed)', async () => {

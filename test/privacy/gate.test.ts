@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BudgetExceededError, ConsentRequiredError } from '../../src/privacy/errors.ts';
+import {
+  BudgetExceededError,
+  ConsentRequiredError,
+  InvalidCostError,
+} from '../../src/privacy/errors.ts';
 import { createPrivacyGate } from '../../src/privacy/gate.ts';
 import { createLedger, createMemoryLedgerStorage } from '../../src/privacy/ledger.ts';
 import { createTelemetryClient } from '../../src/privacy/telemetry-client.ts';
@@ -90,6 +94,47 @@ describe('privacy gate', () => {
       }),
     ).rejects.toBeInstanceOf(BudgetExceededError);
     expect(sent).toEqual([]);
+  });
+});
+
+describe('privacy gate: consent is the stored choice, read at every send', () => {
+  it('refuses a send as soon as another gate over the same storage turns consent off', async () => {
+    // Arrange: two gates (two tabs) over one storage; consent turned on in tab B.
+    const storage = createMemoryLedgerStorage();
+    const sent: string[] = [];
+    const fetch = async (url: string) => {
+      sent.push(url);
+      return new Response(null, { status: 202 });
+    };
+    const tabA = createPrivacyGate({ ledger: createLedger({ storage }), fetch });
+    const tabB = createPrivacyGate({ ledger: createLedger({ storage }), fetch });
+    await tabB.setConsent(true);
+    const release = {
+      url: 'https://x/v1/telemetry',
+      body: '{}',
+      kind: 'telemetry' as const,
+      summary: 's',
+      epsilon: 1,
+    };
+    await tabB.send(release);
+    // Act
+    await tabA.setConsent(false);
+    const refused = await tabB.send(release).catch((e: unknown) => e);
+    // Assert
+    expect(refused).toBeInstanceOf(ConsentRequiredError);
+    expect(await tabB.consent()).toBe(false);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('refuses a NaN or negative cost with InvalidCostError before recording or sending', async () => {
+    const { sent, gate, ledger } = setup(true);
+    const release = { url: 'https://x/v1/updates', kind: 'update' as const, summary: 'u' };
+    await expect(gate.send({ ...release, rho: Number.NaN })).rejects.toBeInstanceOf(
+      InvalidCostError,
+    );
+    await expect(gate.send({ ...release, epsilon: -2 })).rejects.toBeInstanceOf(InvalidCostError);
+    expect(sent).toEqual([]);
+    expect(await ledger.entries()).toEqual([]);
   });
 });
 

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { BudgetExceededError } from '../../src/privacy/errors.ts';
-import { createLedger, createMemoryLedgerStorage, DEFAULT_CAPS } from '../../src/privacy/ledger.ts';
+import {
+  BudgetExceededError,
+  ConsentRequiredError,
+  InvalidCostError,
+} from '../../src/privacy/errors.ts';
+import { createPrivacyGate } from '../../src/privacy/gate.ts';
+import {
+  createLedger,
+  createMemoryLedgerStorage,
+  DEFAULT_CAPS,
+  DOWNLOAD_ROWS_KEPT,
+} from '../../src/privacy/ledger.ts';
 import { gaussianRho, rhoToEpsilon } from '../../src/privacy/rdp.ts';
 
 const HOUR = 3_600_000;
@@ -87,5 +97,131 @@ describe('privacy ledger', () => {
       Array.from({ length: 10 }, () => ledger.record(row(0, 1))),
     );
     expect(results.filter((r) => r.status === 'fulfilled').length).toBe(5);
+  });
+});
+
+describe('privacy ledger: costs must be finite and non-negative', () => {
+  it.each([
+    ['epsilon', { epsilon: Number.NaN }],
+    ['epsilon', { epsilon: -1 }],
+    ['epsilon', { epsilon: Number.POSITIVE_INFINITY }],
+    ['delta', { delta: Number.NaN }],
+    ['delta', { delta: -1e-6 }],
+    ['rho', { rho: Number.NaN }],
+    ['rho', { rho: -0.5 }],
+    ['bytes', { bytes: Number.NaN }],
+    ['bytes', { bytes: -10 }],
+  ])(
+    'refuses a row whose %s is %o with InvalidCostError and stores nothing',
+    async (field, bad) => {
+      // Arrange
+      const ledger = createLedger({ storage: createMemoryLedgerStorage(), now: () => 0 });
+      // Act
+      const error = await ledger.record({ ...row(0, 1), ...bad }).catch((e: unknown) => e);
+      // Assert
+      expect(error).toBeInstanceOf(InvalidCostError);
+      expect((error as InvalidCostError).field).toBe(field);
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `privacy cost ${field} must be a finite number >= 0.*nothing was recorded or sent`,
+        ),
+      );
+      expect(await ledger.entries()).toEqual([]);
+    },
+  );
+
+  it('refuses to answer canSpend for a NaN or negative cost', async () => {
+    const ledger = createLedger({ storage: createMemoryLedgerStorage() });
+    await expect(ledger.canSpend({ epsilon: Number.NaN, rho: 0 })).rejects.toBeInstanceOf(
+      InvalidCostError,
+    );
+    await expect(ledger.canSpend({ epsilon: 0, rho: -1 })).rejects.toBeInstanceOf(InvalidCostError);
+  });
+
+  it('after a NaN spend is refused, ten sends at ε = 8 are refused once the daily cap is reached', async () => {
+    // Arrange: the attack of the review — a NaN spend, then ten sends at the whole daily cap.
+    const sent: string[] = [];
+    const ledger = createLedger({ storage: createMemoryLedgerStorage(), now: () => 1000 });
+    const gate = createPrivacyGate({
+      ledger,
+      consent: true,
+      now: () => 1000,
+      fetch: async (url) => {
+        sent.push(url);
+        return new Response(null, { status: 202 });
+      },
+    });
+    const send = (epsilon: number) =>
+      gate.send({
+        url: 'https://x/v1/telemetry',
+        body: '{}',
+        kind: 'telemetry',
+        summary: 's',
+        epsilon,
+      });
+    // Act
+    const nan = await send(Number.NaN).catch((e: unknown) => e);
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => send(8)));
+    // Assert
+    expect(nan).toBeInstanceOf(InvalidCostError);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused).toHaveLength(9);
+    for (const r of refused) expect(r.reason).toBeInstanceOf(BudgetExceededError);
+    expect(sent).toHaveLength(1);
+    expect((await ledger.spent()).daily.epsilon).toBe(8);
+  });
+
+  it('counts a stored row with a NaN cost as an exhausted budget (fails closed)', async () => {
+    // Arrange: a row written behind the ledger's back (e.g. by an older version).
+    const storage = createMemoryLedgerStorage();
+    await storage.appendIf({ ...row(0, Number.NaN) }, () => ({ prune: [] }));
+    const ledger = createLedger({ storage, now: () => 0 });
+    // Act / Assert
+    expect((await ledger.canSpend({ epsilon: 1, rho: 0 })).ok).toBe(false);
+    await expect(ledger.record(row(0, 1))).rejects.toBeInstanceOf(BudgetExceededError);
+  });
+});
+
+describe('privacy ledger: consent and download rows', () => {
+  it('refuses a row that requires consent while the stored consent is off, and takes it once on', async () => {
+    // Arrange
+    const ledger = createLedger({ storage: createMemoryLedgerStorage(), now: () => 0 });
+    // Act / Assert
+    await expect(ledger.record(row(0, 1), { requireConsent: true })).rejects.toBeInstanceOf(
+      ConsentRequiredError,
+    );
+    await ledger.setConsent(true);
+    await expect(ledger.record(row(0, 1), { requireConsent: true })).resolves.toMatchObject({
+      epsilon: 1,
+    });
+    expect(await ledger.consent()).toBe(true);
+  });
+
+  it('keeps only the newest download rows and never prunes a row with a privacy cost', async () => {
+    // Arrange
+    let now = 0;
+    const ledger = createLedger({
+      storage: createMemoryLedgerStorage(),
+      now: () => now,
+      keepDownloads: 3,
+    });
+    const download = (at: number) => ({
+      at,
+      kind: 'download' as const,
+      epsilon: 0,
+      delta: 0,
+      bytes: 0,
+      summary: `file ${at}`,
+      url: `https://x/models/${at}`,
+    });
+    // Act
+    await ledger.record(row(0, 2));
+    for (now = 1; now <= 6; now++) await ledger.record(download(now));
+    // Assert
+    const rows = await ledger.entries();
+    expect(rows.filter((r) => r.kind === 'download').map((r) => r.at)).toEqual([4, 5, 6]);
+    expect(rows.filter((r) => r.kind === 'telemetry')).toHaveLength(1);
+    expect(DOWNLOAD_ROWS_KEPT).toBe(500);
   });
 });

@@ -4,6 +4,8 @@ import {
   ModelsResponseSchema,
   RoundConfigSchema,
 } from '../../src/protocol/index.ts';
+import { updateBounds } from '../../src/server/update-bounds.ts';
+import { telemetryInit } from '../../support/server-attacks.ts';
 import { admin, frame, postUpdate, setupApp } from './helpers.ts';
 
 async function errorOf(res: Response) {
@@ -69,10 +71,7 @@ describe('server: health, admin, model, round', () => {
       noiseMultiplier: 0.5,
       minUpdates: 3,
     });
-    expect(round.maxUpdateNorm).toBeCloseTo(
-      2 * (1 + 0.5 * (10 + 6)) * (1 + Math.sqrt(32) / 127),
-      9,
-    );
+    expect(round.maxUpdateNorm).toBe(updateBounds(2, 0.5, 100).maxNorm);
   });
 });
 
@@ -116,7 +115,7 @@ describe('server: updates', () => {
     expect((await errorOf(res)).code).toBe('stale_version');
   });
 
-  it('rejects wrong shape, NaN/Infinity and norms above the bound with 400 and the reason', async () => {
+  it('rejects wrong shape, NaN/Infinity, norms and values above the bounds with 400 and the reason', async () => {
     const { app } = await setupApp(4);
     const shape = await postUpdate(app, frame(new Float32Array(5)));
     expect((await errorOf(shape)).reasons?.join()).toMatch(/5 values, the model has 4/);
@@ -129,7 +128,11 @@ describe('server: updates', () => {
     expect((await errorOf(inf)).reasons?.join()).toMatch(/NaN or Infinity/);
     const big = await postUpdate(app, frame(Float32Array.of(3, 0, 0, 0)));
     expect(big.status).toBe(400);
-    expect((await errorOf(big)).reasons?.join()).toMatch(/norm 3\.000 exceeds the bound 1\.045/);
+    expect((await errorOf(big)).reasons?.join()).toMatch(/norm 3\.000 exceeds the bound 1\.022/);
+    const spike = await postUpdate(app, frame(Float32Array.of(1.01, 0, 0, 0)));
+    expect((await errorOf(spike)).reasons).toEqual([
+      'update value 1.010 exceeds the per-value bound 1.000 for C = 1, z = 0, 4 values',
+    ]);
   });
 
   it('rejects malformed frames, wrong content type and oversized bodies', async () => {
@@ -187,21 +190,11 @@ describe('server: telemetry and aggregates', () => {
     const params = olhParams(2);
     const reports = Array.from({ length: 3000 }, (_, j) => {
       const r = olhEncode(j % 3 === 0 ? 'i0' : `i${1 + (j % 19)}`, params, rng);
-      return [r.seed, r.value];
+      return [r.seed, r.value] as [number, number];
     });
     // Act
     for (let s = 0; s < reports.length; s += 500) {
-      const res = await app.request('/v1/telemetry', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          v: 2,
-          kind: 'telemetry',
-          mechanism: 'olh',
-          epsilon: 2,
-          reports: reports.slice(s, s + 500),
-        }),
-      });
+      const res = await app.request('/v1/telemetry', telemetryInit(reports.slice(s, s + 500)));
       expect(res.status).toBe(202);
     }
     const agg = await (await app.request('/v1/aggregates?limit=5')).json();

@@ -8,7 +8,7 @@ import { modelUploadBody } from '../../src/wire/model-upload.ts';
 import { type ServerChild, startServerChild } from '../../support/serve-child.ts';
 import { frame } from './helpers.ts';
 
-const TOKEN = 'kill-test-token';
+const TOKEN = 'kill-test-token-of-at-least-32-characters';
 const LENGTH = 20_000;
 const K = 4;
 const children: ChildProcess[] = [];
@@ -20,9 +20,12 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `hearth serve` and remembers the child so afterEach can end it. */
+/**
+ * Starts `hearth serve` and remembers the child so afterEach can end it. Every update comes from
+ * this one address: the per-address quota is lifted so that it can fill rounds alone.
+ */
 async function startServer(db: string): Promise<ServerChild> {
-  const started = await startServerChild(db, TOKEN, 100_000);
+  const started = await startServerChild(db, TOKEN, 100_000, ['--updates-per-address', '1000000']);
   children.push(started.child);
   return started;
 }

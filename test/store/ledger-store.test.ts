@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import { BudgetExceededError, ConsentRequiredError } from '../../src/privacy/errors.ts';
 import { createLedger } from '../../src/privacy/ledger.ts';
 import { createIdbLedgerStorage } from '../../src/store/ledger-store.ts';
 
@@ -36,5 +37,64 @@ describe('IndexedDB ledger storage', () => {
     expect((await again.list(1500)).length).toBe(1);
     await again.clear();
     expect(await again.list()).toEqual([]);
+  });
+});
+
+describe('IndexedDB ledger storage: one atomic step across contexts', () => {
+  const release = (epsilon: number) => ({
+    at: 1000,
+    kind: 'telemetry' as const,
+    epsilon,
+    delta: 0,
+    bytes: 10,
+    summary: 'reports',
+  });
+
+  it('lets exactly one of two tabs spend ε = 6 under a daily cap of 8 at the same time', async () => {
+    // Arrange: two ledgers (two tabs) with their own connections to one database.
+    const name = 'hearth-ledger-two-tabs';
+    const tabA = createLedger({ storage: createIdbLedgerStorage(name), now: () => 1000 });
+    const tabB = createLedger({ storage: createIdbLedgerStorage(name), now: () => 1000 });
+    // Act
+    const results = await Promise.allSettled([tabA.record(release(6)), tabB.record(release(6))]);
+    // Assert
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected');
+    expect(refused?.status === 'rejected' && refused.reason).toBeInstanceOf(BudgetExceededError);
+    expect((await tabA.spent()).daily.epsilon).toBe(6);
+  });
+
+  it('refuses a release needing consent when the stored consent is off, in the same transaction', async () => {
+    // Arrange: tab B turned consent on, tab A turns it off.
+    const name = 'hearth-ledger-consent';
+    const tabA = createLedger({ storage: createIdbLedgerStorage(name), now: () => 1000 });
+    const tabB = createLedger({ storage: createIdbLedgerStorage(name), now: () => 1000 });
+    await tabB.setConsent(true);
+    await tabB.record(release(1), { requireConsent: true });
+    // Act
+    await tabA.setConsent(false);
+    const refused = await tabB.record(release(1), { requireConsent: true }).catch((e) => e);
+    // Assert
+    expect(refused).toBeInstanceOf(ConsentRequiredError);
+    expect(await tabB.consent()).toBe(false);
+    expect(await tabB.entries()).toHaveLength(1);
+  });
+
+  it('prunes old download rows inside the same transaction', async () => {
+    const ledger = createLedger({
+      storage: createIdbLedgerStorage('hearth-ledger-prune'),
+      now: () => 1000,
+      keepDownloads: 2,
+    });
+    for (let i = 1; i <= 4; i++) {
+      await ledger.record({
+        ...release(0),
+        at: i,
+        kind: 'download',
+        bytes: 0,
+        url: `https://x/${i}`,
+      });
+    }
+    expect((await ledger.entries()).map((r) => r.url)).toEqual(['https://x/3', 'https://x/4']);
   });
 });

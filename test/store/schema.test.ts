@@ -21,6 +21,7 @@ describe('openHearthDB', () => {
     expect(db.version).toBe(HEARTH_DB_VERSION);
     expect([...db.objectStoreNames].sort()).toEqual([
       'events',
+      'images',
       'items',
       'ledger',
       'meta',
@@ -65,6 +66,39 @@ describe('openHearthDB', () => {
     });
     expect(typeof eventId).toBe('number');
     expect(typeof ledgerId).toBe('number');
+    await deleteHearthDB(name);
+  });
+});
+
+describe('migration v4 (image cache)', () => {
+  it('adds the images store to a version-3 database and keeps its catalog', async () => {
+    // Arrange
+    const name = freshName();
+    const v3 = await openHearthDB(name, { version: 3 });
+    await v3.put('sync', {
+      key: 'catalog',
+      activeGen: 1,
+      version: 'server-version',
+      contentHash: null,
+      url: '/c',
+      sourceHash: null,
+      count: 0,
+      appliedAt: 1,
+    });
+    expect([...v3.objectStoreNames]).not.toContain('images');
+    v3.close();
+    // Act
+    const db = await openHearthDB(name);
+    await db.put('images', {
+      url: 'https://shop.example/a.png',
+      blob: new Blob(['png'], { type: 'image/png' }),
+      bytes: 3,
+      fetchedAt: 2,
+    });
+    // Assert
+    expect((await db.get('sync', 'catalog'))?.key).toBe('catalog');
+    const image = await db.get('images', 'https://shop.example/a.png');
+    expect(await image?.blob.text()).toBe('png');
     await deleteHearthDB(name);
   });
 });

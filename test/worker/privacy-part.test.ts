@@ -5,9 +5,11 @@ import type { RankerGroup } from '../../src/engine/ranker.ts';
 import { flattenCollab } from '../../src/federated/params.ts';
 import { learnableFeatures } from '../../src/federated/ranker-update.ts';
 import { createCollabModel } from '../../src/models/collab-gradient.ts';
+import { BudgetExceededError } from '../../src/privacy/errors.ts';
 import { createApp } from '../../src/server/app.ts';
 import { openServerStorage } from '../../src/server/storage.ts';
 import { seededRng } from '../../src/shared/rng.ts';
+import { deleteAllHearthDatabases } from '../../src/store/schema.ts';
 import { modelUploadBody } from '../../src/wire/model-upload.ts';
 import { createWorkerPrivacy } from '../../src/worker/privacy-part.ts';
 
@@ -185,5 +187,158 @@ describe('worker privacy: federated rounds', () => {
     expect(served?.weights.length).toBe(FEATURE_COUNT);
     expect(served?.weights[featureIndex('sim_prompt')]).toBe(8);
     expect(served?.weights[featureIndex('sim_long')]).toBe(0);
+  });
+});
+
+/** Two privacy parts (two tabs) over one database and one recording fetch. */
+function twoTabs(name: string) {
+  const sent: { url: string; init: RequestInit | undefined }[] = [];
+  const fetch = vi.fn(async (input: string | URL | Request, init?: RequestInit) => {
+    sent.push({ url: String(input), init });
+    return new Response(null, { status: 202 });
+  });
+  const open = (seed: number) =>
+    createWorkerPrivacy({
+      server: 'http://127.0.0.1:9',
+      dbName: name,
+      fetch,
+      rng: seededRng(seed),
+    });
+  const a = open(1);
+  const b = open(2);
+  const telemetrySent = () => sent.filter((s) => s.url.endsWith('/v1/telemetry'));
+  return {
+    a,
+    b,
+    sent,
+    telemetrySent,
+    close: () => {
+      a.close();
+      b.close();
+    },
+  };
+}
+
+describe('worker privacy: consent and "Forget me" reach every tab at once', () => {
+  it('consent off in one tab refuses the next send of another tab', async () => {
+    // Arrange: tab B turned consent on and queued three reports.
+    const { a, b, telemetrySent, close } = twoTabs('hearth-tabs-consent-off');
+    await b.setConsent(true);
+    for (const id of ITEMS.slice(0, 3)) await b.report(id);
+    // Act
+    await a.setConsent(false);
+    const count = await b.flush().catch(() => -1);
+    // Assert
+    expect(count).toBe(0);
+    expect(telemetrySent()).toEqual([]);
+    expect((await b.ledger()).consent).toBe(false);
+    close();
+  });
+
+  it('drops the reports another tab queued when consent goes off, even if it comes back on', async () => {
+    // Arrange
+    const { a, b, telemetrySent, close } = twoTabs('hearth-tabs-queue');
+    await b.setConsent(true);
+    for (const id of ITEMS.slice(0, 3)) await b.report(id);
+    expect(b.pending()).toBe(3);
+    // Act: off in tab A (BroadcastChannel tells tab B), then on again.
+    await a.setConsent(false);
+    await vi.waitFor(() => expect(b.pending()).toBe(0));
+    await a.setConsent(true);
+    const count = await b.flush();
+    // Assert
+    expect(count).toBe(0);
+    expect(telemetrySent()).toEqual([]);
+    close();
+  });
+
+  it('after "Forget me" in one tab no tab sends anything until consent is given again', async () => {
+    // Arrange
+    const { a, b, telemetrySent, sent, close } = twoTabs('hearth-tabs-forget');
+    await b.setConsent(true);
+    for (const id of ITEMS.slice(0, 2)) await b.report(id);
+    // Act: tab A's "Forget me" deletes every Hearth database, then tells the other tabs.
+    await deleteAllHearthDatabases();
+    await a.forgotten();
+    // Assert: tab B sends nothing, whatever it tries.
+    expect(await b.flush().catch(() => -1)).toBe(0);
+    await b.report(ITEMS[2]!);
+    expect(await b.flush().catch(() => -1)).toBe(0);
+    expect(await b.train(async () => ({ collabItems: ITEMS }))).toEqual({
+      kind: 'skipped',
+      reason: 'sending is off (no consent)',
+    });
+    expect(await b.popularity()).toBeNull();
+    expect(sent).toEqual([]);
+    // Until the visitor gives consent again.
+    await b.setConsent(true);
+    await b.report(ITEMS[3]!);
+    expect(await b.flush()).toBe(1);
+    expect(telemetrySent()).toHaveLength(1);
+    close();
+  });
+
+  it('two tabs each sending ε = 6 under a daily cap of 8 at the same time: exactly one goes out', async () => {
+    // Arrange: three reports at ε = 2 queued in each tab.
+    const { a, b, telemetrySent, close } = twoTabs('hearth-tabs-cap');
+    await a.setConsent(true);
+    for (const id of ITEMS.slice(0, 3)) {
+      await a.report(id);
+      await b.report(id);
+    }
+    // Act
+    const results = await Promise.allSettled([a.flush(), b.flush()]);
+    // Assert
+    expect(results.filter((r) => r.status === 'fulfilled').map((r) => r.value)).toEqual([3]);
+    const refused = results.find((r) => r.status === 'rejected');
+    expect(refused?.status === 'rejected' && refused.reason).toBeInstanceOf(BudgetExceededError);
+    expect(telemetrySent()).toHaveLength(1);
+    expect((await a.ledger()).dailyEpsilon).toBe(6);
+    close();
+  });
+});
+
+describe('worker privacy: downloads through the gate', () => {
+  it('records each download at ε 0 without consent and makes it anonymous', async () => {
+    // Arrange
+    const fetch = vi.fn(async (_input: string | URL | Request, _init?: RequestInit) =>
+      Response.json({}),
+    );
+    const privacy = privacyWith(fetch);
+    const download = privacy.download('ranker model (public file)');
+    // Act
+    await download('https://x/models/ranker/manifest.json', {
+      headers: { accept: 'application/json' },
+    });
+    await download('https://x/models/ranker/ranker.onnx', { method: 'HEAD' });
+    // Assert
+    expect(fetch.mock.calls.map((c) => [String(c[0]), c[1]?.method])).toEqual([
+      ['https://x/models/ranker/manifest.json', 'GET'],
+      ['https://x/models/ranker/ranker.onnx', 'HEAD'],
+    ]);
+    for (const [, init] of fetch.mock.calls) {
+      expect(init).toMatchObject({
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+        cache: 'no-store',
+      });
+    }
+    const ledger = await privacy.ledger();
+    expect(ledger.consent).toBe(false);
+    expect(ledger.rows.map((r) => [r.kind, r.url, r.epsilon])).toEqual([
+      ['download', 'https://x/models/ranker/manifest.json', 0],
+      ['download', 'https://x/models/ranker/ranker.onnx', 0],
+    ]);
+    privacy.close();
+  });
+
+  it('refuses to download with any method but GET or HEAD', async () => {
+    const fetch = vi.fn(async () => Response.json({}));
+    const privacy = privacyWith(fetch);
+    await expect(
+      privacy.download('x')('https://x/v1/telemetry', { method: 'POST' }),
+    ).rejects.toThrow(/a download is a GET or HEAD of public data/);
+    expect(fetch).not.toHaveBeenCalled();
+    privacy.close();
   });
 });

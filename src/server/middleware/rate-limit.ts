@@ -1,17 +1,21 @@
 /**
- * Per-connection token-bucket rate limiting. The bucket is keyed by the TCP socket object (held
- * in a WeakMap, so it disappears with the connection): no IP address is read or stored.
+ * Per-client token-bucket rate limiting. The bucket is keyed by the client (its address, hashed:
+ * see ../client-address.ts), so opening new connections does not refill it. In-process requests
+ * (`app.request()`, no socket) share one bucket.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { DEFAULT_MAX_CLIENTS, LruMap } from '../client-quota.ts';
 import { HttpError } from '../http-error.ts';
 
-/** Options: sustained requests per second, burst size, how to find the connection, the clock. */
+/** Options: sustained requests per second, burst size, how to identify the client, the clock. */
 export interface RateLimitOptions {
   readonly perSecond: number;
   readonly burst: number;
-  /** Connection identity; default the Node socket under @hono/node-server. */
-  readonly connection?: (c: Context) => object;
+  /** The client's key; null (an in-process request) shares one bucket. */
+  readonly client: (c: Context) => string | null;
   readonly now?: () => number;
+  /** Buckets remembered at once (least recently used forgotten first). */
+  readonly maxClients?: number;
 }
 
 interface Bucket {
@@ -20,21 +24,14 @@ interface Bucket {
 }
 
 // Requests made with `app.request()` have no socket: they share one bucket.
-const IN_PROCESS = {};
+const IN_PROCESS = '(in process)';
 
-/** The Node socket of the request (under @hono/node-server), or one shared in-process key. */
-export function socketConnection(c: Context): object {
-  const env = c.env as { incoming?: { socket?: object } } | undefined;
-  return env?.incoming?.socket ?? IN_PROCESS;
-}
-
-/** Returns middleware answering 429 (with Retry-After) when a connection exceeds its budget. */
+/** Returns middleware answering 429 (with Retry-After) when a client exceeds its budget. */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
-  const connection = options.connection ?? socketConnection;
   const now = options.now ?? Date.now;
-  const buckets = new WeakMap<object, Bucket>();
+  const buckets = new LruMap<Bucket>(options.maxClients ?? DEFAULT_MAX_CLIENTS);
   return async function rateLimitMiddleware(c, next) {
-    const key = connection(c);
+    const key = options.client(c) ?? IN_PROCESS;
     const t = now();
     const bucket = buckets.get(key) ?? { tokens: options.burst, at: t };
     bucket.tokens = Math.min(
@@ -48,11 +45,9 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
       throw new HttpError(
         429,
         'rate_limited',
-        `too many requests on this connection; retry in ${wait} s.`,
+        `too many requests from this address; retry in ${wait} s.`,
         undefined,
-        {
-          'retry-after': String(wait),
-        },
+        { 'retry-after': String(wait) },
       );
     }
     bucket.tokens -= 1;

@@ -11,6 +11,25 @@ const ADMIN_DISABLED =
 const ADMIN_WRONG_TOKEN =
   'missing or wrong admin token; send Authorization: Bearer <HEARTH_ADMIN_TOKEN>.';
 
+/** Shortest admin token the command-line servers accept (≥ 192 bits of a base64 secret). */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+/** An admin token too short to resist guessing; the message names the variable and the fix. */
+export class AdminTokenError extends Error {
+  override readonly name = 'AdminTokenError';
+}
+
+/**
+ * Throws AdminTokenError unless `token` has at least 32 characters. `variable` names where the
+ * token came from, for the message (one line: what is wrong and how to fix it).
+ */
+export function checkAdminToken(token: string, variable: string): void {
+  if (token.length >= MIN_ADMIN_TOKEN_LENGTH) return;
+  throw new AdminTokenError(
+    `${variable} is ${token.length} characters long; it must have at least ${MIN_ADMIN_TOKEN_LENGTH}: set it to a random secret, e.g. ${variable}=$(openssl rand -base64 32), or unset it to disable the admin endpoints.`,
+  );
+}
+
 /** Options: the expected token; absent or empty disables the guarded endpoints (always 401). */
 export interface RequireAdminOptions {
   readonly token: string | undefined;

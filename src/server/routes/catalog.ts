@@ -1,8 +1,10 @@
 /**
  * Catalog routes (mounted under /v1): clients read the catalog, in full or as a delta since the
- * version they hold; the operator replaces it.
+ * catalog they hold, named by the content hash they computed (never by a value this server
+ * chose); the operator replaces it.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
+import { isContentHash } from '../../catalog/content-hash.ts';
 import { catalogFullSchema, catalogItemInputSchema } from '../../protocol/catalog.ts';
 import type { ServerCatalog } from '../catalog.ts';
 import { HttpError } from '../http-error.ts';
@@ -17,21 +19,37 @@ export interface CatalogRoutesDeps {
   readonly adminBytes: number;
 }
 
-/** GET /catalog (`?since=N` for a delta; ETag, 304) and PUT /admin/catalog. */
+/** GET /catalog (`?since=<content hash>` for a delta; content-hash ETag, 304) and PUT /admin/catalog. */
 export function catalogRoutes(deps: CatalogRoutesDeps): Hono {
   const { catalog } = deps;
   const app = new Hono();
 
-  app.get('/catalog', (c) => {
-    const version = catalog.version();
-    const since = Number(c.req.query('since') ?? Number.NaN);
-    const delta = Number.isInteger(since) && since >= 0 && since <= version;
-    // The ETag names the delta's base too (a delta and the full catalog at one version differ),
-    // as a number: the raw query may hold characters a header cannot carry.
-    const etag = `"c-${version}${delta ? `-s${since}` : ''}"`;
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
-    c.header('etag', etag);
-    return c.json(delta ? catalog.delta(since) : catalog.full());
+  app.get('/catalog', async (c) => {
+    const current = await catalog.current();
+    const sinceRaw = c.req.query('since');
+    const ifNoneMatch = c.req.header('if-none-match');
+    const fullEtag = `"${current.hash}"`;
+    const fullBody = () =>
+      c.body(current.body, 200, { etag: fullEtag, 'content-type': 'application/json' });
+    if (isContentHash(sinceRaw)) {
+      // The client's own hash of what it holds: 304 when that is the current catalog, a delta
+      // when this server remembers which version it stands for, else the full catalog.
+      const from = catalog.versionOf(sinceRaw);
+      if (from === current.version || ifNoneMatch === fullEtag)
+        return c.body(null, 304, { etag: `"${sinceRaw}"` });
+      if (from === undefined || from > current.version) return fullBody();
+      const { delta, hash } = await catalog.deltaFromHash(sinceRaw, from);
+      return c.json(delta, 200, { etag: `"${hash}"` });
+    }
+    const since = sinceRaw === undefined ? Number.NaN : Number(sinceRaw);
+    if (Number.isInteger(since) && since >= 0 && since <= current.version) {
+      // An integer version, for scripts that track it (Hearth's client never sends one).
+      const etag = `"c-${current.version}-s${since}"`;
+      if (ifNoneMatch === etag) return c.body(null, 304, { etag });
+      return c.json(catalog.delta(since), 200, { etag });
+    }
+    if (ifNoneMatch === fullEtag) return c.body(null, 304, { etag: fullEtag });
+    return fullBody();
   });
 
   app.put('/admin/catalog', deps.admin, bodySizeLimit({ maxBytes: deps.adminBytes }), async (c) => {

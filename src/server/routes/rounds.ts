@@ -1,16 +1,19 @@
 /**
- * Federated-round routes (mounted under /v1): clients read the open round and post updates; the
- * operator changes the round settings. Validation and aggregation live in ../rounds.ts.
+ * Federated-round routes (mounted under /v1): clients read the open round and post updates (at
+ * most `updatesPerRound` accepted per client address per round); the operator changes the round
+ * settings. Validation and aggregation live in ../rounds.ts.
  */
-import { Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { RoundSettingsSchema } from '../../protocol/round.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { decodeUpdateFrame, UpdateFrameError } from '../../wire/update-codec.ts';
+import type { WindowQuota } from '../client-quota.ts';
 import { HttpError } from '../http-error.ts';
 import { bodySizeLimit } from '../middleware/body-size-limit.ts';
 import { parseOrReject, readBinaryBody, readJson } from '../read-body.ts';
 import type { Rounds } from '../rounds.ts';
 import type { ServerStorage } from '../storage.ts';
+import { measureUpdate } from '../update-bounds.ts';
 
 /** Room for an update frame's magic, header length and JSON header, beyond 4 bytes per value. */
 const FRAME_OVERHEAD_BYTES = 4104;
@@ -24,6 +27,11 @@ export interface RoundRoutesDeps {
   readonly rounds: Rounds;
   /** Guard of the operator's endpoints. */
   readonly admin: MiddlewareHandler;
+  /** Updates one client address may have accepted per round (model version). */
+  readonly updatesPerRound: WindowQuota;
+  /** The client's key; null (in process) is not subject to the quota. */
+  readonly client: (c: Context) => string | null;
+  readonly now: () => number;
 }
 
 /** GET /round, POST /updates (binary frames) and POST /admin/round. */
@@ -62,9 +70,30 @@ export function roundRoutes(deps: RoundRoutesDeps): Hono {
         throw new HttpError(400, 'invalid', 'update frame rejected', error.reasons);
       throw error;
     }
-    const ack = rounds.accept(frame.header, frame.payload, frame.norm);
+    const { header, payload } = frame;
+    const client = deps.client(c);
+    let window = '';
+    const ack = rounds.accept(
+      header,
+      payload,
+      () => measureUpdate(header.encoding, payload, header.length),
+      (round) => {
+        if (client === null) return;
+        window = `${round.model}@${round.modelVersion}`;
+        if (deps.updatesPerRound.remaining(client, window) > 0) return;
+        const wait = Math.max(1, Math.ceil((round.deadline - deps.now()) / 1000));
+        throw new HttpError(
+          429,
+          'rate_limited',
+          `this address already sent the most updates one address may send in round ${round.modelVersion} of '${round.model}'; retry in the next round (check GET /v1/round, at the latest in ${wait} s).`,
+          undefined,
+          { 'retry-after': String(wait) },
+        );
+      },
+    );
+    if (client !== null && ack.status === 'accepted') deps.updatesPerRound.use(client, window, 1);
     return c.json(
-      { v: PROTOCOL_VERSION, kind: 'ack' as const, id: frame.header.id, ...ack },
+      { v: PROTOCOL_VERSION, kind: 'ack' as const, id: header.id, ...ack },
       ack.status === 'accepted' ? 202 : 200,
     );
   });

@@ -13,6 +13,16 @@ function row(doc: Document, cells: readonly string[]): HTMLTableRowElement {
   return tr;
 }
 
+/** The path of a URL for a narrow column; the URL as given when it does not parse. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '';
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}
+
 /** Every resource request this page made, from the Resource Timing API (URL and size only). */
 function pageRequests(): { at: number; url: string; bytes: number }[] {
   return performance
@@ -30,24 +40,37 @@ export async function renderPrivacyPanel(hearth: HearthApi, doc: Document): Prom
   const [ledger, storage] = await Promise.all([hearth.ledger(), hearth.storage()]);
   const requests = doc.getElementById('requests');
   if (requests !== null) {
-    const rows = ledger.rows.map((r) =>
-      row(doc, [
-        new Date(r.at).toLocaleTimeString(),
-        `${r.kind} ${r.url ?? ''}`,
-        `${r.summary} · ${formatBytes(r.bytes)} · ε ${r.epsilon.toFixed(2)}`,
-      ]),
-    );
+    // The worker's requests are ledger rows (downloads of public files at ε 0, releases with their
+    // ε); the page's own loads (its scripts, styles) come from Resource Timing. Newest last.
+    const rows: { at: number; cells: string[] }[] = ledger.rows.map((r) => ({
+      at: r.at,
+      cells:
+        r.kind === 'download'
+          ? [
+              new Date(r.at).toLocaleTimeString(),
+              `download ${pathOf(r.url)}`,
+              // The summary reads "GET <url> — <what>"; the URL is in the column before.
+              `${r.summary.split(' — ')[1] ?? r.summary} · nothing sent · ε 0`,
+            ]
+          : [
+              new Date(r.at).toLocaleTimeString(),
+              `${r.kind} ${r.url ?? ''}`,
+              `${r.summary} · ${formatBytes(r.bytes)} · ε ${r.epsilon.toFixed(2)}`,
+            ],
+    }));
     for (const r of pageRequests()) {
       const url = new URL(r.url);
-      rows.push(
-        row(doc, [
+      rows.push({
+        at: r.at,
+        cells: [
           new Date(r.at).toLocaleTimeString(),
           `GET ${url.pathname}`,
-          `download, no payload sent · ${formatBytes(r.bytes)}`,
-        ]),
-      );
+          `page file, no payload sent · ${formatBytes(r.bytes)}`,
+        ],
+      });
     }
-    requests.replaceChildren(...rows.slice(-40));
+    rows.sort((a, b) => a.at - b.at);
+    requests.replaceChildren(...rows.slice(-40).map((r) => row(doc, r.cells)));
   }
   const consent = doc.getElementById('consent');
   if (consent instanceof HTMLInputElement) consent.checked = ledger.consent;
@@ -55,7 +78,7 @@ export async function renderPrivacyPanel(hearth: HearthApi, doc: Document): Prom
   if (note !== null) {
     note.textContent = ledger.consent
       ? 'Sharing is on: only noised statistics are sent, each one is listed below.'
-      : 'Sharing is off: nothing is sent. Only downloads (catalog, model) appear below.';
+      : 'Sharing is off: nothing is sent. Only downloads of public files (catalog, models, runtime) appear below, at ε 0.';
   }
   const path = doc.getElementById('epsilon-path');
   path?.setAttribute(
