@@ -68,6 +68,9 @@ export async function withSimServer<T>(
     quotas: { updatesPerRound: Number.POSITIVE_INFINITY, reportsPerDay: Number.POSITIVE_INFINITY },
     limits: { telemetryBytes: 1 << 20 },
     telemetryEpsilon: options.telemetryEpsilon,
+    // The simulation scores the estimate over every report it sent: wait for all to be counted
+    // (100k reports × 9.7k items take far longer than the 2 s a live request waits).
+    telemetry: { maxWaitMs: 30 * 60_000 },
   });
   const transport = await startTransport(app, options.http);
   try {
