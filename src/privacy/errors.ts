@@ -60,3 +60,8 @@ export function assertEpsilon(epsilon: number): void {
 export function assertDelta(delta: number): void {
   if (!(delta > 0 && delta < 1)) throw new PrivacyParameterError(PRIVACY_MESSAGES.badDelta(delta));
 }
+
+/** A secure-aggregation task whose parameters this client cannot accept (nothing is sent). */
+export class DapTaskError extends Error {
+  override readonly name = 'DapTaskError';
+}

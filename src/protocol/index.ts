@@ -7,3 +7,4 @@ export * from './round.ts';
 export * from './telemetry.ts';
 export * from './update.ts';
 export * from './version.ts';
+export * from './dap.ts';

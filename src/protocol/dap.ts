@@ -1,0 +1,121 @@
+/**
+ * Published, versioned parameters of a secure-aggregation task (DAP draft 09 with Prio3, as
+ * implemented by `@divviup/dap` 0.9): what a report measures, how it is encoded as a Prio3 SumVec,
+ * the aggregators, the collection window, the minimum batch and the noise each aggregator adds.
+ * The client checks every field before it makes a report (see src/privacy/dap-accounting.ts for
+ * the sensitivity and cost it recomputes); the aggregators refuse reports for other parameters.
+ */
+import { z } from 'zod';
+
+/** Version `v` of the task document; bump on any change of meaning. */
+export const DAP_TASK_VERSION = 1 as const;
+
+/** A DAP task id: 32 bytes, unpadded base64url (43 characters). */
+export const DapTaskIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'a task id is 32 bytes in unpadded base64url (43 characters)');
+
+/** The VDAF of every Hearth task: Prio3SumVec over Field128 with one proof (VDAF draft 08). */
+export const SumVecSchema = z.strictObject({
+  type: z.literal('sumVec'),
+  /** Entries per report. */
+  length: z.number().int().min(1).max(100_000),
+  /** Each entry is proved to lie in [0, 2^bits). */
+  bits: z.number().int().min(1).max(16),
+  /** Prio3's gadget chunk; 200–400 is fastest at length 10,000 with this library. */
+  chunkLength: z.number().int().min(1).max(100_000),
+});
+
+/**
+ * The visitor's last `maxItems` distinct positive items as a multi-hot vector over `items` (the
+ * coordinate order). One visitor changes the sum by at most √maxItems in L2.
+ */
+export const ItemHistogramSchema = z.strictObject({
+  kind: z.literal('item-histogram'),
+  items: z.array(z.string().min(1)).min(1).max(100_000),
+  maxItems: z.number().int().min(1).max(1_000),
+});
+
+/**
+ * The visitor's local ranker delta over `features`, clipped to L2 norm `clip`, scaled by `scale`
+ * and rounded stochastically to integers, as `[max(d, 0) (d entries), max(−d, 0) (d entries), 1]`:
+ * a sign-split vector plus a count entry, so the collector divides by a noisy count and no offset
+ * enters the sensitivity.
+ */
+export const RankerUpdateSchema = z.strictObject({
+  kind: z.literal('ranker-update'),
+  /** Ranker version the delta is computed against. */
+  modelVersion: z.number().int().nonnegative(),
+  features: z.array(z.string().min(1)).min(1).max(64),
+  clip: z.number().positive().finite(),
+  scale: z.number().positive().finite(),
+  localSteps: z.number().int().min(1).max(1_000),
+  learningRate: z.number().positive().finite(),
+});
+
+/** What one report measures. */
+export const DapMeasurementSchema = z.discriminatedUnion('kind', [
+  ItemHistogramSchema,
+  RankerUpdateSchema,
+]);
+
+/**
+ * Noise each aggregator adds to its aggregate share: a discrete Gaussian N_Z(0, σ²) per entry
+ * (Canonne, Kamath & Steinke 2020). Either aggregator's noise alone makes the released sum
+ * ρ-zCDP with ρ = Δ²/(2σ²), Δ the L2 sensitivity of one report, so the guarantee holds as long as
+ * one aggregator follows the protocol.
+ */
+export const DapNoiseSchema = z.strictObject({
+  mechanism: z.literal('discrete-gaussian'),
+  sigma: z.number().positive().finite(),
+  /** The L2 sensitivity of one report, as the task's author computed it. */
+  sensitivity: z.number().positive().finite(),
+  /** zCDP ρ of one report: sensitivity² / (2 σ²). */
+  rho: z.number().positive().finite(),
+});
+
+/** One task document, as the leader publishes it. */
+export const DapTaskSchema = z
+  .strictObject({
+    v: z.literal(DAP_TASK_VERSION),
+    id: DapTaskIdSchema,
+    /** A readable name for the privacy panel ("item popularity"). */
+    name: z.string().min(1).max(200),
+    measurement: DapMeasurementSchema,
+    vdaf: SumVecSchema,
+    noise: DapNoiseSchema,
+    /** Reports are taken for timestamps in [start, end) (epoch ms); one report per visitor. */
+    window: z.strictObject({
+      start: z.number().int().nonnegative(),
+      end: z.number().int().positive(),
+    }),
+    /** DAP time precision: report times are rounded down to a multiple of it. */
+    timePrecisionSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(86_400 * 7),
+    /** Nothing is released for a batch of fewer reports. */
+    minBatch: z.number().int().min(2),
+    /** DAP endpoints of the two aggregators (absolute URLs ending in '/'). */
+    leader: z.url(),
+    helper: z.url(),
+  })
+  .refine((t) => t.window.end > t.window.start, {
+    message: 'window.end must be after window.start',
+    path: ['window', 'end'],
+  });
+
+/** One task document. */
+export type DapTask = z.infer<typeof DapTaskSchema>;
+/** What one report measures. */
+export type DapMeasurement = z.infer<typeof DapMeasurementSchema>;
+
+/** The leader's list of open tasks (`GET /v1/dap/tasks`). */
+export const DapTaskListSchema = z.strictObject({
+  v: z.literal(DAP_TASK_VERSION),
+  tasks: z.array(DapTaskSchema).max(64),
+});
+
+/** The leader's list of open tasks. */
+export type DapTaskList = z.infer<typeof DapTaskListSchema>;
