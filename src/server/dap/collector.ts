@@ -41,6 +41,8 @@ export interface CollectorOptions {
   readonly fetch?: Fetch;
   /** Poll interval when the leader gives no Retry-After; default 500 ms. */
   readonly pollMs?: number;
+  /** Longest wait between polls whatever Retry-After says (an in-process collector polls fast). */
+  readonly maxPollMs?: number;
   /** Give up after this long; default 30 min (a 10,000-entry batch aggregates at ~7 reports/s). */
   readonly timeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -119,7 +121,8 @@ export async function collect(options: CollectorOptions, task: CollectTask): Pro
           202,
         );
       const after = Number(res.headers.get('retry-after'));
-      await sleep(Number.isFinite(after) && after > 0 ? after * 1000 : (options.pollMs ?? 500));
+      const wait = Number.isFinite(after) && after > 0 ? after * 1000 : (options.pollMs ?? 500);
+      await sleep(Math.min(wait, options.maxPollMs ?? Number.POSITIVE_INFINITY));
     } else throw await problemOf(res, `task ${task.id}: collection failed`);
   }
 

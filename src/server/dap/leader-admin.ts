@@ -126,6 +126,8 @@ export function leaderAdminRoutes(deps: LeaderAdminDeps): Hono {
           leaderUrl: 'http://leader.internal/dap/',
           token: deps.adminToken ?? '',
           key: deps.collectorKey,
+          // In process the poll costs nothing: look often instead of the Retry-After second.
+          maxPollMs: 25,
           fetch: async (url, init) => {
             const u = new URL(url);
             return deps.dap.request(`${u.pathname.slice('/dap'.length)}${u.search}`, init);

@@ -376,19 +376,6 @@ export function createPrepCore(options: PrepCoreOptions = {}): PrepEngine {
             encryptedInputShare,
             times,
           );
-          // The leader checks the public share's helper part against the helper's real one in
-          // prepareNext, after the helper has counted the report: a client that lies there would
-          // desynchronise the two batches (DAP-09 has no way back). The helper sees both parts,
-          // so it rejects such a report itself, exactly when the leader would.
-          const claimedPart = publicShare.subarray(codec.seedSize, 2 * codec.seedSize);
-          if (
-            codec.usesJointRand &&
-            Buffer.compare(
-              Buffer.from(claimedPart),
-              Buffer.from(mine.preparationShare.jointRandomnessPart),
-            ) !== 0
-          )
-            throw new Reject('vdaf_prep_error');
           const prepMessage = await timed(times, 'combine', async () => {
             let leaderShare: ReturnType<Prio3Codec['decodePrepShare']>;
             try {
