@@ -153,6 +153,7 @@ export function dapPair(options: PairOptions = {}) {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     });
     return (await res.json()) as {
+      closed: boolean;
       reports: { pending: number; inJob: number; aggregated: number; rejected: number };
       batch: { reports: number; released: boolean };
       rejections: Record<string, number>;
