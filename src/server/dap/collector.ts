@@ -107,7 +107,7 @@ export async function collect(options: CollectorOptions, task: CollectTask): Pro
     headers: { ...auth, 'content-type': DAP_MEDIA.collectReq },
     body: encodeCollectionReq({ interval: task.interval, aggregationParameter: new Uint8Array(0) }),
   });
-  if (put.status !== 201) throw await problemOf(put, `task ${task.id}: collection refused`);
+  if (put.status !== 201) throw await problemOf(put, 'collection refused');
 
   const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
   let body: Uint8Array | null = null;
@@ -123,7 +123,7 @@ export async function collect(options: CollectorOptions, task: CollectTask): Pro
       const after = Number(res.headers.get('retry-after'));
       const wait = Number.isFinite(after) && after > 0 ? after * 1000 : (options.pollMs ?? 500);
       await sleep(Math.min(wait, options.maxPollMs ?? Number.POSITIVE_INFINITY));
-    } else throw await problemOf(res, `task ${task.id}: collection failed`);
+    } else throw await problemOf(res, 'collection failed');
   }
 
   const collection = decodeCollection(body);

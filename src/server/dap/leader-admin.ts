@@ -136,8 +136,7 @@ export function leaderAdminRoutes(deps: LeaderAdminDeps): Hono {
         task,
       );
     } catch (error) {
-      if (error instanceof CollectError)
-        throw new HttpError(409, 'invalid', `nothing was released: ${error.message}`);
+      if (error instanceof CollectError) throw new HttpError(409, 'invalid', error.message);
       throw error;
     }
     const summary = publishResult(

@@ -4,8 +4,6 @@
  * calls answered in order of completion. The worker loads the TypeScript sources through tsx
  * (the CLI runs on tsx already; a worker does not inherit its loader, so it registers its own).
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { HelperResponseError, type PrepEngine, PrepStateLostError } from './prep-core.ts';
 
@@ -30,9 +28,24 @@ function rebuild(error: { name: string; message: string }): Error {
   return e;
 }
 
+/**
+ * Where tsx's ESM API is: resolved from here when the runtime can (so the CLI works from any
+ * directory), else the bare name, resolved from the working directory (vitest's module runner has
+ * no import.meta.resolve).
+ */
+function tsxApiUrl(): string {
+  try {
+    const resolved: unknown = import.meta.resolve?.('tsx/esm/api');
+    if (typeof resolved === 'string') return resolved;
+  } catch {
+    // Not resolvable from here: fall back to the working directory.
+  }
+  return 'tsx/esm/api';
+}
+
 /** The code a worker evaluates: register tsx, then import the worker module. */
 function bootCode(): string {
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+  const tsx = tsxApiUrl();
   const entry = new URL('./prep-worker.ts', import.meta.url).href;
   return `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(entry)}); });`;
 }
