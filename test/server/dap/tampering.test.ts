@@ -70,6 +70,11 @@ async function withForgery(forgery: (task: DapTask, p: Pair) => Forgery) {
 
 const binary = multiHot(L, [2, 5]);
 
+/** Flips the lowest bit of byte `at`. */
+function flipBit(bytes: Uint8Array, at: number): void {
+  bytes[at] = (bytes[at] ?? 0) ^ 1;
+}
+
 describe('DAP tampering: every malformed report is rejected, counted and never aggregated', () => {
   const proofCases: [string, (task: DapTask) => Forgery][] = [
     [
@@ -89,19 +94,19 @@ describe('DAP tampering: every malformed report is rejected, counted and never a
       "a public share whose leader part is not the leader's",
       () => ({
         entries: binary,
-        tamper: (s) => void (s.publicShare[0] = (s.publicShare[0] ?? 0) ^ 1),
+        tamper: (s) => flipBit(s.publicShare, 0),
       }),
     ],
     [
       "a public share whose helper part is not the helper's",
       () => ({
         entries: binary,
-        tamper: (s) => void (s.publicShare[20] = (s.publicShare[20] ?? 0) ^ 1),
+        tamper: (s) => flipBit(s.publicShare, 20),
       }),
     ],
     [
       "a bit flipped in the helper's input share",
-      () => ({ entries: binary, tamper: (s) => void (s.helper[3] = (s.helper[3] ?? 0) ^ 1) }),
+      () => ({ entries: binary, tamper: (s) => flipBit(s.helper, 3) }),
     ],
   ];
 
