@@ -34,7 +34,7 @@ import {
 } from './common.ts';
 import { hpkeSeal } from './hpke.ts';
 import { loadOrCreateKeypair } from './keys.ts';
-import type { PrepEngine } from './prep-core.ts';
+import type { PrepEngine, StageTimes } from './prep-core.ts';
 import { DapProblem, dapErrorHandler, requirePeer } from './problem.ts';
 import { countRejections, taskStats } from './stats.ts';
 import { type DapStorage, REPORT_STATE } from './storage.ts';
@@ -66,6 +66,8 @@ export interface HelperDeps {
   readonly corsOrigins?: readonly string[];
   readonly now?: () => number;
   readonly maxClockSkewMs?: number;
+  /** Per-job stage times (the bench's profile). */
+  readonly onJob?: (info: { reports: number; times: StageTimes }) => void;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -196,6 +198,7 @@ export function createHelperApp(deps: HelperDeps) {
     });
     const batch = storage.batch(task.id);
     const result = await engine.helperPrepare(prepTask(task, key), body, skip, batch.share);
+    deps.onJob?.({ reports: request.prepareInits.length, times: result.times });
     const acceptedTimes = result.accepted.map((id) => times.get(hex(id)) ?? 0);
     storage.transaction(() => {
       for (const [i, id] of result.accepted.entries())

@@ -150,6 +150,15 @@ export function publishResult(
   });
 }
 
+const parsedPriors = new WeakMap<
+  DapStorage,
+  {
+    readonly key: string;
+    readonly body: HistogramBody;
+    readonly order: readonly { readonly itemId: string; readonly count: number }[];
+  }
+>();
+
 /**
  * The newest DAP popularity prior as a GET /v1/aggregates body (top `limit` items by noisy
  * count), or null when none was published. Each count carries both aggregators' noise: variance
@@ -158,13 +167,21 @@ export function publishResult(
 export function dapPopularity(dap: DapStorage, limit: number): Aggregates | null {
   const stored = dap.latestResult('item-histogram');
   if (stored === null) return null;
-  const body = JSON.parse(stored.body) as HistogramBody;
+  // A 10,000-item prior is ~300 kB of JSON: parse it once per published version.
+  const key = `${stored.taskId}/${stored.releasedAt}`;
+  let parsed = parsedPriors.get(dap);
+  if (parsed?.key !== key) {
+    const body = JSON.parse(stored.body) as HistogramBody;
+    const order = body.items
+      .map((itemId, i) => ({ itemId, count: body.counts[i] ?? 0 }))
+      .sort((a, b) => b.count - a.count || (a.itemId < b.itemId ? -1 : 1));
+    parsed = { key, body, order };
+    parsedPriors.set(dap, parsed);
+  }
+  const { body, order } = parsed;
   const { summary } = body;
   const variance = 2 * summary.sigma * summary.sigma;
   const half = Z95 * Math.sqrt(variance);
-  const order = body.items
-    .map((itemId, i) => ({ itemId, count: body.counts[i] ?? 0 }))
-    .sort((a, b) => b.count - a.count || (a.itemId < b.itemId ? -1 : 1));
   return {
     v: PROTOCOL_VERSION,
     kind: 'aggregates',
