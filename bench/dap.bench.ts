@@ -31,7 +31,12 @@ import { cryptoRandomBelow, sampleDiscreteGaussians } from '../src/privacy/discr
 import type { DapTask } from '../src/protocol/dap.ts';
 import { buildApp } from '../src/server/app.ts';
 import { createHelperApp } from '../src/server/dap/helper.ts';
-import { createPrepCore, type PrepEngine, type StageTimes } from '../src/server/dap/prep-core.ts';
+import {
+  createPrepCore,
+  newStageTimes,
+  type PrepEngine,
+  type StageTimes,
+} from '../src/server/dap/prep-core.ts';
 import { createPrepWorker } from '../src/server/dap/prep-engine.ts';
 import { openDapStorage } from '../src/server/dap/storage.ts';
 import { openServerStorage } from '../src/server/storage.ts';
@@ -65,15 +70,6 @@ interface Outcome {
   readonly helper: StageTimes;
   readonly reports: number;
 }
-
-const zero = (): StageTimes => ({
-  hpke: 0,
-  decode: 0,
-  prepareInit: 0,
-  combine: 0,
-  prepareNext: 0,
-  aggregate: 0,
-});
 
 function add(into: StageTimes, t: StageTimes): void {
   for (const k of Object.keys(into) as (keyof StageTimes)[]) into[k] += t[k];
@@ -110,8 +106,8 @@ async function run(s: Scenario, log: (m: string) => void): Promise<Outcome> {
     ? [createPrepWorker(), createPrepWorker()]
     : [createPrepCore(), createPrepCore()];
   const [leaderEngine, helperEngine] = engines as [PrepEngine, PrepEngine];
-  const leaderTimes = zero();
-  const helperTimes = zero();
+  const leaderTimes = newStageTimes();
+  const helperTimes = newStageTimes();
   const helperStorage = openDapStorage(join(dir, 'helper.db'));
   const helperApp = createHelperApp({
     storage: helperStorage,

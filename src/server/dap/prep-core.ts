@@ -132,7 +132,8 @@ class Reject extends Error {
   }
 }
 
-const newTimes = (): StageTimes => ({
+/** All stages at 0 ms. */
+export const newStageTimes = (): StageTimes => ({
   hpke: 0,
   decode: 0,
   prepareInit: 0,
@@ -236,7 +237,7 @@ export function createPrepCore(options: PrepCoreOptions = {}): PrepEngine {
   return {
     async leaderInit(jobId, task, reports) {
       const codec = codecFor(task.vdaf);
-      const times = newTimes();
+      const times = newStageTimes();
       const states = new Map<string, Prio3PrepState>();
       const inits: Uint8Array[] = [];
       const included: Uint8Array[] = [];
@@ -292,7 +293,7 @@ export function createPrepCore(options: PrepCoreOptions = {}): PrepEngine {
       if (states === undefined)
         throw new PrepStateLostError(`no preparation state for aggregation job ${jobId}`);
       const codec = codecFor(task.vdaf);
-      const times = newTimes();
+      const times = newStageTimes();
       const resps = decodeAggregationJobResp(response);
       if (resps.length !== states.size)
         throw new HelperResponseError(
@@ -355,7 +356,7 @@ export function createPrepCore(options: PrepCoreOptions = {}): PrepEngine {
 
     async helperPrepare(task, request, skip, current) {
       const codec = codecFor(task.vdaf);
-      const times = newTimes();
+      const times = newStageTimes();
       const job = decodeAggregationJobInitReq(request);
       let share = decodeCurrent(codec, current);
       const resps: PrepareResp[] = [];

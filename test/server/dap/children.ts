@@ -83,3 +83,12 @@ export async function stop(c: RoleChild, signal: NodeJS.Signals = 'SIGKILL'): Pr
   c.child.kill(signal);
   await exited;
 }
+
+/** Publishes a task on a leader child with the admin token (PUT /v1/admin/dap/tasks). */
+export function publishOverHttp(leaderUrl: string, adminToken: string, task: unknown) {
+  return fetch(`${leaderUrl}/v1/admin/dap/tasks`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(task),
+  });
+}

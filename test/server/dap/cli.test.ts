@@ -7,10 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Task } from '@divviup/dap';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, type RoleChild, runCli, startRole, stop } from './children.ts';
-import { histogramTask, multiHot } from './helpers.ts';
+import { freePort, publishOverHttp, type RoleChild, runCli, startRole, stop } from './children.ts';
+import { histogramTask, libraryClient, multiHot } from './helpers.ts';
 
 const ENV = {
   HEARTH_ADMIN_TOKEN: 'cli-admin-token-0123456789abcdefghijkl',
@@ -54,24 +53,8 @@ describe('hearth serve --role leader|helper and hearth collect', () => {
       leader: `${leader.url}/dap/`,
       helper: `${helper.url}/dap/`,
     });
-    const publish = await fetch(`${leader.url}/v1/admin/dap/tasks`, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${ENV.HEARTH_ADMIN_TOKEN}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify(task),
-    });
-    const client = new Task({
-      type: 'sumVec',
-      length: 12,
-      bits: 1,
-      chunkLength: 4,
-      id: task.id,
-      leader: task.leader,
-      helper: task.helper,
-      timePrecisionSeconds: 1,
-    });
+    const publish = await publishOverHttp(leader.url, ENV.HEARTH_ADMIN_TOKEN, task);
+    const client = libraryClient(task);
     for (let i = 0; i < 4; i++) await client.sendMeasurement(multiHot(12, [i, 11]));
     const listed = (await (await fetch(`${leader.url}/v1/dap/tasks`)).json()) as {
       tasks: { id: string }[];

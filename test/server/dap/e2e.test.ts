@@ -67,7 +67,7 @@ describe('DAP leader + helper end to end (in process, @divviup/dap client)', () 
     }
   });
 
-  it('serves the HPKE config with the exact media type, a day of caching and CORS', async () => {
+  it('serves the HPKE config with the exact media type and a day of caching, and refuses an unknown task with its taskid', async () => {
     // Arrange
     pair = dapPair();
     const task = histogramTask();

@@ -6,11 +6,10 @@
  * quota per task (src/server/client-quota.ts). What they can do: count like that many visitors —
  * with enough addresses they move the item, exactly as many real visitors would.
  */
-import { Task } from '@divviup/dap';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DapTask } from '../../../src/protocol/dap.ts';
 import { requestFrom } from '../../../support/server-attacks.ts';
-import { dapPair, HOUR, histogramTask, multiHot, T0 } from './helpers.ts';
+import { dapPair, HOUR, histogramTask, libraryClient, multiHot, T0 } from './helpers.ts';
 
 const L = 12;
 const TARGET = L - 1;
@@ -24,16 +23,7 @@ type Pair = ReturnType<typeof dapPair>;
 
 /** A library client whose uploads come from `address` (HPKE configs fetched in process). */
 function clientAt(p: Pair, task: DapTask, address: string) {
-  const t = new Task({
-    type: 'sumVec',
-    length: L,
-    bits: 1,
-    chunkLength: task.vdaf.chunkLength,
-    id: task.id,
-    leader: task.leader,
-    helper: task.helper,
-    timePrecisionSeconds: task.timePrecisionSeconds,
-  });
+  const t = libraryClient(task);
   t.fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : input.url;
     if (init?.method !== 'PUT') return p.clientFetch(url, init);

@@ -65,6 +65,20 @@ export function histogramTask(
   };
 }
 
+/** `@divviup/dap`'s client for a task document (global fetch until the caller replaces it). */
+export function libraryClient(task: DapTask) {
+  return new Task({
+    type: 'sumVec',
+    length: task.vdaf.length,
+    bits: task.vdaf.bits,
+    chunkLength: task.vdaf.chunkLength,
+    id: task.id,
+    leader: task.leader,
+    helper: task.helper,
+    timePrecisionSeconds: task.timePrecisionSeconds,
+  });
+}
+
 /** Options of a test pair. */
 export interface PairOptions {
   readonly jobSize?: number;
@@ -73,6 +87,8 @@ export interface PairOptions {
   readonly helperEngine?: PrepEngine;
   /** Seeds of each aggregator's noise source. */
   readonly noiseSeeds?: readonly [number, number];
+  /** Origins both aggregators allow cross-origin. */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** A leader and helper in process, a movable clock, and a client factory. */
@@ -86,6 +102,7 @@ export function dapPair(options: PairOptions = {}) {
     engine: options.helperEngine ?? createPrepCore({ noise: seededRandomBelow(helperSeed) }),
     peerToken: PEER_TOKEN,
     adminToken: ADMIN_TOKEN,
+    corsOrigins: options.corsOrigins,
     now,
   });
   const serverStorage = openServerStorage(':memory:');
@@ -93,6 +110,7 @@ export function dapPair(options: PairOptions = {}) {
   const { app, dap } = buildApp({
     storage: serverStorage,
     adminToken: ADMIN_TOKEN,
+    corsOrigins: options.corsOrigins,
     now,
     rateLimit: { perSecond: 1e9, burst: 1e9 },
     dap: {
@@ -117,16 +135,7 @@ export function dapPair(options: PairOptions = {}) {
 
   /** A DAP client of `task` (the maintained library, pointed at the in-process aggregators). */
   const client = (task: DapTask) => {
-    const t = new Task({
-      type: 'sumVec',
-      length: task.vdaf.length,
-      bits: task.vdaf.bits,
-      chunkLength: task.vdaf.chunkLength,
-      id: task.id,
-      leader: task.leader,
-      helper: task.helper,
-      timePrecisionSeconds: task.timePrecisionSeconds,
-    });
+    const t = libraryClient(task);
     t.fetch = clientFetch;
     return t;
   };

@@ -11,13 +11,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Task } from '@divviup/dap';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Prio3Codec, sumVecVdaf } from '../../../src/wire/dap/prio3-codec.ts';
 import { base64url } from '../../../src/wire/dap/tls.ts';
-import { freePort, type RoleChild, startRole, stop } from './children.ts';
-import { histogramTask, multiHot } from './helpers.ts';
+import { freePort, publishOverHttp, type RoleChild, startRole, stop } from './children.ts';
+import { histogramTask, libraryClient, multiHot } from './helpers.ts';
 
 const ENV = {
   HEARTH_ADMIN_TOKEN: 'sigkill-admin-token-0123456789abcdefgh',
@@ -99,25 +98,9 @@ describe('DAP aggregators under SIGKILL (child processes)', () => {
       leader: `${leader.url}/dap/`,
       helper: `${helper.url}/dap/`,
     });
-    const publish = await fetch(`${leader.url}/v1/admin/dap/tasks`, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${ENV.HEARTH_ADMIN_TOKEN}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify(task),
-    });
+    const publish = await publishOverHttp(leader.url, ENV.HEARTH_ADMIN_TOKEN, task);
     expect(publish.status).toBe(201);
-    const client = new Task({
-      type: 'sumVec',
-      length: LENGTH,
-      bits: 1,
-      chunkLength: 32,
-      id: task.id,
-      leader: task.leader,
-      helper: task.helper,
-      timePrecisionSeconds: 60,
-    });
+    const client = libraryClient(task);
     const measurementOf = new Map<string, number[]>();
     const acked = new Set<string>();
 

@@ -133,9 +133,10 @@ describe('DAP tasks on the leader and helper', () => {
     });
   });
 
-  it('answers the browser preflight of a report upload and the cross-origin HPKE config GET', async () => {
+  it('answers the browser preflight of a report upload and the cross-origin HPKE config GETs of both aggregators', async () => {
     // Arrange
-    pair = dapPair();
+    const origin = 'https://shop.example';
+    pair = dapPair({ corsOrigins: [origin] });
     const task = histogramTask();
     await pair.publish(task);
 
@@ -143,16 +144,29 @@ describe('DAP tasks on the leader and helper', () => {
     const preflight = await pair.app.request(`/dap/tasks/${task.id}/reports`, {
       method: 'OPTIONS',
       headers: {
-        origin: 'https://shop.example',
+        origin,
         'access-control-request-method': 'PUT',
         'access-control-request-headers': 'content-type',
       },
     });
+    const leaderConfig = await pair.app.request(`/dap/hpke_config?task_id=${task.id}`, {
+      headers: { origin },
+    });
+    const helperConfig = await pair.helperApp.request(`/dap/hpke_config?task_id=${task.id}`, {
+      headers: { origin },
+    });
+    const stranger = await pair.helperApp.request(`/dap/hpke_config?task_id=${task.id}`, {
+      headers: { origin: 'https://evil.example' },
+    });
 
-    // Assert: the app's CORS list (none in this pair) governs /dap/ like /v1/.
+    // Assert
     expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
     expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT');
     expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type');
+    expect(leaderConfig.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(helperConfig.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('turns a ranker-update release into one FedAvg step on the ranker, stored as a new unserved version', async () => {
