@@ -34,7 +34,7 @@ export interface AggregationDriverOptions {
   readonly helper: HelperClient;
   readonly jobSize?: number;
   readonly flushMs?: number;
-  /** Wait before retrying a failed job (doubles up to 32× on repeated failures). */
+  /** Wait before retrying a failed job (doubles up to 16× on repeated failures). */
   readonly retryMs?: number;
   /** Jobs in flight at once (2: the leader prepares one while the helper works on the other). */
   readonly concurrency?: number;
