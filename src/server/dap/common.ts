@@ -9,6 +9,9 @@ import type { HpkeKeypair } from './hpke.ts';
 import { DapProblem } from './problem.ts';
 import type { HeldTask, TaskRegistry } from './tasks.ts';
 
+/** Clock skew allowed on report times by default: DAP-09 suggests a few minutes at most. */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
 /** The task of a request, or an `unrecognizedTask` problem. */
 export function taskOf(tasks: TaskRegistry, id: string): HeldTask {
   const task = tasks.get(id);

@@ -26,6 +26,7 @@ import { requireAdmin } from '../middleware/require-admin.ts';
 import { parseOrReject, readBinaryBody, readJson } from '../read-body.ts';
 import {
   binary,
+  DEFAULT_MAX_CLOCK_SKEW_MS,
   expectMediaType,
   hpkeConfigResponse,
   jobIdOf,
@@ -50,9 +51,6 @@ import {
 
 /** Reports one aggregation job may hold at most (the leader sends 50–200). */
 export const MAX_JOB_REPORTS = 1000;
-
-/** Clock skew allowed on report times by default: DAP-09 suggests a few minutes at most. */
-export const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** What the helper needs. */
 export interface HelperDeps {
@@ -210,8 +208,14 @@ export function createHelperApp(deps: HelperDeps) {
         share: result.share,
         reportCount: batch.reportCount + result.accepted.length,
         checksum: addToChecksum(batch.checksum, result.accepted),
-        minTime: Math.min(batch.minTime ?? Infinity, ...acceptedTimes),
-        maxTime: Math.max(batch.maxTime ?? -Infinity, ...acceptedTimes),
+        minTime:
+          acceptedTimes.length === 0
+            ? batch.minTime
+            : Math.min(batch.minTime ?? Infinity, ...acceptedTimes),
+        maxTime:
+          acceptedTimes.length === 0
+            ? batch.maxTime
+            : Math.max(batch.maxTime ?? -Infinity, ...acceptedTimes),
       });
       countRejections(storage, task.id, result.rejected);
       storage.insertAggregationJob(jobId, task.id, true, hash, result.response);

@@ -5,7 +5,7 @@
  * (./aggregation-driver.ts) and collection jobs (./leader-collection.ts). The task routes under
  * /v1 (publish, list, collect, stats) are in ./leader-admin.ts.
  */
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { DAP_MEDIA, decodeReport } from '../../wire/dap/upload.ts';
 import type { ClientKey } from '../client-address.ts';
@@ -14,8 +14,12 @@ import { HttpError } from '../http-error.ts';
 import { readBinaryBody } from '../read-body.ts';
 import type { ServerStorage } from '../storage.ts';
 import { createAggregationDriver } from './aggregation-driver.ts';
-import { expectMediaType, hpkeConfigResponse, taskOf } from './common.ts';
-import { DEFAULT_MAX_CLOCK_SKEW_MS } from './helper.ts';
+import {
+  DEFAULT_MAX_CLOCK_SKEW_MS,
+  expectMediaType,
+  hpkeConfigResponse,
+  taskOf,
+} from './common.ts';
 import { type Fetch, helperClient } from './helper-client.ts';
 import type { HpkeKeypair } from './hpke.ts';
 import { loadOrCreateKeypair } from './keys.ts';
@@ -56,7 +60,7 @@ export interface DapLeaderOptions {
 /** What createApp passes in from the thin server. */
 export interface DapLeaderContext {
   readonly server: ServerStorage;
-  readonly admin: import('hono').MiddlewareHandler;
+  readonly admin: MiddlewareHandler;
   readonly adminToken: string | undefined;
   readonly client: ClientKey;
   readonly now: () => number;
