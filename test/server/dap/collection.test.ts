@@ -1,13 +1,17 @@
 /**
  * Collection rules: only a closed window, only a batch of at least minBatch verified reports (on
  * each aggregator independently), each batch released once with its noise drawn once, no report
- * added to a batch after its collection began; and the DAP-09 collection and helper endpoints as a
- * foreign collector or leader would use them.
+ * added to a batch after its collection began, a retried aggregation job counted once; and the
+ * DAP-09 collection and helper endpoints as a foreign collector or leader would use them.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { DAP_HPKE_SUITE } from '../../../src/server/dap/hpke.ts';
+import { createPrepCore } from '../../../src/server/dap/prep-core.ts';
 import { addToChecksum, batchInterval } from '../../../src/server/dap/tasks.ts';
 import { encodeAggregateShareReq, encodeCollectionReq } from '../../../src/wire/dap/collection.ts';
+import { fromBase64url } from '../../../src/wire/dap/tls.ts';
 import { DAP_MEDIA } from '../../../src/wire/dap/upload.ts';
+import { forgeReport } from './forge.ts';
 import {
   ADMIN_TOKEN,
   dapPair,
@@ -235,5 +239,62 @@ describe('DAP collection', () => {
     expect(poll.status).toBe(202);
     expect(done.status).toBe(200);
     expect(done.headers.get('content-type')).toBe(DAP_MEDIA.collection);
+  });
+});
+
+describe('DAP aggregation job retries', () => {
+  it('answers a retried aggregation job with its stored answer and counts its reports once', async () => {
+    // Arrange: a job built the way the leader builds it, from reports sealed to both aggregators.
+    pair = dapPair();
+    const task = histogramTask();
+    await pair.publish(task);
+    const reports = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await forgeReport(pair.clientFetch, task, {
+        entries: multiHot(12, [i]),
+        timeMs: pair.clock.now,
+      });
+      reports.push({ reportId: r.reportId, body: r.body });
+    }
+    const leaderKey = pair.dap.storage.key('leader');
+    const verifyKey = pair.helperStorage.tasks()[0]?.verifyKey;
+    if (leaderKey === null || verifyKey === undefined) throw new Error('keys missing');
+    const init = await createPrepCore().leaderInit(
+      'retry',
+      {
+        taskId: fromBase64url(task.id) ?? new Uint8Array(32),
+        vdaf: task.vdaf,
+        verifyKey,
+        key: {
+          config: { id: leaderKey.configId, ...DAP_HPKE_SUITE, publicKey: leaderKey.publicKey },
+          privateKey: leaderKey.privateKey,
+        },
+      },
+      reports,
+    );
+    const put = (body: Uint8Array) =>
+      pair?.helperApp.request(`${HELPER}tasks/${task.id}/aggregation_jobs/job-retry`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${PEER_TOKEN}`,
+          'content-type': DAP_MEDIA.aggregationJobInitReq,
+        },
+        body: new Uint8Array(body),
+      });
+
+    // Act
+    const first = await put(init.request);
+    const retry = await put(init.request);
+    const other = await put(init.request.subarray(0, init.request.length - 1));
+
+    // Assert
+    expect(first?.status).toBe(201);
+    const bytes = async (res: Response | undefined) =>
+      new Uint8Array((await res?.arrayBuffer()) ?? new ArrayBuffer(0));
+    expect(await bytes(retry)).toEqual(await bytes(first));
+    expect(other?.status).toBe(409);
+    const stats = await pair.stats('helper', task.id);
+    expect(stats.batch.reports).toBe(3);
+    expect(stats.rejections).toEqual({});
   });
 });
