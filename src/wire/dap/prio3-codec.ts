@@ -11,8 +11,7 @@ import { Buffer } from 'buffer';
 import { DapDecodeError } from './tls.ts';
 
 /** Any Prio3 instance (measurement and result types do not matter to the codec). */
-// biome-ignore lint/suspicious/noExplicitAny: Prio3's type parameters are invariant; the codec uses none of them.
-export type AnyPrio3 = Prio3<any, any>;
+export type AnyPrio3 = Prio3<unknown, unknown>;
 
 /** The library's (unexported) message types, named through its method signatures. */
 export type Prio3PublicShare = Parameters<AnyPrio3['prepareInit']>[4];
