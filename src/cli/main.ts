@@ -22,7 +22,14 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'offline recommendation evaluation on a MovieLens folder',
     load: () => import('./eval.ts'),
   },
-  serve: { summary: 'run the thin server', load: () => import('./serve.ts') },
+  serve: {
+    summary: 'run the thin server, or a DAP aggregator (--role leader|helper)',
+    load: () => import('./serve.ts'),
+  },
+  collect: {
+    summary: "collect a DAP task's closed window and publish it",
+    load: () => import('./collect.ts'),
+  },
   simulate: {
     summary: 'federated + LDP simulation on a MovieLens folder',
     load: () => import('./simulate.ts'),
