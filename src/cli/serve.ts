@@ -5,15 +5,15 @@
  * server. The admin bearer token is read from HEARTH_ADMIN_TOKEN (admin endpoints answer 401 when
  * it is unset; a token shorter than 32 characters is refused at start-up).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { serve } from '@hono/node-server';
 import { createApp, DEFAULT_QUOTAS } from '../server/app.ts';
 import { AdminTokenError, checkAdminToken } from '../server/middleware/require-admin.ts';
 import { openServerStorage } from '../server/storage.ts';
 import { fedAdam, fedAvg } from '../server/strategy.ts';
 import { CliUsageError } from './errors.ts';
+import { checkDbPath, listen } from './listen.ts';
+
+const DEFAULT_DB = '.hearth/server.db';
 
 const HELP = `usage: hearth serve [--port 8787] [--host 127.0.0.1] [--db .hearth/server.db]
   [--cors https://shop.example,https://other.example] [--telemetry-epsilon 2]
@@ -38,7 +38,7 @@ export async function run(args: string[]): Promise<number> {
     options: {
       port: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
-      db: { type: 'string', default: '.hearth/server.db' },
+      db: { type: 'string', default: DEFAULT_DB },
       cors: { type: 'string' },
       'telemetry-epsilon': { type: 'string' },
       strategy: { type: 'string', default: 'fedavg' },
@@ -74,7 +74,7 @@ export async function run(args: string[]): Promise<number> {
       throw error;
     }
   }
-  if (values.db !== ':memory:') mkdirSync(dirname(values.db), { recursive: true });
+  checkDbPath(values.db, DEFAULT_DB);
   const storage = openServerStorage(values.db);
   const serverLr =
     values['server-lr'] === undefined
@@ -117,11 +117,15 @@ export async function run(args: string[]): Promise<number> {
         `hearth serve: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
       ),
   });
-  const server = serve({ fetch: app.fetch, port, hostname: values.host }, (info) => {
-    process.stdout.write(
-      `hearth serve: listening on http://${values.host}:${info.port} (db ${values.db})\n`,
-    );
-  });
+  const { server, port: bound } = await listen(app.fetch, port, values.host).catch(
+    (error: unknown) => {
+      storage.close();
+      throw error; // main prints it as one line (a busy port names --port)
+    },
+  );
+  process.stdout.write(
+    `hearth serve: listening on http://${values.host}:${bound} (db ${values.db})\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => {
       server.close(() => {
