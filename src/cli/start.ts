@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Hono } from 'hono';
+import { type CatalogReport, catalogReportLines, hasCatalogErrors } from '../catalog/report.ts';
 import { noiseMultiplierFor } from '../federated/privatize.ts';
 import { learnableFeatures } from '../federated/ranker-update.ts';
 import type { RankerManifest } from '../models/ranker-manifest.ts';
@@ -75,13 +76,14 @@ export async function buildDemo(): Promise<void> {
 }
 
 /**
- * Gives the thin server the demo catalog when it has none, so `/v1/catalog` and the DP
- * popularity estimates of `/v1/aggregates` cover the demo's items.
+ * Keeps the thin server's catalog in step with the demo's catalog file (the one the page loads),
+ * so `/v1/catalog` and the DP popularity estimates of `/v1/aggregates` cover the same items: on
+ * every start the file replaces the server's catalog (a no-op when nothing changed), with a
+ * notice when it did change and the catalog report when some items were skipped.
  */
-async function seedCatalog(api: Hono, token: string, file: string): Promise<void> {
+async function syncServerCatalog(api: Hono, token: string, file: string): Promise<void> {
   if (!existsSync(file)) return;
-  const current = (await (await api.request('/v1/catalog')).json()) as { items?: unknown[] };
-  if ((current.items?.length ?? 0) > 0) return;
+  const before = (await (await api.request('/v1/catalog')).json()) as { version?: string };
   const response = await api.request('/v1/admin/catalog', {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -90,6 +92,16 @@ async function seedCatalog(api: Hono, token: string, file: string): Promise<void
   if (!response.ok) {
     process.stderr.write(
       `hearth start: the thin server refused ${file} (HTTP ${response.status}): ${await response.text()}\n`,
+    );
+    return;
+  }
+  const after = (await response.json()) as { version: string; report: CatalogReport };
+  if (hasCatalogErrors(after.report) || after.report.warnings > 0) {
+    process.stderr.write(`hearth start: ${file}: ${catalogReportLines(after.report).join('\n')}\n`);
+  }
+  if (before.version !== undefined && before.version !== '0' && before.version !== after.version) {
+    process.stderr.write(
+      `hearth start: the thin server's catalog was updated from ${file} (${after.report.accepted} items, version ${after.version}).\n`,
     );
   }
 }
@@ -174,7 +186,7 @@ export async function startDemo(options: DemoServerOptions): Promise<DemoServer>
   const adminToken = randomBytes(32).toString('base64url');
   checkAdminToken(adminToken, 'the demo admin token');
   const api = createApp({ storage, adminToken });
-  await seedCatalog(api, adminToken, join(dist, 'demo-catalog.json'));
+  await syncServerCatalog(api, adminToken, join(dist, 'demo-catalog.json'));
   await seedRankerRounds(api, adminToken, join(dist, 'models/ranker/manifest.json'));
   app.route('/', api);
   app.get('*', async (c) => {
