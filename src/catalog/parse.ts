@@ -9,6 +9,7 @@ import { catalogFullEnvelopeSchema } from '../protocol/catalog.ts';
 import { jsonErrorOffset, lineColumn } from '../shared/json-position.ts';
 import { parseCsv } from './csv.ts';
 import { CATALOG_MESSAGES, CatalogEmptyError, CatalogParseError } from './errors.ts';
+import { formatLocation } from './location.ts';
 import {
   type CatalogLocation,
   type FieldIssue,
@@ -70,10 +71,7 @@ export interface ParseCatalogOptions {
   readonly allowEmpty?: boolean;
 }
 
-/** Writes a location for messages: `line 7` or `item 3` (0-based index). */
-export function formatLocation(at: CatalogLocation): string {
-  return at.kind === 'line' ? `line ${at.line}` : `item ${at.index}`;
-}
+export { formatLocation } from './location.ts';
 
 function rejection(
   at: CatalogLocation,

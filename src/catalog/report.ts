@@ -2,10 +2,11 @@
  * The catalog report a site owner reads: how many items were loaded and, for the first problems,
  * where, which id and why. One set of rules (`parse.ts`) and one report for every side: the
  * widget's `hearth:catalog` event and console summary, the thin server's `PUT /v1/admin/catalog`
- * answer and `hearth catalog check`. Pure.
+ * answer and `hearth catalog check`. Pure, and light enough for the page: it imports no parser.
  */
 import type { ParseReport } from './catalog.api.ts';
-import { type CatalogParseResult, formatLocation } from './parse.ts';
+import { formatLocation } from './location.ts';
+import type { CatalogParseResult } from './parse.ts';
 
 /** Rejections, duplicates and warnings listed in a parse report (counts are always complete). */
 export const MAX_REPORTED = 100;
