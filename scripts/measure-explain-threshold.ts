@@ -50,7 +50,14 @@ async function pairs(items: readonly Labelled[]) {
       const a = vectors[i]!;
       const b = vectors[j]!;
       for (let k = 0; k < a.length; k++) cos += a[k]! * b[k]!;
-      out.push({ cos, same: related(items[i]!, items[j]!), a: items[i]!.title, b: items[j]!.title, i, j });
+      out.push({
+        cos,
+        same: related(items[i]!, items[j]!),
+        a: items[i]!.title,
+        b: items[j]!.title,
+        i,
+        j,
+      });
     }
   return out;
 }
@@ -59,7 +66,10 @@ async function pairs(items: readonly Labelled[]) {
  * The pairs an explanation can name: each item with its `k` nearest items (a recommended item
  * next to something the visitor viewed), each unordered pair once.
  */
-function neighbourPairs<P extends { cos: number; i: number; j: number }>(list: P[], k: number): P[] {
+function neighbourPairs<P extends { cos: number; i: number; j: number }>(
+  list: P[],
+  k: number,
+): P[] {
   const byItem = new Map<number, P[]>();
   for (const p of list) {
     for (const x of [p.i, p.j]) byItem.set(x, [...(byItem.get(x) ?? []), p]);
@@ -94,7 +104,9 @@ function curve(list: { cos: number; same: boolean }[]) {
  */
 async function promptPairs(items: readonly Labelled[]) {
   const counts = new Map<string, number>();
-  for (const i of items) for (const t of new Set(i.tags.map((x) => x.toLowerCase()))) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (const i of items)
+    for (const t of new Set(i.tags.map((x) => x.toLowerCase())))
+      counts.set(t, (counts.get(t) ?? 0) + 1);
   const prompts = [...counts].filter(([, n]) => n >= 3).map(([t]) => t);
   const encoder = await createEncoder();
   const books = await encoder.embed(items.map((i) => embedText({ ...i, tags: [...i.tags] })));
@@ -124,7 +136,8 @@ const prompt = curve(promptSet.pairs);
 const promptChosen = prompt.rows.find((r) => r.precision >= TARGET_PRECISION) ?? null;
 const at = (c: typeof books, tau: number | null) => c.rows.find((r) => r.tau === tau) ?? null;
 const pair = (a: string, b: string) =>
-  [...gearPairs, ...bookPairs].find((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a))?.cos ?? null;
+  [...gearPairs, ...bookPairs].find((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a))
+    ?.cos ?? null;
 const result = {
   targetPrecision: TARGET_PRECISION,
   threshold: chosen,
@@ -135,7 +148,10 @@ const result = {
   examples: {
     'Kids Sleeping Bag ~ Steel Crampons': pair('Kids Sleeping Bag', 'Steel Crampons'),
     'Ice Axe ~ Steel Crampons': pair('Ice Axe', 'Steel Crampons'),
-    'Kids Sleeping Bag ~ Down Sleeping Bag -10°C': pair('Kids Sleeping Bag', 'Down Sleeping Bag -10°C'),
+    'Kids Sleeping Bag ~ Down Sleeping Bag -10°C': pair(
+      'Kids Sleeping Bag',
+      'Down Sleeping Bag -10°C',
+    ),
     'A Vindication of the Rights of Woman ~ The Hound of the Baskervilles': pair(
       'A Vindication of the Rights of Woman',
       'The Hound of the Baskervilles',
