@@ -5,6 +5,7 @@
  * transformers.js (as its `env.customCache`), which therefore loads exactly the bytes that were
  * verified and fetches nothing of them again.
  */
+import { browserModelFix } from './errors.ts';
 import type { ModelFiles } from './manifest.ts';
 
 /** A fetch as the encoder uses it (in the worker, the privacy gate's download). */
@@ -33,6 +34,8 @@ export function httpModelFiles(baseUrl: string, fetchFn: EncoderFetch): HttpMode
   const read = new Map<string, Uint8Array<ArrayBuffer>>();
   return {
     location: baseUrl,
+    // A page has no command line: say where the files should be served instead.
+    fix: browserModelFix(new URL('..', base).href),
     async read(path) {
       const known = read.get(url(path));
       if (known !== undefined) return known;

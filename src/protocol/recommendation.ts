@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { CatalogItem } from './catalog.ts';
-import { ExplanationStringsSchema } from './strings.ts';
+import { type ExplanationStrings, MAX_TEMPLATE_CHARS } from './strings.ts';
 
 /** What a visitor did with an item. */
 export const EventKindSchema = z.enum([
@@ -75,6 +75,27 @@ export interface Recommendation {
    */
   readonly cachedImage?: Blob;
 }
+
+const template = z.string().max(MAX_TEMPLATE_CHARS);
+
+/** Overrides of the explanation templates as the page sends them with a recommend request. */
+export const ExplanationStringsSchema = z
+  .strictObject({
+    becauseViewed: template,
+    becauseLiked: template,
+    becauseAdded: template,
+    becauseBought: template,
+    othersAlsoLiked: template,
+    matchesPrompt: template,
+    becauseCategory: template,
+    popular: template,
+    fresh: template,
+    explore: template,
+    starter: template,
+    starterAny: template,
+    picked: template,
+  } satisfies Record<keyof ExplanationStrings, typeof template>)
+  .partial();
 
 /** Most results one request may ask for. */
 export const MAX_RECOMMEND_LIMIT = 50;

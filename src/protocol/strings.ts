@@ -3,36 +3,31 @@
  * defaults that fit any catalog. The page may override any of them (`Hearth.init({ strings })`,
  * an element's `strings`); the worker fills them in (`src/engine/explain.ts`) and checks the
  * filled text against the deny-list. Placeholders: `{title}` (an item the visitor acted on),
- * `{category}`, `{terms}` (the words of the visitor's prompt).
+ * `{category}`, `{terms}` (the words of the visitor's prompt). No zod here: the widget bundle
+ * imports this table (the request schema is in `recommendation.ts`).
  */
-import { z } from 'zod';
 
 /** Longest template the page may send (a card shows one short line). */
 export const MAX_TEMPLATE_CHARS = 200;
 
-const template = z.string().max(MAX_TEMPLATE_CHARS);
-
-/** Overrides of the explanation templates as the page sends them with a recommend request. */
-export const ExplanationStringsSchema = z
-  .strictObject({
-    becauseViewed: template,
-    becauseLiked: template,
-    becauseAdded: template,
-    becauseBought: template,
-    othersAlsoLiked: template,
-    matchesPrompt: template,
-    becauseCategory: template,
-    popular: template,
-    fresh: template,
-    explore: template,
-    starter: template,
-    starterAny: template,
-    picked: template,
-  })
-  .partial();
-
 /** Every explanation template. */
-export type ExplanationStrings = Required<z.infer<typeof ExplanationStringsSchema>>;
+export interface ExplanationStrings {
+  readonly becauseViewed: string;
+  readonly becauseLiked: string;
+  readonly becauseAdded: string;
+  readonly becauseBought: string;
+  readonly othersAlsoLiked: string;
+  readonly matchesPrompt: string;
+  readonly becauseCategory: string;
+  readonly popular: string;
+  readonly fresh: string;
+  readonly explore: string;
+  /** A first visit's item, shown to start from its category. */
+  readonly starter: string;
+  /** The same for an item without a category. */
+  readonly starterAny: string;
+  readonly picked: string;
+}
 
 /** The English defaults: true of any catalog (no "readers", no "books"). */
 export const DEFAULT_EXPLANATION_STRINGS: ExplanationStrings = {
