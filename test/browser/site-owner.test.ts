@@ -182,8 +182,10 @@ describe("the built widget on a site owner's page, under /vendor/", () => {
       url: `${siteUrl}/shop/gear.json`,
       report: { read: 22, accepted: 20, rejected: 1, duplicates: 1, warnings: 0 },
     });
-    const problems = (reports[0]?.detail as { report: { problems: { message: string }[] } }).report
-      .problems;
+    const detail = reports[0]?.detail as
+      | { report: { problems: { message: string }[] } }
+      | undefined;
+    const problems = detail?.report.problems ?? [];
     expect(problems.map((p) => p.message)).toEqual([
       'item 21 (id "gift-card"): title: empty (required) — item skipped',
       'item 9 (id "boot-2"): duplicate id, item 20 has it too — the later one is kept, this one skipped',
@@ -275,7 +277,7 @@ describe('a broken deployment', () => {
       // Assert
       expect(shown).toContain('Recommendations are unavailable right now.');
       expect(shown).not.toMatch(/model|npm|nowhere|Encoder/i);
-      const message = (error?.detail as { message: string }).message;
+      const message = (error?.detail as { message: string } | undefined)?.message ?? '';
       expect(message).toContain(`${siteUrl}/nowhere/models/`);
       expect(message).toContain("the element's models attribute");
       expect(message).not.toMatch(/\bnpm\b|--model/);
