@@ -5,7 +5,12 @@ import {
   type PreTrainedTokenizer,
   Tensor,
 } from '@huggingface/transformers';
-import { ENCODER_MESSAGES, EncoderInputError, EncoderModelError } from './errors.ts';
+import {
+  browserModelFix,
+  ENCODER_MESSAGES,
+  EncoderInputError,
+  EncoderModelError,
+} from './errors.ts';
 import type { EncoderFetch, VerifiedFileCache } from './files-http.ts';
 import { type ModelFiles, readManifest, verifyModelFiles } from './manifest.ts';
 import { meanPoolNormalize } from './pooling.ts';
@@ -84,7 +89,12 @@ async function locate(options: EncoderOptions): Promise<ModelLocation> {
   }
   const { httpModelFiles } = await import('./files-http.ts');
   const absoluteBase = new URL(base, globalThis.location?.href).href;
-  const files = httpModelFiles(`${absoluteBase}${model}/`, options.fetch);
+  // A page has no command line: messages say where the files should be served instead.
+  const files = httpModelFiles(
+    `${absoluteBase}${model}/`,
+    options.fetch,
+    browserModelFix(absoluteBase),
+  );
   return { base, name: model, files, cache: files.cache };
 }
 

@@ -167,6 +167,9 @@ describe("the built widget on a site owner's page, under /vendor/", () => {
     expect(hearthFiles.length).toBeGreaterThan(0);
     expect(hearthFiles.filter((p) => !p.startsWith('/vendor/'))).toEqual([]);
     expect(shop.requests).toContain('/vendor/models/index.json');
+    // One engine: no chunk of the worker loads its entry a second time (a second copy would
+    // expose a second engine and record every event twice).
+    expect(shop.requests.filter((p) => p.includes('engine.worker'))).toHaveLength(1);
     expect(shop.requests.filter((p) => p.includes('/collab/'))).toEqual([]);
     expect(shop.browser.consoleErrors).toEqual([]);
   }, 90_000);

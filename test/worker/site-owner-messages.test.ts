@@ -4,6 +4,7 @@
  * names the URL and the deployment fix, never a command-line tool.
  */
 import { describe, expect, it } from 'vitest';
+import { browserModelFix } from '../../src/encoder/errors.ts';
 import { httpModelFiles } from '../../src/encoder/files-http.ts';
 import { createEncoder } from '../../src/encoder/index.ts';
 import { modelsIndex } from '../../src/models/models-index.ts';
@@ -56,7 +57,7 @@ describe('messages a browser shows give no command-line advice', () => {
   it('a missing encoder model names the models URL and the attribute to set', async () => {
     // Arrange
     const { fetch } = recordingFetch();
-    const files = httpModelFiles(`${MODELS}hearth-encoder-v1/`, fetch);
+    const files = httpModelFiles(`${MODELS}hearth-encoder-v1/`, fetch, browserModelFix(MODELS));
     // Act
     const message = await messageOf(createEncoder({ files, fetch }));
     // Assert
