@@ -110,10 +110,11 @@ export async function recommendFor(
       : mmrSelect(context, rows, scores, input.limit, config.post.mmrLambda),
     config.post.coldSlots,
   );
+  // A first visit's list is already spread over the catalog: no exploration slot in it.
   const { order, explored } = explorationSlot(
     chosen,
     rows.length,
-    config.post.exploration,
+    firstVisit ? 0 : config.post.exploration,
     input.rng,
   );
   const explainInput = {

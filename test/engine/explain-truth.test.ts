@@ -65,6 +65,7 @@ function recommend(
   catalog: RealCatalog,
   events: readonly EngineEvent[],
   limit: number,
+  exploration = 0,
 ): Promise<RankedItem[]> {
   const state = buildUserState(catalog.context, events, DEFAULT_USER_STATE_CONFIG, NOW);
   return recommendFor(
@@ -72,7 +73,7 @@ function recommend(
     state,
     ranker,
     { limit, now: NOW, rng: seededRng(1) },
-    config,
+    { ...config, post: { ...config.post, exploration } },
   );
 }
 
@@ -83,6 +84,8 @@ const cosine = (catalog: RealCatalog, a: string, b: string) => {
     itemVector(context, context.rowOf.get(b)!),
   );
 };
+
+const category = (id: string) => GEAR_CATALOG.find((g) => g.id === id)?.category;
 
 let gear: RealCatalog;
 let books: RealCatalog;
@@ -153,7 +156,6 @@ describe('a first visit is varied', () => {
     // Act
     const recs = await recommend(gear, [], 8);
     // Assert
-    const category = (id: string) => GEAR_CATALOG.find((g) => g.id === id)?.category;
     const counts = new Map<string, number>();
     for (const r of recs)
       counts.set(category(r.itemId)!, (counts.get(category(r.itemId)!) ?? 0) + 1);
@@ -161,6 +163,14 @@ describe('a first visit is varied', () => {
     expect([...counts.keys()].sort()).toEqual([...GEAR_CATEGORIES].sort());
     expect(Math.max(...counts.values())).toBeLessThanOrEqual(2);
     for (const r of recs) expect(r.explanation).toBe(`A place to start in ${category(r.itemId)}`);
+  });
+
+  it('keeps every category in the list even when the exploration slot would fire', async () => {
+    // Act: exploration probability 1 swaps a slot on every list but a first visit's.
+    const recs = await recommend(gear, [], 8, 1);
+    // Assert
+    expect(new Set(recs.map((r) => category(r.itemId))).size).toBe(GEAR_CATEGORIES.length);
+    expect(recs.every((r) => r.reason.kind === 'starter')).toBe(true);
   });
 
   it('shows 8 different categories of the demo bookshop in its first 8 cards', async () => {

@@ -76,7 +76,8 @@ export function catalogRoutes(deps: CatalogRoutesDeps): Hono {
     // visitor's device would keep, and says which others it skipped and why.
     let parsed: CatalogParseResult;
     try {
-      parsed = parseCatalogRecords(items);
+      // An empty list clears the catalog on purpose; items that are all invalid are a mistake.
+      parsed = parseCatalogRecords(items, { allowEmpty: items.length === 0 });
     } catch (error) {
       if (!(error instanceof CatalogEmptyError)) throw error;
       throw new HttpError(400, 'invalid', `catalog rejected: ${error.message}`);
