@@ -25,15 +25,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** startDemo's options on a free port over the test's dist/ and its own database file. */
+const demoOptions = (db: string) => ({
+  port: 0,
+  host: '127.0.0.1',
+  db: join(dir, db),
+  dist: join(dir, 'dist'),
+});
+
 describe('npm start: the demo server', () => {
   it('opens federated ranker rounds from the shipped ranker, once, at ε = 0.25 per update', async () => {
     // Arrange
-    const options = {
-      port: 0,
-      host: '127.0.0.1',
-      db: join(dir, 'server.db'),
-      dist: join(dir, 'dist'),
-    };
+    const options = demoOptions('server.db');
     const shipped = JSON.parse(await readFile('models/ranker/manifest.json', 'utf8')) as {
       weights: number[];
     };
@@ -62,12 +65,7 @@ describe('npm start: the demo server', () => {
 
   it("keeps the thin server's catalog in step with the demo catalog file, with a notice when it changed", async () => {
     // Arrange: a first start with three books, then the site owner's gear catalog in its place.
-    const options = {
-      port: 0,
-      host: '127.0.0.1',
-      db: join(dir, 'catalog-step.db'),
-      dist: join(dir, 'dist'),
-    };
+    const options = demoOptions('catalog-step.db');
     const file = join(dir, 'dist/demo-catalog.json');
     const books = [1, 2, 3].map((n) => ({ id: `book-${n}`, title: `Book ${n}` }));
     await writeFile(file, JSON.stringify(books));
