@@ -8,10 +8,7 @@
  * (admin endpoints; unset → 401) and, for both aggregators, HEARTH_PEER_TOKEN (the bearer token
  * between them, the same value on both). Tokens shorter than 32 characters are refused.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { buildApp, DEFAULT_QUOTAS } from '../server/app.ts';
 import { DEFAULT_JOB_SIZE } from '../server/dap/aggregation-driver.ts';
@@ -24,6 +21,7 @@ import { AdminTokenError, checkAdminToken } from '../server/middleware/require-a
 import { openServerStorage } from '../server/storage.ts';
 import { fedAdam, fedAvg } from '../server/strategy.ts';
 import { CliUsageError } from './errors.ts';
+import { checkDbPath, listen } from './listen.ts';
 
 const HELP = `usage: hearth serve [--role leader|helper] [--port 8787] [--host 127.0.0.1]
   [--db .hearth/server.db] [--cors https://shop.example,https://other.example]
@@ -119,8 +117,9 @@ export async function run(args: string[]): Promise<number> {
     throw new CliUsageError('--helper is an option of --role leader only.');
   const adminToken = tokenFromEnv('HEARTH_ADMIN_TOKEN', false);
   const peerToken = role === undefined ? undefined : tokenFromEnv('HEARTH_PEER_TOKEN', true);
-  const db = values.db ?? (role === 'helper' ? '.hearth/helper.db' : '.hearth/server.db');
-  if (db !== ':memory:') mkdirSync(dirname(db), { recursive: true });
+  const defaultDb = role === 'helper' ? '.hearth/helper.db' : '.hearth/server.db';
+  const db = values.db ?? defaultDb;
+  checkDbPath(db, defaultDb);
   const corsOrigins =
     values.cors
       ?.split(',')
@@ -201,9 +200,14 @@ export async function run(args: string[]): Promise<number> {
   }
 
   const label = role === undefined ? 'hearth serve' : `hearth serve (${role})`;
-  const server = serve({ fetch: app.fetch, port, hostname: values.host }, (info) => {
-    process.stdout.write(`${label}: listening on http://${values.host}:${info.port} (db ${db})\n`);
-  });
+  const { server, port: bound } = await listen(app.fetch, port, values.host).catch(
+    async (error: unknown) => {
+      for (const close of closers) close();
+      await engine?.close();
+      throw error; // main prints it as one line (a busy port names --port)
+    },
+  );
+  process.stdout.write(`${label}: listening on http://${values.host}:${bound} (db ${db})\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       server.close(() => {
