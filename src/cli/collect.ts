@@ -18,10 +18,13 @@ Needs HEARTH_ADMIN_TOKEN, the leader's admin token, in the environment.`;
 
 /** One readable paragraph of what a collection released. */
 export function describeRelease(s: CollectSummary): string {
+  const p = s.published;
   const published =
-    s.published.kind === 'popularity'
-      ? `the popularity prior over ${s.published.items} items (now the default of GET /v1/aggregates)`
-      : `ranker version ${s.published.toVersion} (FedAvg step on version ${s.published.fromVersion}, noisy contributor count ${s.published.noisyCount.toFixed(0)}; promote it with POST /v1/admin/promote)`;
+    p.kind === 'popularity'
+      ? `the popularity prior over ${p.items} items (now the default of GET /v1/aggregates)`
+      : p.kind === 'ranker'
+        ? `ranker version ${p.toVersion} (FedAvg step on version ${p.fromVersion}, noisy contributor count ${p.noisyCount.toFixed(0)}; promote it with POST /v1/admin/promote)`
+        : `${p.entries} noisy sums, kept for the model built from them`;
   return [
     `released task '${s.name}' (${s.taskId}): ${s.reports} verified reports`,
     `privacy per visitor: ε = ${s.epsilon.toFixed(3)} at δ = ${s.delta} (ρ = ${s.rho.toPrecision(4)} zCDP), with σ = ${s.sigma.toPrecision(4)} discrete Gaussian noise per entry from each aggregator`,

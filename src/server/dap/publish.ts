@@ -40,6 +40,11 @@ export interface CollectSummary {
         readonly fromVersion: number;
         readonly toVersion: number;
         readonly noisyCount: number;
+      }
+    | {
+        /** Kept as released (noisy sums) for the model that is built from it. */
+        readonly kind: 'released';
+        readonly entries: number;
       };
   /** False when this batch had been collected and published before (nothing changed now). */
   readonly fresh: boolean;
@@ -135,8 +140,11 @@ export function publishResult(
     if (m.kind === 'item-histogram') {
       summary = { ...base, published: { kind: 'popularity', items: m.items.length } };
       body = { items: m.items, counts: sum, summary } satisfies HistogramBody;
-    } else {
+    } else if (m.kind === 'ranker-update') {
       summary = { ...base, published: { kind: 'ranker', ...rankerStep(deps.server, doc, m, sum) } };
+      body = { sum, summary };
+    } else {
+      summary = { ...base, published: { kind: 'released', entries: sum.length } };
       body = { sum, summary };
     }
     deps.dap.insertResult({
