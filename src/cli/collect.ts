@@ -29,6 +29,11 @@ export function describeRelease(s: CollectSummary): string {
     `released task '${s.name}' (${s.taskId}): ${s.reports} verified reports`,
     `privacy per visitor: ε = ${s.epsilon.toFixed(3)} at δ = ${s.delta} (ρ = ${s.rho.toPrecision(4)} zCDP), with σ = ${s.sigma.toPrecision(4)} discrete Gaussian noise per entry from each aggregator`,
     `published: ${published}${s.fresh ? '' : ' — already published by an earlier collect; nothing changed'}`,
+    ...(s.model
+      ? [
+          `model: ${s.model.name} version ${s.model.version} (${s.model.items} items, kernel ${s.model.kernel}, ${s.model.pairs} released pairs, ${s.model.bytes} bytes), a candidate: promote it with POST /v1/admin/promote`,
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -8,14 +8,17 @@ import type { Encoder } from '../encoder/types.ts';
 import { linearRanker, type Ranker } from '../engine/ranker.ts';
 import { DEFAULT_USER_STATE_CONFIG } from '../engine/user-state.ts';
 import { loadMovieLens } from '../eval/movielens.ts';
+import type { PrivateSetting } from '../eval/private-method.ts';
 import { fitRanker } from '../eval/ranker-fit.ts';
 import { type EvalReport, evaluate } from '../eval/run-eval.ts';
 import { DEFAULT_COLLAB_TRAIN_OPTIONS } from '../models/collab-train.ts';
 import { loadRanker } from '../models/ranker-onnx.ts';
 import { DEFAULT_RANKER_TRAIN_OPTIONS } from '../models/ranker-train.ts';
+import { DEFAULT_CAPS } from '../privacy/ledger.ts';
 import { CliUsageError } from './errors.ts';
 
 const USAGE = `usage: hearth eval --data DIR [--json] [--cold-items FRACTION] [--epochs N] [--seed N]
+                  [--fit-ranker] [--private-models [--epsilon LIST] [--population LIST]]
   --data DIR          MovieLens-format folder (ratings.csv, movies.csv, optional tags.csv)
   --json              print the report as JSON on stdout
   --cold-items F      remove a fraction F (0-1) of items from all training data; report HR@10 on them
@@ -23,7 +26,14 @@ const USAGE = `usage: hearth eval --data DIR [--json] [--cold-items FRACTION] [-
   --seed N            seed of every random step (default 1)
   --ranker DIR        ranker folder (default models/ranker)
   --fit-ranker        fit the ranker's weights on this dataset's validation split (each user's
-                      second-to-last item; test items unseen) instead of loading --ranker`;
+                      second-to-last item; test items unseen) instead of loading --ranker; with
+                      --private-models each private row fits its own on its private models
+  --private-models    add the privately trained engine: DP statistics every visitor would report
+                      through DAP (simulated: true sums plus both aggregators' exact noise), the
+                      collector's models, nothing else shared; one row per --epsilon × --population
+  --epsilon LIST      visitor-level ε of the private rows, e.g. 8,2 (default 8,2; δ = 10⁻⁶)
+  --population LIST   reporting visitors, e.g. 610,10000: the dataset's users, or a seeded
+                      bootstrap of that many (default: the users, and 10000)`;
 
 /** Runs the evaluation; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
@@ -37,6 +47,9 @@ export async function run(args: string[]): Promise<number> {
       seed: { type: 'string', default: '1' },
       ranker: { type: 'string', default: 'models/ranker' },
       'fit-ranker': { type: 'boolean', default: false },
+      'private-models': { type: 'boolean', default: false },
+      epsilon: { type: 'string', default: '8,2' },
+      population: { type: 'string', default: '0,10000' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -57,6 +70,9 @@ export async function run(args: string[]): Promise<number> {
   if (!Number.isInteger(epochs) || epochs < 1)
     throw new CliUsageError(`--epochs must be a positive integer.`);
   const seed = Number(values.seed);
+  const settings = values['private-models']
+    ? privateSettings(values.epsilon, values.population)
+    : [];
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const quietLog = values.json ? () => {} : log;
   // A missing committed ranker is reported before the slow steps.
@@ -70,12 +86,29 @@ export async function run(args: string[]): Promise<number> {
     collab: { ...DEFAULT_COLLAB_TRAIN_OPTIONS, epochs },
     userState: DEFAULT_USER_STATE_CONFIG,
     ...(cold !== undefined ? { coldItems: cold } : {}),
+    ...(settings.length > 0
+      ? { private: { settings, fitRanker: values['fit-ranker'], delta: DEFAULT_CAPS.delta } }
+      : {}),
     seed,
     log: quietLog,
   });
   await encoder.dispose();
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   return 0;
+}
+
+/** The private settings: every ε of `epsilons` with every size of `populations` (0 = the users). */
+function privateSettings(epsilons: string, populations: string): PrivateSetting[] {
+  const list = (text: string, what: string, ok: (v: number) => boolean) =>
+    text.split(',').map((part) => {
+      const v = Number(part.trim());
+      if (part.trim() === '' || !ok(v))
+        throw new CliUsageError(`--${what} must be a comma-separated list, got '${text}'.`);
+      return v;
+    });
+  const eps = list(epsilons, 'epsilon', (v) => v > 0 && Number.isFinite(v));
+  const sizes = list(populations, 'population', (v) => Number.isInteger(v) && v >= 0);
+  return sizes.flatMap((population) => eps.map((epsilon) => ({ epsilon, population })));
 }
 
 async function committedRanker(dir: string): Promise<Ranker> {
@@ -117,14 +150,19 @@ async function loadEncoder(): Promise<Encoder> {
 
 function formatReport(report: EvalReport): string {
   const f = (v: number) => (Number.isNaN(v) ? '   n/a' : v.toFixed(4));
+  const width = Math.max(15, ...Object.keys(report.methods).map((name) => name.length));
   const lines = [
     `${report.dataset.users} users, ${report.dataset.items} items, ${report.dataset.interactions} interactions`,
-    'method          HR@10   NDCG@10 coverage novelty  ILD',
+    `${'method'.padEnd(width)} HR@10   NDCG@10 coverage novelty  ILD`,
     ...Object.entries(report.methods).map(
       ([name, m]) =>
-        `${name.padEnd(15)} ${f(m['hr@10'])}  ${f(m['ndcg@10'])}  ${f(m.coverage)}  ${m.novelty.toFixed(2)}  ${f(m.ild)}`,
+        `${name.padEnd(width)} ${f(m['hr@10'])}  ${f(m['ndcg@10'])}  ${f(m.coverage)}  ${m.novelty.toFixed(2)}  ${f(m.ild)}`,
     ),
   ];
+  for (const [name, p] of Object.entries(report.private ?? {}))
+    lines.push(
+      `${name}: ε split ${p.plan.usePairs ? 'histogram + pairs' : 'histogram only'}, σ ${p.sigma.histogram.toFixed(1)}${p.sigma.pairs === null ? '' : ` / ${p.sigma.pairs.toFixed(1)}`}, kernel ${p.kernel}, ${p.pairs} of ${p.cells} pairs kept, ${p.servedBytes.toLocaleString('en')} B served, ranker ${p.ranker}`,
+    );
   if (report.cold_items) {
     const c = report.cold_items;
     lines.push(`cold items (${c.items} items held out of training, ${c.cases} test cases):`);

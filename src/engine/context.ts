@@ -5,6 +5,7 @@
 
 import { dotRow, topIndices } from '../shared/vector-math.ts';
 import type { CollabModel } from './collab-model.ts';
+import type { CategoryRows, CooccurrenceModel } from './cooccurrence-model.ts';
 import type { SequenceModel } from './sequence-model.ts';
 import type { EngineItem } from './types.ts';
 
@@ -29,6 +30,12 @@ export interface EngineContext {
   readonly sequence: SequenceModel | null;
   /** Context row → sequence-model row, -1 when the model does not know the item. */
   readonly sequenceRow: Int32Array;
+  /** The private item-item model (learned from DP releases), or null. */
+  readonly cooccurrence: CooccurrenceModel | null;
+  /** Context row → private-model row, -1 when the model does not know the item. */
+  readonly cooccurrenceRow: Int32Array;
+  /** The catalog's categories per private-model row (its category kernel reads them), or null. */
+  readonly cooccurrenceCategories: CategoryRows | null;
   /** Popularity prior in [0, 1] per row (log-scaled counts). */
   readonly popularity: Float32Array;
   /**
@@ -52,6 +59,11 @@ export interface EngineContextInput {
   readonly dims: number;
   readonly collab?: CollabModel | null;
   readonly sequence?: SequenceModel | null;
+  /**
+   * The private item-item model; when `popularity` is not given, its denoised released
+   * popularity is the prior (the same DP release, post-processed).
+   */
+  readonly cooccurrence?: CooccurrenceModel | null;
   /** Item id → count (or any non-negative estimate, e.g. from DP telemetry). */
   readonly popularity?: ReadonlyMap<string, number>;
   /** Overrides brute-force search (e.g. with the catalog's VectorIndex). */
@@ -78,23 +90,32 @@ export function createEngineContext(input: EngineContextInput): EngineContext {
   const collabRow = rowMap(items, collab?.itemIds);
   const sequence = input.sequence ?? null;
   const sequenceRow = rowMap(items, sequence?.itemIds);
+  const cooccurrence = input.cooccurrence ?? null;
+  const cooccurrenceRow = rowMap(items, cooccurrence?.itemIds);
+  const counts = input.popularity ?? (cooccurrence ? modelPopularity(cooccurrence) : undefined);
   const popularity = new Float32Array(items.length);
-  if (input.popularity) {
+  if (counts) {
     let max = 0;
-    for (const v of input.popularity.values()) max = Math.max(max, v);
+    for (const v of counts.values()) max = Math.max(max, v);
     if (max > 0) {
       items.forEach((item, row) => {
-        const count = Math.max(0, input.popularity?.get(item.id) ?? 0);
+        const count = Math.max(0, counts.get(item.id) ?? 0);
         popularity[row] = Math.log1p(count) / Math.log1p(max);
       });
     }
   }
   const cold = new Uint8Array(items.length);
   let coldCount = 0;
-  const hasHistory = collab !== null || sequence !== null || (input.popularity?.size ?? 0) > 0;
+  const hasHistory =
+    collab !== null || sequence !== null || cooccurrence !== null || (counts?.size ?? 0) > 0;
   if (hasHistory) {
     for (let row = 0; row < items.length; row++) {
-      if (collabRow[row]! < 0 && sequenceRow[row]! < 0 && popularity[row] === 0) {
+      if (
+        collabRow[row]! < 0 &&
+        sequenceRow[row]! < 0 &&
+        cooccurrenceRow[row]! < 0 &&
+        popularity[row] === 0
+      ) {
         cold[row] = 1;
         coldCount++;
       }
@@ -110,6 +131,12 @@ export function createEngineContext(input: EngineContextInput): EngineContext {
     collabRow,
     sequence,
     sequenceRow,
+    cooccurrence,
+    cooccurrenceRow,
+    cooccurrenceCategories:
+      cooccurrence?.kernel.kind === 'category'
+        ? categoryRows(items, cooccurrence, cooccurrenceRow)
+        : null,
     popularity,
     cold,
     coldCount,
@@ -122,6 +149,37 @@ function newestFirst(items: readonly EngineItem[]): Int32Array {
   const rows = Int32Array.from(items.keys()).filter((row) => items[row]!.createdAt !== undefined);
   const at = (row: number) => items[row]!.createdAt ?? 0;
   return rows.sort((a, b) => at(b) - at(a) || a - b);
+}
+
+function modelPopularity(model: CooccurrenceModel): Map<string, number> {
+  return new Map(model.itemIds.map((id, row) => [id, model.popularity[row]!]));
+}
+
+/** The catalog's categories of each private-model row (rows the catalog lacks have none). */
+function categoryRows(
+  items: readonly EngineItem[],
+  model: CooccurrenceModel,
+  modelRow: Int32Array,
+): CategoryRows {
+  const byModelRow: (readonly string[])[] = Array.from({ length: model.itemIds.length }, () => []);
+  modelRow.forEach((m, row) => {
+    if (m >= 0) byModelRow[m] = items[row]!.categories.filter((c) => c !== '');
+  });
+  const index = new Map<string, number>();
+  const offsets = new Uint32Array(byModelRow.length + 1);
+  const ids: number[] = [];
+  byModelRow.forEach((names, m) => {
+    for (const name of new Set(names)) {
+      let id = index.get(name);
+      if (id === undefined) {
+        id = index.size;
+        index.set(name, id);
+      }
+      ids.push(id);
+    }
+    offsets[m + 1] = ids.length;
+  });
+  return { offsets, ids: Uint32Array.from(ids), count: index.size };
 }
 
 function rowMap(items: readonly EngineItem[], ids: readonly string[] | undefined): Int32Array {

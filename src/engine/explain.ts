@@ -14,6 +14,7 @@ import { DEFAULT_EXPLANATION_STRINGS, type ExplanationStrings } from '../protoco
 import { fillTemplate } from '../shared/template.ts';
 import { dot, dotRow } from '../shared/vector-math.ts';
 import { type EngineContext, itemVector } from './context.ts';
+import { attributeCloseness, pairWeight } from './cooccurrence-model.ts';
 import { FEATURE_COUNT, FEATURE_NAMES, type FeatureName, featureIndex } from './features.ts';
 import type { PromptSignal } from './prompt.ts';
 import type { EventKind, Reason } from './types.ts';
@@ -48,6 +49,13 @@ export const PROMPT_REASON_MIN = 0.56;
 /** Share of the visitor's signal a category needs for "Because you like C" (a third). */
 export const CATEGORY_REASON_MIN = 1 / 3;
 
+/**
+ * Attribute closeness (`exp(−d² / 2τ²)`) for "Popular, and close in {attribute} to X": the two
+ * items lie within one kernel width τ of each other (e.g. 3 years), where the kernel keeps
+ * more than 60% of its weight.
+ */
+export const ATTRIBUTE_REASON_MIN = Math.exp(-0.5);
+
 /** Popularity prior (log-scaled counts, 1 = the most popular item) for "Popular right now". */
 export const POPULAR_REASON_MIN = 0.5;
 
@@ -62,6 +70,12 @@ export function explanationText(reason: Reason, strings: Partial<ExplanationStri
       return fillTemplate(similarTemplate(t, reason.action), { title: reason.title });
     case 'collab':
       return fillTemplate(t.othersAlsoLiked, { title: reason.title });
+    case 'visitors':
+      return fillTemplate(t.visitorsAlsoLiked, { title: reason.title });
+    case 'popular-near':
+      return fillTemplate(t.popularNear, { title: reason.title, attribute: reason.attribute });
+    case 'popular-in':
+      return fillTemplate(t.popularIn, { category: reason.category });
     case 'prompt':
       return fillTemplate(t.matchesPrompt, { terms: reason.terms.join(' ') });
     case 'category':
@@ -252,10 +266,11 @@ function reasonFor(
         : { kind: 'collab', ...itemRef(context, best) };
     }
     case 'item_item': {
+      if (!context.sequence) return privateItemItemReason(input, row, allowed);
       // An edge of the sequence model is itself the fact: people who took X took this next.
       const model = context.sequence;
       const target = context.sequenceRow[row]!;
-      if (!model || target < 0) return null;
+      if (target < 0) return null;
       const weightTo = (r: number) => {
         const from = context.sequenceRow[r]!;
         if (from < 0) return 0;
@@ -298,6 +313,47 @@ function reasonFor(
       throw new Error(`unknown feature ${String(never)}`);
     }
   }
+}
+
+/**
+ * The reason of the private item-item model, true to the part that holds: a released pair with a
+ * recent item (its DP count cleared the noise threshold: "Visitors who liked X also liked this"),
+ * else, for a popular item, the public kernel: close to a recent item in the attribute (within
+ * one kernel width) or sharing a category with the visitor's recent items. The kernel never
+ * claims that visitors took the two together.
+ */
+function privateItemItemReason(
+  input: ExplainInput,
+  row: number,
+  allowed: (r: number) => boolean,
+): Reason | null {
+  const { context, state, deny } = input;
+  const model = context.cooccurrence;
+  const target = context.cooccurrenceRow[row]!;
+  if (!model || target < 0) return null;
+  const recent = state.recentRows.filter((r) => allowed(r) && context.cooccurrenceRow[r]! >= 0);
+  const pair = (r: number) => pairWeight(model, context.cooccurrenceRow[r]!, target);
+  const partner = argmax(recent, pair);
+  if (partner !== undefined && pair(partner) > 0)
+    return { kind: 'visitors', ...itemRef(context, partner) };
+  if (context.cold[row] === 1 || context.popularity[row]! < POPULAR_REASON_MIN) return null;
+  const kernel = model.kernel;
+  if (kernel.kind === 'attribute') {
+    const closeness = (r: number) => attributeCloseness(model, context.cooccurrenceRow[r]!, target);
+    const near = argmax(recent, closeness);
+    if (near !== undefined && closeness(near) >= ATTRIBUTE_REASON_MIN)
+      return { kind: 'popular-near', ...itemRef(context, near), attribute: kernel.field };
+    return null;
+  }
+  if (kernel.kind === 'category') {
+    const shared = new Set(recent.flatMap((r) => context.items[r]!.categories));
+    const categories = context.items[row]!.categories.filter(
+      (c) => c !== '' && shared.has(c) && !mentionsDenied(c, deny),
+    );
+    const best = argmax(categories, (c) => state.categoryAffinity.get(c) ?? 0);
+    return best === undefined ? null : { kind: 'popular-in', category: best };
+  }
+  return null;
 }
 
 function itemRef(context: EngineContext, row: number): { itemId: string; title: string } {

@@ -3,6 +3,7 @@
 import { dot, dotRow } from '../shared/vector-math.ts';
 import { collabUserVector } from './collab-model.ts';
 import { type EngineContext, itemVector } from './context.ts';
+import { cooccurrenceScores } from './cooccurrence-model.ts';
 import type { PromptSignal } from './prompt.ts';
 import { sequenceScores } from './sequence-model.ts';
 import type { UserState } from './user-state.ts';
@@ -71,12 +72,31 @@ export function collabScoresByRow(context: EngineContext, state: UserState): Flo
   return out;
 }
 
-/** Sequence-model score per context row for this user (NaN for items it lacks), or null. */
+/**
+ * Item-item score per context row for this user (NaN for items the model lacks), or null: the
+ * sequence model when one is loaded, else the private item-item model learned from DP releases.
+ */
 export function itemItemScoresByRow(context: EngineContext, state: UserState): Float32Array | null {
   const model = context.sequence;
-  if (!model || state.sequenceHistory.length === 0) return null;
-  const scores = sequenceScores(model, state.sequenceHistory);
-  const rows = context.sequenceRow;
+  if (!model) return privateItemItemScores(context, state);
+  if (state.sequenceHistory.length === 0) return null;
+  return byContextRow(sequenceScores(model, state.sequenceHistory), context.sequenceRow);
+}
+
+/** The private item-item model's scores per context row, or null without the model or history. */
+function privateItemItemScores(context: EngineContext, state: UserState): Float32Array | null {
+  const model = context.cooccurrence;
+  if (!model || state.cooccurrenceHistory.length === 0) return null;
+  const scores = cooccurrenceScores(
+    model,
+    state.cooccurrenceHistory,
+    context.cooccurrenceCategories,
+  );
+  return byContextRow(scores, context.cooccurrenceRow);
+}
+
+/** Model-row scores spread over context rows (NaN where the model lacks the item). */
+function byContextRow(scores: Float32Array, rows: Int32Array): Float32Array {
   const out = new Float32Array(rows.length);
   for (let row = 0; row < rows.length; row++) {
     const r = rows[row]!;

@@ -8,6 +8,7 @@ import type { RecommendRequest } from '../protocol/recommendation.ts';
 import { type Rng, seededRng } from '../shared/rng.ts';
 import type { CollabModel } from './collab-model.ts';
 import { createEngineContext, type EngineContext, type NeighbourSearch } from './context.ts';
+import type { CooccurrenceModel } from './cooccurrence-model.ts';
 import { checkEvent, type EventLog } from './events.ts';
 import { encodePrompt, type TextEmbedder } from './prompt.ts';
 import type { PromptStore } from './prompt-store.ts';
@@ -38,6 +39,8 @@ export interface EngineServiceDeps {
   readonly ranker: Ranker;
   readonly collab?: CollabModel | null;
   readonly sequence?: SequenceModel | null;
+  /** The private item-item model learned from DP releases (also set later with `setCooccurrence`). */
+  readonly cooccurrence?: CooccurrenceModel | null;
   readonly events: EventLog;
   /** Used only when a caller opts in with `rememberPrompt`. */
   readonly promptStore: PromptStore;
@@ -74,6 +77,11 @@ export interface EngineService {
   trainingData(examples?: number): Promise<LocalTrainingData>;
   /** Scores with `ranker` from now on (e.g. the version the operator promoted). */
   setRanker(ranker: Ranker): Promise<void>;
+  /**
+   * Scores the item-item signal with the private model from now on (the served `cooccurrence`);
+   * its popularity, post-processed from the same DP release, replaces the popularity prior.
+   */
+  setCooccurrence(model: CooccurrenceModel | null): Promise<void>;
 }
 
 /** Builds the engine service. */
@@ -83,6 +91,7 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
   const rng = deps.rng ?? seededRng(Date.now() >>> 0);
   let ranker = deps.ranker;
   let popularity = new Map(Object.entries(deps.popularity ?? {}));
+  let cooccurrence = deps.cooccurrence ?? null;
   const impressions = new Map<string, number>();
   let cached: { version: string; context: Promise<EngineContext> } | null = null;
   // What the prompt store holds, read once; the store is touched only after an opt-in or to
@@ -116,7 +125,9 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
             dims: snapshot.dims,
             collab: deps.collab ?? null,
             sequence: deps.sequence ?? null,
-            popularity,
+            cooccurrence,
+            // The private model carries its own (denoised) popularity of the same release.
+            ...(cooccurrence === null ? { popularity } : {}),
             ...(snapshot.search ? { search: snapshot.search } : {}),
           }),
         ),
@@ -176,6 +187,10 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
     },
     async setRanker(next) {
       ranker = next;
+    },
+    async setCooccurrence(model) {
+      cooccurrence = model;
+      cached = null;
     },
     async setPopularity(counts) {
       popularity = new Map(Object.entries(counts));

@@ -54,6 +54,8 @@ export interface UserState {
   readonly collabHistory: readonly WeightedRow[];
   /** Weighted sequence-model rows (positive events, `sequenceDecay` recency), for `sequenceScores`. */
   readonly sequenceHistory: readonly WeightedRow[];
+  /** The same weights on the private item-item model's rows, for `cooccurrenceScores`. */
+  readonly cooccurrenceHistory: readonly WeightedRow[];
   /** Most recent positive rows, latest first. */
   readonly recentRows: readonly number[];
   /** The strongest positive thing the visitor did with each row of `recentRows` (for reasons). */
@@ -93,6 +95,7 @@ export function buildUserState(
   const categories = new Map<string, number>();
   const collabHistory: WeightedRow[] = [];
   const sequenceHistory: WeightedRow[] = [];
+  const cooccurrenceHistory: WeightedRow[] = [];
   const recentRows: number[] = [];
   const actions = new Map<number, EventKind>();
 
@@ -127,11 +130,14 @@ export function buildUserState(
       if (i >= sessionStart) for (let k = 0; k < d; k++) short[k]! += kindWeight * vector[k]!;
       const collabRow = context.collabRow[row]!;
       if (collabRow >= 0) collabHistory.push({ row: collabRow, weight });
+      // "Next" is local: the item-item models weigh history with a steeper recency decay.
+      const itemItemWeight =
+        kindWeight * (config.sequenceDecay ** age + config.longTermWeight) * timeDecay;
       const sequenceRow = context.sequenceRow[row]!;
-      if (sequenceRow >= 0) {
-        const w = kindWeight * (config.sequenceDecay ** age + config.longTermWeight) * timeDecay;
-        sequenceHistory.push({ row: sequenceRow, weight: w });
-      }
+      if (sequenceRow >= 0) sequenceHistory.push({ row: sequenceRow, weight: itemItemWeight });
+      const cooccurrenceRow = context.cooccurrenceRow[row]!;
+      if (cooccurrenceRow >= 0)
+        cooccurrenceHistory.push({ row: cooccurrenceRow, weight: itemItemWeight });
       if (recentRows.length < config.recentCount && !recentRows.includes(row)) recentRows.push(row);
       const done = actions.get(row);
       if (done === undefined || kindWeight > config.kindWeights[done]) actions.set(row, event.kind);
@@ -152,6 +158,7 @@ export function buildUserState(
     negative: normalized(negative),
     collabHistory,
     sequenceHistory,
+    cooccurrenceHistory,
     recentRows,
     actions,
     seen,

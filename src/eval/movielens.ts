@@ -11,11 +11,19 @@ export interface Interaction {
   readonly timestamp: number;
 }
 
-/** A movie's text fields. */
+/** A movie's text fields and its release year (public catalog data). */
 export interface Movie {
   readonly title: string;
   readonly genres: readonly string[];
   readonly tags: readonly string[];
+  /** The year in the title, e.g. 1995 for "Toy Story (1995)"; absent when the title has none. */
+  readonly year?: number;
+}
+
+/** The release year MovieLens writes at the end of a title ("Heat (1995)"), or undefined. */
+export function releaseYear(title: string): number | undefined {
+  const match = /\((\d{4})\)\s*$/.exec(title.trim());
+  return match ? Number(match[1]) : undefined;
 }
 
 /** A loaded dataset; `interactions` keep file order. */
@@ -75,7 +83,14 @@ export function loadMovieLens(dir: string): MovieLensData {
     const genres = (row.genres ?? '')
       .split('|')
       .filter((g) => g !== '' && g !== '(no genres listed)');
-    movies.set(row.movieId, { title: row.title ?? '', genres, tags: tags.get(row.movieId) ?? [] });
+    const title = row.title ?? '';
+    const year = releaseYear(title);
+    movies.set(row.movieId, {
+      title,
+      genres,
+      tags: tags.get(row.movieId) ?? [],
+      ...(year === undefined ? {} : { year }),
+    });
   }
   return { interactions, movies };
 }
@@ -84,4 +99,26 @@ export function loadMovieLens(dir: string): MovieLensData {
 export function movieText(movie: Movie): string {
   const tags = [...new Set(movie.tags.map((t) => t.toLowerCase()))];
   return [movie.title, movie.genres.join(', '), tags.join(', ')].filter((s) => s !== '').join('. ');
+}
+
+/**
+ * Catalog rows of the given movies as a site would publish them (public fields only): the title,
+ * the first genre as the category, the other genres as tags, and the release year as `year` (the
+ * private models' attribute kernel reads it).
+ */
+export function movieCatalogRows(
+  data: MovieLensData,
+  itemIds: readonly string[],
+): { id: string; title: string; category?: string; tags: string[]; year?: number }[] {
+  return itemIds.map((id) => {
+    const movie = data.movies.get(id);
+    const [category, ...tags] = movie?.genres ?? [];
+    return {
+      id,
+      title: movie?.title || `movie ${id}`,
+      ...(category === undefined ? {} : { category }),
+      tags,
+      ...(movie?.year === undefined ? {} : { year: movie.year }),
+    };
+  });
 }

@@ -24,7 +24,13 @@ import { meanDefined } from './metrics/mean.ts';
 import { ndcg } from './metrics/ndcg.ts';
 import { novelty } from './metrics/novelty.ts';
 import type { MovieLensData } from './movielens.ts';
-import { leaveLastOut, removeColdItems, type Split } from './split.ts';
+import {
+  fitPrivateRanker,
+  type PrivateBuildSummary,
+  type PrivateSetting,
+  privateEngineContext,
+} from './private-method.ts';
+import { leaveLastOut, removeColdItems, type Split, validationSplit } from './split.ts';
 
 /** Figures for one method. */
 export interface MethodFigures {
@@ -55,6 +61,21 @@ export interface EvalReport {
     readonly collab: string;
     readonly sequence: string;
   };
+  /** Per private method row: what was released and served, and the ranker it ranked with. */
+  readonly private?: Record<string, PrivateBuildSummary & { readonly ranker: string }>;
+}
+
+/** The private rows of an evaluation (`--private-models`). */
+export interface PrivateEvalOptions {
+  readonly settings: readonly PrivateSetting[];
+  /** Fit each row's ranker on the validation split with its private models (else `ranker`). */
+  readonly fitRanker: boolean;
+  readonly delta: number;
+}
+
+/** The method row of a private setting, e.g. `private ε=8 N=610`. */
+export function privateRowName(setting: PrivateSetting, users: number): string {
+  return `private ε=${setting.epsilon} N=${setting.population > 0 ? setting.population : users}`;
 }
 
 /** Inputs of one evaluation. */
@@ -65,6 +86,7 @@ export interface EvalOptions {
   readonly userState: UserStateConfig;
   readonly recommend?: RecommendConfig;
   readonly coldItems?: number;
+  readonly private?: PrivateEvalOptions;
   readonly seed: number;
   readonly log: (message: string) => void;
 }
@@ -106,6 +128,35 @@ export async function evaluate(data: MovieLensData, options: EvalOptions): Promi
     lists['private-floor']!.push(
       await hearthTopK(floor, split, user, options.ranker, options.userState, config, K),
     );
+  }
+  const privateSummaries: NonNullable<EvalReport['private']> = {};
+  for (const setting of options.private?.settings ?? []) {
+    const name = privateRowName(setting, split.users.length);
+    options.log(`${name}: simulated releases, the collector's build, ranking`);
+    const engine = { items, vectors, dims: options.encoder.info.dims };
+    const delta = options.private?.delta ?? 1e-6;
+    const built = privateEngineContext(data, split, engine, setting, options.seed, delta);
+    let ranker = options.ranker;
+    if (options.private?.fitRanker) {
+      const validation = validationSplit(split);
+      // Another seed: the validation releases are other draws, as a later window's would be.
+      const fit = privateEngineContext(
+        data,
+        validation,
+        engine,
+        setting,
+        options.seed + 1_000,
+        delta,
+      );
+      ranker = fitPrivateRanker(validation, fit.context, options.userState);
+    }
+    const list: string[][] = [];
+    for (let user = 0; user < split.users.length; user++) {
+      if (split.test[user]! < 0) continue;
+      list.push(await hearthTopK(built.context, split, user, ranker, options.userState, config, K));
+    }
+    lists[name] = list;
+    privateSummaries[name] = { ...built.summary, ranker: ranker.version };
   }
   const rowOf = context.rowOf;
   const vectorOf = (id: string) => {
@@ -160,5 +211,6 @@ export async function evaluate(data: MovieLensData, options: EvalOptions): Promi
       collab: collab.version,
       sequence: sequence.version,
     },
+    ...(Object.keys(privateSummaries).length > 0 ? { private: privateSummaries } : {}),
   };
 }

@@ -70,6 +70,8 @@ export function globalModelOf(entry: ModelEntry): GlobalModel {
     const rowOf = new Map(collab.itemIds.map((id, row) => [id, row]));
     return { kind: 'collab', version: entry.version, collab, rowOf };
   }
+  if (entry.layout.kind !== 'ranker')
+    throw new FederatedProtocolError(`model '${entry.name}' is not trained in rounds`);
   let layout: RankerColumns;
   try {
     layout = rankerColumns(entry.layout.features);

@@ -1,5 +1,6 @@
 /** Wire schema of the published global models (GET /v1/model, admin PUT /v1/admin/model). */
 import { z } from 'zod';
+import { CooccurrenceLayoutSchema, cooccurrenceLength } from './cooccurrence.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 
 /** Layout of a collaborative model's flat parameter vector: history, target, bias rows. */
@@ -17,14 +18,24 @@ export const RankerLayoutSchema = z.strictObject({
 export const ModelLayoutSchema = z.discriminatedUnion('kind', [
   CollabLayoutSchema,
   RankerLayoutSchema,
+  CooccurrenceLayoutSchema,
 ]);
 export type ModelLayout = z.infer<typeof ModelLayoutSchema>;
 
 /** Number of float parameters a layout requires. */
 export function layoutLength(layout: ModelLayout): number {
-  return layout.kind === 'collab'
-    ? layout.itemIds.length * (2 * layout.dims + 1)
-    : layout.features.length;
+  switch (layout.kind) {
+    case 'collab':
+      return layout.itemIds.length * (2 * layout.dims + 1);
+    case 'ranker':
+      return layout.features.length;
+    case 'cooccurrence':
+      return cooccurrenceLength(layout);
+    default: {
+      const never: never = layout;
+      throw new Error(`unknown layout ${JSON.stringify(never)}`);
+    }
+  }
 }
 
 /** A named model's parameters (base64 of little-endian Float32) and what they mean. */

@@ -53,6 +53,17 @@ export type Reason =
       readonly action: ReasonAction;
     }
   | { readonly kind: 'collab'; readonly itemId: string; readonly title: string }
+  /** A head pair (X, this) whose DP-released co-occurrence count cleared the noise threshold. */
+  | { readonly kind: 'visitors'; readonly itemId: string; readonly title: string }
+  /** Popular (DP-released) and close to X in the public attribute `attribute` (e.g. year). */
+  | {
+      readonly kind: 'popular-near';
+      readonly itemId: string;
+      readonly title: string;
+      readonly attribute: string;
+    }
+  /** Popular (DP-released) and in `category`, a category of the visitor's recent items. */
+  | { readonly kind: 'popular-in'; readonly category: string }
   | { readonly kind: 'prompt'; readonly terms: readonly string[] }
   | { readonly kind: 'category'; readonly category: string }
   | { readonly kind: 'popular' }
@@ -86,6 +97,9 @@ export const ExplanationStringsSchema = z
     becauseAdded: template,
     becauseBought: template,
     othersAlsoLiked: template,
+    visitorsAlsoLiked: template,
+    popularNear: template,
+    popularIn: template,
     matchesPrompt: template,
     becauseCategory: template,
     popular: template,

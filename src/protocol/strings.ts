@@ -3,7 +3,8 @@
  * defaults that fit any catalog. The page may override any of them (`Hearth.init({ strings })`,
  * an element's `strings`); the worker fills them in (`src/engine/explain.ts`) and checks the
  * filled text against the deny-list. Placeholders: `{title}` (an item the visitor acted on),
- * `{category}`, `{terms}` (the words of the visitor's prompt). No zod here: the widget bundle
+ * `{category}`, `{terms}` (the words of the visitor's prompt), `{attribute}` (the name of the public
+ * catalog field the private model compares, e.g. "year"). No zod here: the widget bundle
  * imports this table (the request schema is in `recommendation.ts`).
  */
 
@@ -17,6 +18,12 @@ export interface ExplanationStrings {
   readonly becauseAdded: string;
   readonly becauseBought: string;
   readonly othersAlsoLiked: string;
+  /** A pair released through secure aggregation: visitors' co-occurrence counts of X and the item. */
+  readonly visitorsAlsoLiked: string;
+  /** The private model's public kernel: a popular item close to X in a public attribute. */
+  readonly popularNear: string;
+  /** The same with the category kernel: a popular item in a category of the visitor's items. */
+  readonly popularIn: string;
   readonly matchesPrompt: string;
   readonly becauseCategory: string;
   readonly popular: string;
@@ -36,6 +43,9 @@ export const DEFAULT_EXPLANATION_STRINGS: ExplanationStrings = {
   becauseAdded: 'Because you added {title}',
   becauseBought: 'Because you bought {title}',
   othersAlsoLiked: 'People who liked {title} also liked this',
+  visitorsAlsoLiked: 'Visitors who liked {title} also liked this',
+  popularNear: 'Popular, and close in {attribute} to {title}',
+  popularIn: 'Popular in {category}',
   matchesPrompt: 'Matches "{terms}"',
   becauseCategory: 'Because you like {category}',
   popular: 'Popular right now',

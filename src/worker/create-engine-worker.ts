@@ -22,6 +22,7 @@ import { catalogWorkerApi } from './catalog-part.ts';
 import { catalogEngineSource } from './catalog-source.ts';
 import { fetchCollabModels, fetchDeployedModels } from './collab-loader.ts';
 import type { EngineWorkerConfig } from './config.ts';
+import { loadServedCooccurrence } from './cooccurrence-loader.ts';
 import type { EngineWorkerApi } from './engine-worker.api.ts';
 import { WorkerRequestError } from './errors.ts';
 import { manifestFirstEncoder } from './lazy-encoder.ts';
@@ -123,8 +124,14 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
           : e.setRanker(linearRanker(`served-v${served.version}`, served.weights, 0)),
       )
       .catch(() => undefined);
+  /** The private item-item model the operator promoted, when there is one (with consent only). */
+  const refreshCooccurrence = () =>
+    Promise.all([engine, loadServedCooccurrence(privacy)])
+      .then(([e, model]) => (model === null ? undefined : e.setCooccurrence(model)))
+      .catch(() => undefined);
   void refreshPopularity();
   void refreshRanker();
+  void refreshCooccurrence();
 
   /** This device's training data for a federated round (built here, never sent as such). */
   const train = () =>
@@ -187,6 +194,7 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
         if (on) {
           void refreshPopularity();
           void refreshRanker();
+          void refreshCooccurrence();
         }
       },
       flush: () => privacy.flush(),

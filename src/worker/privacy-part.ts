@@ -18,7 +18,7 @@ import { ConsentRequiredError } from '../privacy/errors.ts';
 import { createPrivacyGate } from '../privacy/gate.ts';
 import { createLedger } from '../privacy/ledger.ts';
 import { createTelemetryClient, type TelemetryClient } from '../privacy/telemetry-client.ts';
-import { ModelsResponseSchema, servedName } from '../protocol/model.ts';
+import { type ModelEntry, ModelsResponseSchema, servedName } from '../protocol/model.ts';
 import { AggregatesSchema } from '../protocol/telemetry.ts';
 import type { Rng } from '../shared/rng.ts';
 import { cryptoRng } from '../shared/rng.ts';
@@ -61,6 +61,12 @@ export interface WorkerPrivacy {
    * weights; null without consent, without a server, when none is promoted, or when offline.
    */
   servedRanker(): Promise<{ readonly version: number; readonly weights: number[] } | null>;
+  /**
+   * A published model's entry (`/v1/model?name=`), downloaded through the gate with consent only
+   * (a ledger row at ε 0 described as `summary`); null without consent, a server, the model, or
+   * when offline.
+   */
+  servedModel(name: string, summary: string): Promise<ModelEntry | null>;
   /** Stops listening to other contexts (tests; a worker simply ends). */
   close(): void;
 }
@@ -203,6 +209,11 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
       } catch {
         return null; // a layout this engine cannot use: keep the shipped ranker
       }
+    },
+    async servedModel(name, summary) {
+      const body = await request(`v1/model?name=${encodeURIComponent(name)}`, summary);
+      const parsed = ModelsResponseSchema.safeParse(body);
+      return (parsed.success ? parsed.data.models.find((m) => m.name === name) : undefined) ?? null;
     },
     async train(local) {
       if (federated === null) return { kind: 'skipped', reason: 'no server is configured' };

@@ -2,8 +2,10 @@
  * What the leader publishes from a collected batch, once per task: for an `item-histogram` task
  * the popularity prior clients download (GET /v1/aggregates serves it by default once it exists),
  * for a `ranker-update` task one FedAvg step on the `ranker` model, stored as a new version
- * (promotion to what clients use stays the operator's `POST /v1/admin/promote`). The result and
- * the model version are written in one transaction, so a repeated collect publishes nothing twice.
+ * (promotion to what clients use stays the operator's `POST /v1/admin/promote`). A histogram or
+ * pair-count release also rebuilds the private item-item model (`cooccurrence`, a candidate
+ * version; publish-models.ts). The result and the model version are written in one transaction,
+ * so a repeated collect publishes nothing twice.
  */
 
 import { DEFAULT_CAPS } from '../../privacy/ledger.ts';
@@ -15,6 +17,7 @@ import { decodeRankerSum } from '../../wire/dap-measurement.ts';
 import { HttpError } from '../http-error.ts';
 import type { ServerStorage } from '../storage.ts';
 import { fedAvg } from '../strategy.ts';
+import { type PublishedModel, publishCooccurrence } from './publish-models.ts';
 import type { DapStorage } from './storage.ts';
 
 const Z95 = 1.959964;
@@ -46,6 +49,11 @@ export interface CollectSummary {
         readonly kind: 'released';
         readonly entries: number;
       };
+  /**
+   * The private item-item model version built from this and the other newest releases (a
+   * histogram or pair-count batch; src/server/dap/publish-models.ts), stored as a candidate.
+   */
+  readonly model?: PublishedModel;
   /** False when this batch had been collected and published before (nothing changed now). */
   readonly fresh: boolean;
 }
@@ -154,6 +162,10 @@ export function publishResult(
       reportCount: reports,
       body: JSON.stringify(body),
     });
+    if (m.kind === 'item-histogram' || m.kind === 'pair-counts') {
+      const model = publishCooccurrence(deps, delta);
+      if (model !== null) summary = { ...summary, model };
+    }
     return summary;
   });
 }
