@@ -1,5 +1,5 @@
 /**
- * <hearth-recs>: shows recommendations from the Hearth API. Attributes: catalog, server, limit,
+ * <hearth-recs>: shows recommendations from the Hearth API. Attributes: catalog, server, helper, limit,
  * layout (grid | list | carousel), prompt (on), images (cached | none | direct). Events:
  * hearth:ready, hearth:recommendations, hearth:error. It renders; the engine worker computes.
  */
@@ -135,8 +135,9 @@ function createElementClass(hearth: HearthApi) {
       this.#showProgress(hearth.lastProgress ?? { stage: 'model', done: 0, total: 0 });
       try {
         const server = this.getAttribute('server') ?? undefined;
+        const helper = this.getAttribute('helper') ?? undefined;
         const images = { mode: parseImageMode(this.getAttribute('images')) };
-        const result = await hearth.init({ catalog: catalog ?? '', server, images });
+        const result = await hearth.init({ catalog: catalog ?? '', server, helper, images });
         this.dispatchEvent(
           new CustomEvent('hearth:ready', { bubbles: true, composed: true, detail: result }),
         );

@@ -7,7 +7,11 @@
 import type { ImageOptions } from '../catalog/catalog.api.ts';
 import type { CatalogItem } from '../protocol/catalog.ts';
 import type { Recommendation, RecommendRequest, TrackEvent } from '../protocol/recommendation.ts';
-import type { LedgerView, TrainingOutcome } from '../worker/engine-worker.api.ts';
+import type {
+  ContributionOutcome,
+  LedgerView,
+  TrainingOutcome,
+} from '../worker/engine-worker.api.ts';
 
 export type { ImageMode, ImageOptions } from '../catalog/catalog.api.ts';
 export type {
@@ -17,7 +21,14 @@ export type {
   RecommendRequest,
   TrackEvent,
 } from '../protocol/recommendation.ts';
-export type { LedgerRow, LedgerView, TrainingOutcome } from '../worker/engine-worker.api.ts';
+export type {
+  ContributionOutcome,
+  DapTaskOutcome,
+  LedgerRow,
+  LedgerView,
+  Protection,
+  TrainingOutcome,
+} from '../worker/engine-worker.api.ts';
 
 /** How the element lays out its cards. */
 export type WidgetLayout = 'grid' | 'list' | 'carousel';
@@ -38,6 +49,13 @@ export interface HearthConfig {
   readonly catalog: string;
   /** Optional thin-server base URL; nothing is sent to it without consent. */
   readonly server?: string;
+  /**
+   * Optional DAP helper aggregator URL (run by another party than the server's operator). With
+   * `server`, contributions are secure-aggregation reports secret-shared between the server's
+   * leader and this helper; without it, LDP reports go to the server alone. Only tasks that name
+   * exactly this helper get a report.
+   */
+  readonly helper?: string;
   /** Base URL of the model directory (default `/models/`). */
   readonly models?: string;
   /** Base URL of ONNX Runtime's `.wasm`/`.mjs` files (default `/ort/`). */
@@ -95,9 +113,15 @@ export interface HearthClient {
    */
   flush(): Promise<number>;
   /**
-   * Takes part in the current federated round now instead of at its random time (only with
-   * consent and a server): trains on this device's events and uploads a clipped, noised update.
+   * Contributes now instead of at its random time (only with consent and a server): with a
+   * helper, the DAP reports of `contribute`; otherwise takes part in the current federated round
+   * (trains on this device's events and uploads a clipped, locally noised update).
    */
   train(): Promise<TrainingOutcome>;
+  /**
+   * Makes this device's secure-aggregation (DAP) reports now instead of at their random time
+   * (only with consent, a server and a helper): one per open task and window.
+   */
+  contribute(): Promise<ContributionOutcome>;
   dispose(): void;
 }

@@ -1,5 +1,6 @@
 /** The demo bookshop: item pages that record views, like/dismiss, and the privacy panel. */
 import { Hearth } from '../index.ts';
+import { contributionText } from '../protection.ts';
 import { renderPrivacyPanel } from './privacy-panel.ts';
 
 const CATALOG_URL = '/demo-catalog.json';
@@ -62,8 +63,14 @@ async function main(): Promise<void> {
     void Hearth.flush().catch((error: unknown) => console.warn('Nothing sent', error));
   });
   document.getElementById('train-now')?.addEventListener('click', async () => {
-    const out = await Hearth.train();
     const status = document.getElementById('train-status');
+    // With a helper the page contributes DAP reports; with the server alone, an LDP update.
+    if ((await Hearth.ledger()).mode === 'dap') {
+      const out = await Hearth.contribute();
+      if (status !== null) status.textContent = contributionText(out);
+      return;
+    }
+    const out = await Hearth.train();
     if (status !== null)
       status.textContent =
         out.kind === 'uploaded'
