@@ -35,6 +35,14 @@ export interface DapReportOutput {
   readonly ms: number;
 }
 
+/**
+ * Prio3 chunk length for a 1-bit histogram over a catalog of ~10,000 items: with `@divviup/prio3`
+ * the client's proof costs ∝ chunk × (length/chunk)² (a schoolbook polynomial product), so a
+ * larger chunk than the spec's √length is faster (10,000 entries: 400 → ~0.25 s in Node 20 against
+ * ~0.45 s at 100), and the aggregators' cost barely moves between 100 and 400.
+ */
+export const HISTOGRAM_CHUNK_LENGTH = 400;
+
 /** Makes one report; the simulation passes one that runs in worker threads. */
 export type DapReportMaker = (input: DapReportInput) => Promise<DapReportOutput>;
 
