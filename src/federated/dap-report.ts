@@ -43,6 +43,11 @@ export interface DapReportOutput {
  */
 export const HISTOGRAM_CHUNK_LENGTH = 400;
 
+/** The chunk length for a SumVec of `length` entries: √length when small, 400 from 2,000 on. */
+export function chunkLengthFor(length: number): number {
+  return length >= 2_000 ? HISTOGRAM_CHUNK_LENGTH : Math.max(1, Math.ceil(Math.sqrt(length)));
+}
+
 /** Makes one report; the simulation passes one that runs in worker threads. */
 export type DapReportMaker = (input: DapReportInput) => Promise<DapReportOutput>;
 
