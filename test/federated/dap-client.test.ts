@@ -46,6 +46,10 @@ function visitor(
   return { ledger, gate, client };
 }
 
+/** The in-memory leader and helper publishing `tasks`. */
+const fakeDap = (tasks: DapTask[]) =>
+  createFakeDap({ server: SERVER, leader: LEADER, helper: HELPER, tasks });
+
 const local = (positiveItems: string[], rankerGroups: RankerGroup[] = []): DapLocalData => ({
   positiveItems,
   rankerGroups,
@@ -55,12 +59,7 @@ describe('DAP client: item histogram reports', () => {
   it("reports each visitor's last maxItems distinct positive items, and the aggregators' verified sum counts them", async () => {
     // Arrange
     const task = dapTask(histogram);
-    const dap = await createFakeDap({
-      server: SERVER,
-      leader: LEADER,
-      helper: HELPER,
-      tasks: [task],
-    });
+    const dap = await fakeDap([task]);
     const alice = visitor(dap.fetch);
     const bob = visitor(dap.fetch);
     // Act: Alice's last three distinct items are i1, i2, i3 (i9 is not in the task).
@@ -79,12 +78,7 @@ describe('DAP client: item histogram reports', () => {
   it("records one 'dap-report' ledger row with the task's ρ, the report's bytes and a summary naming the task", async () => {
     // Arrange
     const task = dapTask(histogram, { rho: 0.02, name: 'item popularity' });
-    const dap = await createFakeDap({
-      server: SERVER,
-      leader: LEADER,
-      helper: HELPER,
-      tasks: [task],
-    });
+    const dap = await fakeDap([task]);
     const { client, ledger } = visitor(dap.fetch);
     // Act
     const [out] = await client.contribute(async () => local(['i1']));
@@ -104,12 +98,7 @@ describe('DAP client: item histogram reports', () => {
 
   it('fetches each HPKE configuration from its own aggregator, the helper from the configured helper', async () => {
     const task = dapTask(histogram);
-    const dap = await createFakeDap({
-      server: SERVER,
-      leader: LEADER,
-      helper: HELPER,
-      tasks: [task],
-    });
+    const dap = await fakeDap([task]);
     const { client } = visitor(dap.fetch);
     await client.contribute(async () => local(['i1']));
     expect(dap.requests.map((r) => `${r.method} ${r.url}`).sort()).toEqual(
@@ -124,12 +113,7 @@ describe('DAP client: item histogram reports', () => {
 
   it('sends nothing without consent: the task list is not even requested', async () => {
     const task = dapTask(histogram);
-    const dap = await createFakeDap({
-      server: SERVER,
-      leader: LEADER,
-      helper: HELPER,
-      tasks: [task],
-    });
+    const dap = await fakeDap([task]);
     const { client, ledger } = visitor(dap.fetch, { consent: false });
     const local = vi.fn();
     await expect(client.contribute(local)).rejects.toBeInstanceOf(ConsentRequiredError);
@@ -142,12 +126,7 @@ describe('DAP client: item histogram reports', () => {
 describe('DAP client: tasks it refuses (nothing sent, nothing spent)', () => {
   /** Runs one visitor against `task` and returns its outcome and what reached the aggregators. */
   async function refused(task: DapTask, options: Parameters<typeof visitor>[1] = {}) {
-    const dap = await createFakeDap({
-      server: SERVER,
-      leader: LEADER,
-      helper: HELPER,
-      tasks: [task],
-    });
+    const dap = await fakeDap([task]);
     const { client, ledger } = visitor(dap.fetch, options);
     const [out] = await client.contribute(async () => local(['i1', 'i2']));
     const sent = dap.requests.filter((r) => !r.url.endsWith('/v1/dap/tasks'));
@@ -199,12 +178,7 @@ describe('DAP client: tasks it refuses (nothing sent, nothing spent)', () => {
   });
 
   it('skips a visitor with no positive event on an item the task counts', async () => {
-    const dap = await createFakeDap({
-      server: SERVER,
-      leader: LEADER,
-      helper: HELPER,
-      tasks: [dapTask(histogram)],
-    });
+    const dap = await fakeDap([dapTask(histogram)]);
     const { client } = visitor(dap.fetch);
     const [out] = await client.contribute(async () => local(['elsewhere']));
     expect(out?.kind === 'skipped' && out.reason).toBe(
@@ -218,12 +192,7 @@ describe('DAP client: one report per visitor per task and window', () => {
     // Arrange
     const first = dapTask(histogram);
     const next = { ...first, window: { start: 1e13, end: 2e13 } };
-    const dap = await createFakeDap({
-      server: SERVER,
-      leader: LEADER,
-      helper: HELPER,
-      tasks: [first, first],
-    });
+    const dap = await fakeDap([first, first]);
     const { client, ledger } = visitor(dap.fetch);
     // Act
     const outs = await client.contribute(async () => local(['i1']));
