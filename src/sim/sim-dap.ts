@@ -42,37 +42,40 @@ import { hearthWorlds, scoreRankers } from './sim-hearth.ts';
 /** The δ every visitor's ledger converts at (the client's default). */
 export const DAP_SIM_DELTA = 1e-6;
 
-/** What one collection released. */
+/** What one collection counted. */
 export interface DapCollection {
-  /** The released sum: the reports' sum plus both aggregators' noise. */
-  readonly sum: readonly number[];
-  /** Reports aggregated. */
+  /** Reports aggregated into the released sum. */
   readonly reports: number;
   /** Reports the aggregators refused (invalid proof, replay, outside the window…). */
   readonly rejected: number;
 }
 
-/** The two aggregators as the simulation drives them (in process, or two servers on loopback). */
+/**
+ * The two aggregators as the simulation drives them (in process, or listening on loopback), with
+ * the operator's steps: publishing tasks, collecting (which publishes the popularity prior or
+ * applies the ranker's FedAvg step), and reading what was published, as clients would.
+ */
 export interface DapSimDeployment {
   /** How a visitor's gate reaches them. */
   readonly fetch: GateFetch;
-  /** The thin server / leader base URL (`/v1/dap/tasks`, `/v1/model`). */
+  /** The thin server / leader base URL (`/v1/dap/tasks`, `/v1/model`, `/v1/aggregates`). */
   readonly server: string;
   /** The DAP endpoints a task names. */
   readonly leader: string;
   readonly helper: string;
   readonly transport: 'in-process' | 'http-loopback';
-  /** Publishes a task on both aggregators (the operator's step). */
+  /** The aggregators' clock (visitors report at this time). */
+  now(): number;
+  /** Publishes a task on both aggregators. */
   openTask(task: DapTask): Promise<void>;
-  /** Closes the task, has the aggregators verify and aggregate every report, and collects. */
+  /** Ends the task's window, has both aggregators verify and aggregate every report, collects. */
   collect(task: DapTask): Promise<DapCollection>;
-  /** Publishes ranker weights (layout `features`) as the next version of model `ranker`. */
+  /** The published (noisy) popularity estimate, aligned with `items`. */
+  popularity(items: readonly string[]): Promise<Float32Array>;
+  /** Publishes ranker weights (layout `features`) as a new version of `ranker`; its version. */
   publishRanker(features: readonly string[], params: Float32Array): Promise<number>;
-  /** Applies a collected ranker-update sum as a FedAvg step; the new version and its weights. */
-  rankerStep(
-    task: DapTask,
-    collection: DapCollection,
-  ): Promise<{ version: number; params: Float32Array }>;
+  /** The latest version of `ranker` (after a collected ranker task: the FedAvg step). */
+  ranker(): Promise<{ readonly version: number; readonly params: Float32Array }>;
   close(): Promise<void>;
 }
 
@@ -251,6 +254,7 @@ export async function runDapSimulation(
       helper: deployment.helper,
       rng: seededRng(options.seed * 100_003 + visitor.v),
       makeReport: pool.make,
+      now: () => deployment.now(),
     }),
   }));
   const concurrency = Math.max(2, 2 * Math.max(1, pool.threads) + 2);
@@ -273,7 +277,7 @@ export async function runDapSimulation(
       histogram,
       popularityRho,
       rng,
-      Date.now(),
+      deployment.now(),
     );
     await deployment.openTask(popTask);
     log(
@@ -290,10 +294,7 @@ export async function runDapSimulation(
     );
     const popSeconds = (performance.now() - tPop) / 1000;
     const collected = await deployment.collect(popTask);
-    const estimate = new Float32Array(split.itemIds.length);
-    collected.sum.forEach((v, i) => {
-      estimate[i] = v;
-    });
+    const estimate = await deployment.popularity(split.itemIds);
     const truth = new Float32Array(split.itemIds.length);
     for (const rows of split.train) for (const r of rows) truth[r] = (truth[r] ?? 0) + 1;
     const dapPopularity = await evaluatePopularity(split, estimate);
@@ -336,7 +337,7 @@ export async function runDapSimulation(
           measurement,
           rankerRho,
           rng,
-          Date.now(),
+          deployment.now(),
         );
         await deployment.openTask(task);
         rankerCounts.push(
@@ -348,9 +349,8 @@ export async function runDapSimulation(
             log,
           ),
         );
-        const out = await deployment.collect(task);
-        rejected += out.rejected;
-        ({ version, params } = await deployment.rankerStep(task, out));
+        rejected += (await deployment.collect(task)).rejected;
+        ({ version, params } = await deployment.ranker());
       }
       const scored = await scoreRankers(split, worlds, rankerColumns(features), start, params, log);
       hearth = {

@@ -34,7 +34,10 @@ function tinyData(): MovieLensData {
 
 const TOKEN = 't'.repeat(32);
 
-/** The fake leader/helper (no noise) with the real thin server for the ranker model. */
+/**
+ * The fake leader/helper (no noise) with the real thin server for the ranker model; collecting a
+ * histogram publishes its exact sum, a ranker task one FedAvg step (server learning rate 1).
+ */
 async function fakeDeployment(): Promise<DapSimDeployment & { opened: DapTask[] }> {
   const storage = openServerStorage(':memory:');
   const app = createApp({ storage, adminToken: TOKEN });
@@ -47,7 +50,7 @@ async function fakeDeployment(): Promise<DapSimDeployment & { opened: DapTask[] 
     tasks,
     fallback: async (url, init) => app.request(new URL(url).pathname + new URL(url).search, init),
   });
-  const publish = async (features: readonly string[], params: Float32Array) => {
+  const publishRanker = async (features: readonly string[], params: Float32Array) => {
     await app.request('/v1/admin/model', {
       method: 'PUT',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
@@ -57,7 +60,12 @@ async function fakeDeployment(): Promise<DapSimDeployment & { opened: DapTask[] 
     });
     return storage.latestVersion('ranker') ?? 0;
   };
-  let params: Float32Array = new Float32Array(0);
+  const ranker = async () => {
+    const model = storage.latestModel('ranker');
+    return { version: model?.version ?? 0, params: Float32Array.from(model?.params ?? []) };
+  };
+  let popularity: readonly number[] = [];
+  let items: readonly string[] = [];
   return {
     opened,
     fetch: dap.fetch,
@@ -65,6 +73,7 @@ async function fakeDeployment(): Promise<DapSimDeployment & { opened: DapTask[] 
     leader: LEADER,
     helper: HELPER,
     transport: 'in-process',
+    now: () => 1_000_000,
     async openTask(task) {
       tasks.push(task);
       opened.push(task);
@@ -72,18 +81,26 @@ async function fakeDeployment(): Promise<DapSimDeployment & { opened: DapTask[] 
     async collect(task) {
       tasks.splice(tasks.indexOf(task), 1);
       const { sum, count, rejected } = await dap.aggregate(task);
-      return { sum, reports: count, rejected };
+      const m = task.measurement;
+      if (m.kind === 'item-histogram') {
+        popularity = sum;
+        items = m.items;
+      } else {
+        const { mean } = decodeRankerSum(m, sum);
+        const current = await ranker();
+        await publishRanker(
+          m.features,
+          Float32Array.from(current.params, (p, i) => p + (mean[i] ?? 0)),
+        );
+      }
+      return { reports: count, rejected };
     },
-    async publishRanker(features, start) {
-      params = start;
-      return publish(features, start);
+    async popularity(ids) {
+      const at = new Map(items.map((id, i) => [id, i]));
+      return Float32Array.from(ids, (id) => popularity[at.get(id) ?? -1] ?? 0);
     },
-    async rankerStep(task, collection) {
-      if (task.measurement.kind !== 'ranker-update') throw new Error('not a ranker task');
-      const { mean } = decodeRankerSum(task.measurement, collection.sum);
-      params = Float32Array.from(params, (p, i) => p + (mean[i] ?? 0));
-      return { version: await publish(task.measurement.features, params), params };
-    },
+    publishRanker,
+    ranker,
     close: async () => storage.close(),
   };
 }
