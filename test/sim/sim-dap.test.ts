@@ -11,6 +11,7 @@ import { openServerStorage } from '../../src/server/storage.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 import { type DapSimDeployment, drawVisitors, runDapSimulation } from '../../src/sim/sim-dap.ts';
 import { evaluatePopularity } from '../../src/sim/sim-eval.ts';
+import { runSimulation } from '../../src/sim/simulation.ts';
 import { decodeRankerSum } from '../../src/wire/dap-measurement.ts';
 import { modelUploadBody } from '../../src/wire/model-upload.ts';
 import { HELPER, LEADER, SERVER } from '../federated/support/dap-tasks.ts';
@@ -169,6 +170,42 @@ describe('simulation --mode dap (over an in-memory leader and helper)', () => {
     expect(dap.populationNote).toMatch(/^resampled population: 45 visitors drawn with replacement/);
     expect(dap).toMatchObject({ population: 45, reportsSent: 45, reportsAggregated: 45 });
     await deployment.close();
+  }, 60_000);
+
+  it("reports today's keys plus dap.popularity_ndcg_ratio, dap.reports_rejected and dap.epsilon_per_visitor", async () => {
+    // Arrange
+    const deployment = await fakeDeployment();
+    let closed = false;
+    // Act
+    const report = await runSimulation(tinyData(), {
+      epsilon: 4,
+      clientsPerRound: 10,
+      clipNorm: 0.2,
+      telemetryEpsilon: 2,
+      seed: 1,
+      http: false,
+      mode: 'dap',
+      dap: {
+        popularityShare: 0.9,
+        maxItems: 3,
+        rankerRounds: 1,
+        threads: 0,
+        start: async () => ({
+          ...deployment,
+          close: async () => {
+            closed = true;
+            await deployment.close();
+          },
+        }),
+      },
+      log: () => undefined,
+    });
+    // Assert
+    expect(Object.keys(report).sort()).toEqual(['central', 'dap', 'federated', 'telemetry']);
+    expect(report.dap).toMatchObject({ reports_rejected: 0, population: 30 });
+    expect(typeof report.dap?.popularity_ndcg_ratio).toBe('number');
+    expect(Number(report.dap?.epsilon_per_visitor)).toBeLessThanOrEqual(4 + 1e-9);
+    expect(closed).toBe(true);
   }, 60_000);
 
   it('draws a bootstrap population from the users with a training item, seeded', () => {
