@@ -22,20 +22,15 @@ import { DEFAULT_USER_STATE_CONFIG } from '../engine/user-state.ts';
 import type { MovieLensData } from '../eval/movielens.ts';
 import type { Split } from '../eval/split.ts';
 import { createDapClient, type DapClient, type DapLocalData } from '../federated/dap-client.ts';
-import { chunkLengthFor } from '../federated/dap-report.ts';
 import { learnableFeatures, rankerColumns } from '../federated/ranker-update.ts';
-import {
-  dapSigma,
-  measurementBits,
-  measurementLength,
-  reportSensitivity,
-} from '../privacy/dap-accounting.ts';
+import { reportSensitivity } from '../privacy/dap-accounting.ts';
 import { createPrivacyGate, type GateFetch } from '../privacy/gate.ts';
 import { createLedger, createMemoryLedgerStorage, type Ledger } from '../privacy/ledger.ts';
 import { rhoForBudget } from '../privacy/rdp.ts';
-import { DAP_TASK_VERSION, type DapMeasurement, type DapTask } from '../protocol/dap.ts';
+import type { DapMeasurement, DapTask } from '../protocol/dap.ts';
 import { type Rng, seededRng } from '../shared/rng.ts';
 import { createDapReportPool } from './dap-report-pool.ts';
+import { dapTaskDocument, newTaskId } from './dap-task-document.ts';
 import { evaluatePopularity, type ReportSection, topOverlap } from './sim-eval.ts';
 import { hearthWorlds, scoreRankers } from './sim-hearth.ts';
 
@@ -113,16 +108,7 @@ export const DEFAULT_DAP_SIM = {
 /** The ranker-update measurement: clip 0.5, scale 64, 5 local steps at lr 1 (as the LDP rounds). */
 export const DAP_RANKER = { clip: 0.5, scale: 64, localSteps: 5, learningRate: 1 } as const;
 
-/** 32 bytes from `rng` as a task id (base64url, 43 characters). */
-function taskId(rng: Rng): string {
-  const bytes = Array.from({ length: 32 }, () => Math.floor(rng() * 256));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-}
-
-/** A task document whose noise makes one report cost `rho` (σ = Δ/√(2ρ) per aggregator). */
+/** A task of the simulation: open from a minute before `now` for a day, minimum batch 2. */
 export function simTask(
   deployment: Pick<DapSimDeployment, 'leader' | 'helper'>,
   name: string,
@@ -131,27 +117,13 @@ export function simTask(
   rng: Rng,
   now: number,
 ): DapTask {
-  const sensitivity = reportSensitivity(measurement);
-  const length = measurementLength(measurement);
-  const sigma = dapSigma(sensitivity, rho);
-  return {
-    v: DAP_TASK_VERSION,
-    id: taskId(rng),
-    name,
-    measurement,
-    vdaf: {
-      type: 'sumVec',
-      length,
-      bits: measurementBits(measurement),
-      chunkLength: chunkLengthFor(length),
-    },
-    noise: { mechanism: 'discrete-gaussian', sigma, sensitivity, rho },
+  return dapTaskDocument(newTaskId(rng), name, measurement, rho, {
+    leader: deployment.leader,
+    helper: deployment.helper,
     window: { start: now - 60_000, end: now + 24 * 3_600_000 },
     timePrecisionSeconds: 60,
     minBatch: 2,
-    leader: deployment.leader,
-    helper: deployment.helper,
-  };
+  });
 }
 
 /** Counts of one phase's reports, from the clients' outcomes. */
