@@ -1,8 +1,9 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { MODELS_INDEX_FILE, modelsIndex } from './src/models/models-index.ts';
 
 // Cross-origin isolation lets ONNX Runtime Web use SharedArrayBuffer (WASM threads).
 const isolationHeaders = {
@@ -51,7 +52,20 @@ async function precacheList(outDir: string): Promise<string[]> {
   return files.filter((f) => PRECACHED_DIRS.some((dir) => f.startsWith(dir))).sort();
 }
 
-/** Serves ONNX Runtime's .wasm/.mjs under /ort/ in dev and copies them and models/ into the build. */
+/** The index of a models folder: its sub-folders that hold a manifest.json (see models-index.ts). */
+function modelsIndexJson(dir: string): string {
+  const folders = existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'manifest.json')))
+        .map((e) => e.name)
+    : [];
+  return `${JSON.stringify(modelsIndex(folders))}\n`;
+}
+
+/**
+ * Serves ONNX Runtime's .wasm/.mjs under /ort/ and the models index in dev, and copies them and
+ * models/ (with its index) into the build.
+ */
 function hearthAssets(): Plugin {
   let outDir = 'dist';
   return {
@@ -60,6 +74,10 @@ function hearthAssets(): Plugin {
       outDir = resolve(config.root, config.build.outDir);
     },
     configureServer(server) {
+      server.middlewares.use(`/models/${MODELS_INDEX_FILE}`, (_req, res) => {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(modelsIndexJson('models'));
+      });
       server.middlewares.use('/ort/', (req, res, next) => {
         const name = (req.url ?? '').split('?')[0]?.replace(/^\//, '') ?? '';
         const file = join(ORT_DIST, name);
@@ -79,12 +97,20 @@ function hearthAssets(): Plugin {
         if (ORT_SHIPPED.test(name)) await cp(join(ORT_DIST, name), join(outDir, 'ort', name));
       }
       if (existsSync('models')) await cp('models', join(outDir, 'models'), { recursive: true });
+      await mkdir(join(outDir, 'models'), { recursive: true });
+      await writeFile(
+        join(outDir, 'models', MODELS_INDEX_FILE),
+        modelsIndexJson(join(outDir, 'models')),
+      );
       await writeFile(join(outDir, 'precache.json'), JSON.stringify(await precacheList(outDir)));
     },
   };
 }
 
 export default defineConfig({
+  // Relative URLs in the build: the widget finds its worker chunk (and the worker its models and
+  // runtime) next to itself, so the build works under any path (e.g. /vendor/), not only at /.
+  base: './',
   plugins: [singleOrt(), hearthAssets()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },

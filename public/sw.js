@@ -4,12 +4,14 @@
 // It caches Hearth's own files only: never a navigation with a query (`/?item=…` names what the
 // visitor looked at), never another page, never catalog images (those live in IndexedDB). Every
 // cache name starts with `hearth-` (src/store/caches.ts deletes them all on "Forget me").
-const VERSION = 'hearth-v7';
+const VERSION = 'hearth-v8';
 const SHELL = `${VERSION}-shell`;
 const MODEL = `${VERSION}-model`;
 const ENCODER_DIR = '/models/hearth-encoder-v1/';
 const RANKER_DIR = '/models/ranker/';
 const COLLAB_DIR = '/models/collab/';
+/** Which model folders the build deployed (vite.config.ts writes it; see src/models/models-index.ts). */
+const MODELS_INDEX = '/models/index.json';
 const PRECACHE = ['/', '/index.html', '/demo-catalog.json', '/manifest.webmanifest', '/icon.svg'];
 
 async function sha256Hex(buffer) {
@@ -48,15 +50,20 @@ async function cacheVerifiedModels(cache) {
     await putVerified(cache, RANKER_DIR, manifest.onnx, manifest.sha256);
     await cache.put(`${RANKER_DIR}manifest.json`, ranker);
   }
-  const collab = await fetch(`${COLLAB_DIR}manifest.json`, { cache: 'no-cache' });
-  const isJson = collab.headers.get('content-type')?.includes('json') ?? false;
-  if (collab.ok && isJson) {
+  // Optional models only when the index lists them: nothing is asked for that was not deployed
+  // (a 404 would show up as an error in the console).
+  const index = await fetch(MODELS_INDEX, { cache: 'no-cache' });
+  if (!index.ok) return;
+  const deployed = (await index.clone().json()).models ?? [];
+  if (deployed.includes('collab')) {
+    const collab = await fetch(`${COLLAB_DIR}manifest.json`, { cache: 'no-cache' });
     const manifest = await collab.clone().json();
     await putVerified(cache, COLLAB_DIR, manifest.file, manifest.sha256);
     if (manifest.sequence)
       await putVerified(cache, COLLAB_DIR, manifest.sequence.file, manifest.sequence.sha256);
     await cache.put(`${COLLAB_DIR}manifest.json`, collab);
   }
+  await cache.put(MODELS_INDEX, index);
 }
 
 /**
@@ -188,7 +195,8 @@ self.addEventListener('fetch', (event) => {
         // on module scripts) is ignored: these are our own static files.
         const cached = await caches.match(event.request, { ignoreSearch: true, ignoreVary: true });
         if (cached) return fresh(cached);
-        // A model file that was not deployed at install (e.g. no collab model): still absent.
+        // A model file that was not deployed at install: still absent (the worker asks only for
+        // what models/index.json lists, so this is a misdeployment).
         if (isModel) return new Response('Not deployed (offline)', { status: 404 });
         throw error;
       }

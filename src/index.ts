@@ -15,6 +15,7 @@ export type {
 } from './catalog/catalog.api.ts';
 export { CatalogEmptyError, CatalogParseError, CatalogSyncError } from './catalog/errors.ts';
 export { type CatalogParseResult, parseCatalogText } from './catalog/parse.ts';
+export { type CatalogReport, catalogReport, parseReport } from './catalog/report.ts';
 export { type CatalogService, createCatalogService } from './catalog/service.ts';
 // Encoder: text → vectors on the device.
 export {
@@ -75,6 +76,7 @@ export {
 // Widget: the page API and the custom element.
 export { defineHearthElement } from './widget/element.ts';
 export { createHearth, type HearthApi } from './widget/hearth.ts';
+export { DEFAULT_STRINGS, type HearthStrings } from './widget/strings.ts';
 // The engine worker: one contract for both sides, and the factory its entry point exposes.
 export { createEngineWorker } from './worker/create-engine-worker.ts';
 export type { EngineWorkerApi } from './worker/engine-worker.api.ts';

@@ -31,6 +31,10 @@ export interface CatalogError {
 export interface ParseReport {
   readonly accepted: number;
   readonly rejected: number;
+  /** Duplicate-id records (all of them; `duplicates` lists the first `MAX_REPORTED`). */
+  readonly duplicated: number;
+  /** Field warnings (all of them; `warnings` lists the first `MAX_REPORTED`). */
+  readonly warned: number;
   readonly rejections: readonly CatalogRejection[];
   readonly duplicates: readonly CatalogDuplicate[];
   readonly warnings: readonly CatalogWarning[];

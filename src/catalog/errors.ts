@@ -8,6 +8,8 @@ export const CATALOG_MESSAGES = {
   unsupportedBody:
     'Catalog body is neither a JSON array, a { version, items } object, JSON Lines nor CSV',
   badDelta: 'Catalog delta does not match { version, upserts, deletions }',
+  csvColumns: (line: number, found: readonly string[], missing: readonly string[]) =>
+    `Catalog CSV header (line ${line}) has no ${missing.map((m) => `"${m}"`).join(' or ')} column: it names ${found.length === 0 ? 'no column' : found.map((f) => JSON.stringify(f.slice(0, 40))).join(', ')}; a catalog needs "id" and "title" columns (optional: description, tags, category, price, currency, url, image, available, updatedAt; other columns are kept as extra fields). Rename the columns and load it again.`,
 } as const;
 
 /** The catalog text could not be read at all (malformed JSON, unknown shape). */

@@ -22,7 +22,8 @@ export type NormalizeResult =
   | { readonly ok: true; readonly item: CatalogItem; readonly warnings: readonly FieldIssue[] }
   | { readonly ok: false; readonly id: string | null; readonly issues: readonly FieldIssue[] };
 
-const KNOWN_FIELDS = [
+/** The fields Hearth reads (every other field goes to `extra`); `id` and `title` are required. */
+export const KNOWN_FIELDS = [
   'id',
   'title',
   'description',
@@ -35,10 +36,18 @@ const KNOWN_FIELDS = [
   'available',
   'updatedAt',
 ] as const;
-type KnownField = (typeof KNOWN_FIELDS)[number];
+/** One field Hearth reads. */
+export type KnownField = (typeof KNOWN_FIELDS)[number];
+/** The fields an item cannot go without. */
+export const REQUIRED_FIELDS: readonly KnownField[] = ['id', 'title'];
 const FIELD_BY_FOLDED = new Map<string, KnownField>(
   KNOWN_FIELDS.map((f) => [f.toLowerCase(), f] as const),
 );
+
+/** The known field a key names (`Title`, `updated_at`, `UPDATED-AT`), or undefined for an extra. */
+export function knownField(key: string): KnownField | undefined {
+  return FIELD_BY_FOLDED.get(key.toLowerCase().replace(/[\s_-]/g, ''));
+}
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const TRUE_WORDS = new Set(['true', 'yes', 'y', '1']);
 const FALSE_WORDS = new Set(['false', 'no', 'n', '0']);
@@ -56,18 +65,22 @@ function typeName(value: unknown): string {
 function splitFields(raw: Record<string, unknown>): {
   known: Record<string, unknown>;
   extra: [string, unknown][];
+  /** Known fields given as an empty string (absent, but worth naming as "empty"). */
+  empty: Set<string>;
 } {
   const known: Record<string, unknown> = {};
   const extra: [string, unknown][] = [];
+  const empty = new Set<string>();
   for (const [key, value] of Object.entries(raw)) {
-    const field = FIELD_BY_FOLDED.get(key.toLowerCase().replace(/[\s_-]/g, ''));
+    const field = knownField(key);
     // Empty strings (CSV cells) and nulls mean "absent".
     const present = value !== null && value !== undefined && value !== '';
     if (field !== undefined) {
       if (present) known[field] = value;
+      else if (value === '') empty.add(field);
     } else if (present) extra.push([key, value]);
   }
-  return { known, extra };
+  return { known, extra, empty };
 }
 
 function parseUrl(raw: string, field: string, issues: FieldIssue[]): string | undefined {
@@ -230,7 +243,7 @@ export function normalizeItem(raw: unknown): NormalizeResult {
       issues: [{ field: '(item)', problem: `expected an object, got ${typeName(raw)}` }],
     };
   }
-  const { known, extra } = splitFields(raw as Record<string, unknown>);
+  const { known, extra, empty } = splitFields(raw as Record<string, unknown>);
   const rawId = known.id;
   const id =
     typeof rawId === 'string' || typeof rawId === 'number'
@@ -241,9 +254,8 @@ export function normalizeItem(raw: unknown): NormalizeResult {
     const issues = parsed.error.issues.map((issue): FieldIssue => {
       const field = String(issue.path[0] ?? '(item)');
       const value = known[field];
-      return value === undefined
-        ? { field, problem: 'missing (required)' }
-        : { field, problem: `wrong type: got ${typeName(value)}` };
+      if (value !== undefined) return { field, problem: `wrong type: got ${typeName(value)}` };
+      return { field, problem: empty.has(field) ? 'empty (required)' : 'missing (required)' };
     });
     return { ok: false, id, issues };
   }

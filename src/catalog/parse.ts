@@ -9,7 +9,14 @@ import { catalogFullEnvelopeSchema } from '../protocol/catalog.ts';
 import { jsonErrorOffset, lineColumn } from '../shared/json-position.ts';
 import { parseCsv } from './csv.ts';
 import { CATALOG_MESSAGES, CatalogEmptyError, CatalogParseError } from './errors.ts';
-import { type CatalogLocation, type FieldIssue, normalizeItem } from './normalize.ts';
+import { formatLocation } from './location.ts';
+import {
+  type CatalogLocation,
+  type FieldIssue,
+  knownField,
+  normalizeItem,
+  REQUIRED_FIELDS,
+} from './normalize.ts';
 
 /** The text formats a catalog may come in. */
 export type CatalogFormat = 'json' | 'jsonl' | 'csv';
@@ -49,6 +56,8 @@ export interface CatalogParseResult {
    */
   readonly envelopeItems?: readonly unknown[];
   readonly items: CatalogItem[];
+  /** Where each of `items` came from (same order): the kept record of its id. */
+  readonly itemLocations: CatalogLocation[];
   readonly rejections: CatalogRejection[];
   readonly duplicates: CatalogDuplicate[];
   readonly warnings: CatalogWarning[];
@@ -62,10 +71,7 @@ export interface ParseCatalogOptions {
   readonly allowEmpty?: boolean;
 }
 
-/** Writes a location for messages: `line 7` or `item 3` (0-based index). */
-export function formatLocation(at: CatalogLocation): string {
-  return at.kind === 'line' ? `line ${at.line}` : `item ${at.index}`;
-}
+export { formatLocation } from './location.ts';
 
 function rejection(
   at: CatalogLocation,
@@ -111,7 +117,8 @@ function collect(
     }
     byId.set(item.id, { item, at });
   }
-  const items = [...byId.values()].map((e) => e.item);
+  const kept = [...byId.values()];
+  const items = kept.map((e) => e.item);
   if (items.length === 0 && !options.allowEmpty) {
     const first = rejections[0]?.message;
     throw new CatalogEmptyError(
@@ -121,7 +128,15 @@ function collect(
       rejections.length,
     );
   }
-  return { format, version, items, rejections, duplicates, warnings };
+  return {
+    format,
+    version,
+    items,
+    itemLocations: kept.map((e) => e.at),
+    rejections,
+    duplicates,
+    warnings,
+  };
 }
 
 /** Parses an array of raw records (JSON values or CSV row objects); locations are indexes. */
@@ -227,6 +242,19 @@ function fromCsv(text: string, options: ParseCatalogOptions): CatalogParseResult
     );
   }
   const names = header.cells.map((c) => c.trim());
+  // Wrong columns would reject every row with the same "missing" issue: say so once, naming them.
+  const fields = new Set(names.map(knownField));
+  const missing = REQUIRED_FIELDS.filter((f) => !fields.has(f));
+  if (missing.length > 0) {
+    throw new CatalogParseError(
+      CATALOG_MESSAGES.csvColumns(
+        header.line,
+        names.filter((n) => n !== ''),
+        missing,
+      ),
+      header.line,
+    );
+  }
   const early = table.errors.map((e) =>
     rejection({ kind: 'line', line: e.line }, null, [{ field: '(csv)', problem: e.problem }]),
   );

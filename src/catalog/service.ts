@@ -11,7 +11,7 @@ import type { VectorIndex } from '../search/vector-index.ts';
 import { CatalogStore } from '../store/catalog-store.ts';
 import { ImageStore } from '../store/image-store.ts';
 import { requestPersistentStorage } from '../store/persist.ts';
-import { HEARTH_DB_NAME, openHearthDB, type StoredItem } from '../store/schema.ts';
+import { HEARTH_DB_NAME, reopeningHearthDB, type StoredItem } from '../store/schema.ts';
 import { type ApplyContext, buildIndex, type CatalogState, ensureVectors } from './apply.ts';
 import type {
   CatalogApi,
@@ -85,16 +85,21 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
   let lastAttempt: CatalogStatus['lastAttempt'] = null;
   let images = new Map<string, Blob>();
 
+  // "Forget me" deletes the database under this connection: the stores then reopen a fresh one
+  // instead of failing with "The database connection is closing".
+  const connection = reopeningHearthDB(options.dbName ?? HEARTH_DB_NAME);
+  let open: { db: unknown; store: CatalogStore; imageStore: ImageStore } | null = null;
+  const stores = async () => {
+    const db = await connection();
+    if (open?.db !== db) open = { db, store: new CatalogStore(db), imageStore: new ImageStore(db) };
+    return open;
+  };
+
   const init = (async () => {
-    const [db, encoder] = await Promise.all([
-      openHearthDB(options.dbName ?? HEARTH_DB_NAME),
-      options.encoder,
-    ]);
-    const store = new CatalogStore(db);
-    const imageStore = new ImageStore(db);
+    const [{ store, imageStore }, encoder] = await Promise.all([stores(), options.encoder]);
     const model = `${encoder.info.id}@${encoder.info.version}`;
-    const ctx = (onProgress?: ProgressListener): ApplyContext => ({
-      store,
+    const ctx = async (onProgress?: ProgressListener): Promise<ApplyContext> => ({
+      store: (await stores()).store,
       model,
       dims: encoder.info.dims,
       now,
@@ -121,11 +126,11 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
       items,
       index: buildIndex(items.values(), loaded.vectors, encoder.info.dims),
     };
-    state = (await ensureVectors(ctx(), state)).state;
+    state = (await ensureVectors(await ctx(), state)).state;
     persisted = await requestPersistentStorage();
     phase = state.items.size > 0 ? 'ready' : 'empty';
     currentModel = model;
-    return { store, imageStore, encoder, model, ctx };
+    return { encoder, model, ctx };
   })();
   init.catch((error: unknown) => {
     phase = 'unavailable';
@@ -145,7 +150,8 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     opts: ImageOptions = {},
   ): Promise<SyncResult> => {
     if (!result.ok) return result;
-    const { imageStore } = await init;
+    await init;
+    const { imageStore } = await stores();
     const caps = { ...IMAGE_DEFAULTS, ...opts };
     const wanted =
       caps.mode === 'cached'
@@ -166,7 +172,8 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
   };
 
   const finish = async (result: SyncResult): Promise<SyncResult> => {
-    const { store } = await init;
+    await init;
+    const { store } = await stores();
     phase = state.items.size > 0 ? 'ready' : 'empty';
     const error = result.ok ? null : result.error;
     lastAttempt = { at: now(), ok: result.ok, error };
@@ -203,7 +210,7 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
       exclusive(async () => {
         const { ctx } = await init;
         phase = 'syncing';
-        const step = await syncCatalog(fetchFn, ctx(onProgress), state, url, opts);
+        const step = await syncCatalog(fetchFn, await ctx(onProgress), state, url, opts);
         state = step.state;
         return finish(await refreshImages(step.result, opts.images));
       }),
@@ -211,16 +218,13 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
       exclusive(async () => {
         const { ctx } = await init;
         phase = 'syncing';
-        const step = await loadCatalog(ctx(onProgress), state, input, opts);
+        const step = await loadCatalog(await ctx(onProgress), state, input, opts);
         state = step.state;
         return finish(await refreshImages(step.result, opts.images));
       }),
     status: async () => {
-      const { store, model, encoder } = await init.catch(() => ({
-        store: null,
-        model: null,
-        encoder: null,
-      }));
+      const { model, encoder } = await init.catch(() => ({ model: null, encoder: null }));
+      const store = model === null ? null : (await stores()).store;
       const staging = store ? await store.staging() : null;
       const pointer = state.pointer;
       return {
@@ -282,7 +286,8 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
     },
     clear: () =>
       exclusive(async () => {
-        const { store, imageStore, encoder } = await init;
+        const { encoder } = await init;
+        const { store, imageStore } = await stores();
         await store.clear();
         await imageStore.delete(images.keys());
         images = new Map();
@@ -295,9 +300,9 @@ export function createCatalogService(options: CatalogServiceOptions): CatalogSer
         phase = 'empty';
       }),
     close: async () => {
-      const ready = await init.catch(() => null);
+      await init.catch(() => null);
       await queue;
-      ready?.store.db.close();
+      open?.store.db.close();
     },
   };
   return service;

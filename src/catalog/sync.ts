@@ -14,38 +14,19 @@ import {
   type CatalogSource,
   type CatalogState,
 } from './apply.ts';
-import type {
-  CatalogError,
-  LoadOptions,
-  ParseReport,
-  SyncOptions,
-  SyncResult,
-} from './catalog.api.ts';
+import type { CatalogError, LoadOptions, SyncOptions, SyncResult } from './catalog.api.ts';
 import { catalogItemsHash, deltaChainHash } from './content-hash.ts';
 import { textHash } from './embed-text.ts';
 import { CatalogEmptyError, CatalogParseError, CatalogSyncError } from './errors.ts';
 import { type FetchFn, fetchCatalog } from './fetch-catalog.ts';
 import { type CatalogParseResult, parseCatalogRecords, parseCatalogText } from './parse.ts';
 import { report } from './progress.ts';
-
-/** Rejections, duplicates and warnings listed in a result (counts are always complete). */
-export const MAX_REPORTED = 100;
+import { parseReport } from './report.ts';
 
 /** The state after a sync step and what to tell the caller. */
 export interface SyncStep {
   readonly state: CatalogState;
   readonly result: SyncResult;
-}
-
-/** Summarises a parse for a result (lists capped at `MAX_REPORTED`). */
-export function parseReport(parsed: CatalogParseResult): ParseReport {
-  return {
-    accepted: parsed.items.length,
-    rejected: parsed.rejections.length,
-    rejections: parsed.rejections.slice(0, MAX_REPORTED),
-    duplicates: parsed.duplicates.slice(0, MAX_REPORTED),
-    warnings: parsed.warnings.slice(0, MAX_REPORTED),
-  };
 }
 
 /** Classifies any error of a sync or load for the caller. */

@@ -119,10 +119,10 @@ function formatReport(report: EvalReport): string {
   const f = (v: number) => (Number.isNaN(v) ? '   n/a' : v.toFixed(4));
   const lines = [
     `${report.dataset.users} users, ${report.dataset.items} items, ${report.dataset.interactions} interactions`,
-    'method       HR@10   NDCG@10 coverage novelty  ILD',
+    'method          HR@10   NDCG@10 coverage novelty  ILD',
     ...Object.entries(report.methods).map(
       ([name, m]) =>
-        `${name.padEnd(12)} ${f(m['hr@10'])}  ${f(m['ndcg@10'])}  ${f(m.coverage)}  ${m.novelty.toFixed(2)}  ${f(m.ild)}`,
+        `${name.padEnd(15)} ${f(m['hr@10'])}  ${f(m['ndcg@10'])}  ${f(m.coverage)}  ${m.novelty.toFixed(2)}  ${f(m.ild)}`,
     ),
   ];
   if (report.cold_items) {

@@ -1,4 +1,4 @@
-import { CliUsageError } from './errors.ts';
+import { describeCliError } from './errors.ts';
 
 /** A CLI command: takes its own arguments, returns the process exit code. */
 export type Command = (args: string[]) => Promise<number>;
@@ -22,7 +22,18 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'offline recommendation evaluation on a MovieLens folder',
     load: () => import('./eval.ts'),
   },
-  serve: { summary: 'run the thin server', load: () => import('./serve.ts') },
+  serve: {
+    summary: 'run the thin server, or a DAP aggregator (--role leader|helper)',
+    load: () => import('./serve.ts'),
+  },
+  collect: {
+    summary: "collect a DAP task's closed window and publish it",
+    load: () => import('./collect.ts'),
+  },
+  catalog: {
+    summary: 'check a catalog file with the rules browsers and the thin server apply',
+    load: () => import('./catalog.ts'),
+  },
   simulate: {
     summary: 'federated + LDP simulation on a MovieLens folder',
     load: () => import('./simulate.ts'),
@@ -50,13 +61,10 @@ export async function main(argv: string[]): Promise<number> {
     const { run } = await entry.load();
     return await run(rest);
   } catch (error) {
-    if (error instanceof CliUsageError) {
-      process.stderr.write(`hearth ${name}: ${error.message}\n`);
-      return 2;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`hearth ${name}: ${message}\n`);
-    return 1;
+    // The one error path of every command: one line with the fix, never a stack trace.
+    const failure = describeCliError(name, error);
+    process.stderr.write(`hearth ${name}: ${failure.message}\n`);
+    return failure.code;
   }
 }
 

@@ -5,12 +5,12 @@
  * and prints the URL.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { type CatalogReport, catalogReportLines, hasCatalogErrors } from '../catalog/report.ts';
 import { noiseMultiplierFor } from '../federated/privatize.ts';
 import { learnableFeatures } from '../federated/ranker-update.ts';
 import type { RankerManifest } from '../models/ranker-manifest.ts';
@@ -20,8 +20,10 @@ import { checkAdminToken } from '../server/middleware/require-admin.ts';
 import { openServerStorage } from '../server/storage.ts';
 import { modelUploadBody } from '../wire/model-upload.ts';
 import { CliUsageError } from './errors.ts';
+import { checkDbPath, listen } from './listen.ts';
 
 const DIST = resolve('dist');
+const DEFAULT_DB = '.hearth/server.db';
 const SOURCES = ['index.html', 'src', 'workers', 'public', 'vite.config.ts'];
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -74,13 +76,14 @@ export async function buildDemo(): Promise<void> {
 }
 
 /**
- * Gives the thin server the demo catalog when it has none, so `/v1/catalog` and the DP
- * popularity estimates of `/v1/aggregates` cover the demo's items.
+ * Keeps the thin server's catalog in step with the demo's catalog file (the one the page loads),
+ * so `/v1/catalog` and the DP popularity estimates of `/v1/aggregates` cover the same items: on
+ * every start the file replaces the server's catalog (a no-op when nothing changed), with a
+ * notice when it did change and the catalog report when some items were skipped.
  */
-async function seedCatalog(api: Hono, token: string, file: string): Promise<void> {
+async function syncServerCatalog(api: Hono, token: string, file: string): Promise<void> {
   if (!existsSync(file)) return;
-  const current = (await (await api.request('/v1/catalog')).json()) as { items?: unknown[] };
-  if ((current.items?.length ?? 0) > 0) return;
+  const before = (await (await api.request('/v1/catalog')).json()) as { version?: string };
   const response = await api.request('/v1/admin/catalog', {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -89,6 +92,16 @@ async function seedCatalog(api: Hono, token: string, file: string): Promise<void
   if (!response.ok) {
     process.stderr.write(
       `hearth start: the thin server refused ${file} (HTTP ${response.status}): ${await response.text()}\n`,
+    );
+    return;
+  }
+  const after = (await response.json()) as { version: string; report: CatalogReport };
+  if (hasCatalogErrors(after.report) || after.report.warnings > 0) {
+    process.stderr.write(`hearth start: ${file}: ${catalogReportLines(after.report).join('\n')}\n`);
+  }
+  if (before.version !== undefined && before.version !== '0' && before.version !== after.version) {
+    process.stderr.write(
+      `hearth start: the thin server's catalog was updated from ${file} (${after.report.accepted} items, version ${after.version}).\n`,
     );
   }
 }
@@ -160,7 +173,7 @@ export async function startDemo(options: DemoServerOptions): Promise<DemoServer>
   if (!existsSync(join(dist, 'index.html'))) {
     throw new CliUsageError(`${dist} has no index.html; build the demo first (npm run build).`);
   }
-  mkdirSync(dirname(options.db), { recursive: true });
+  checkDbPath(options.db, DEFAULT_DB);
   const storage = openServerStorage(options.db);
   const app = new Hono();
   app.use('*', async (c, next) => {
@@ -173,7 +186,7 @@ export async function startDemo(options: DemoServerOptions): Promise<DemoServer>
   const adminToken = randomBytes(32).toString('base64url');
   checkAdminToken(adminToken, 'the demo admin token');
   const api = createApp({ storage, adminToken });
-  await seedCatalog(api, adminToken, join(dist, 'demo-catalog.json'));
+  await syncServerCatalog(api, adminToken, join(dist, 'demo-catalog.json'));
   await seedRankerRounds(api, adminToken, join(dist, 'models/ranker/manifest.json'));
   app.route('/', api);
   app.get('*', async (c) => {
@@ -198,14 +211,12 @@ export async function startDemo(options: DemoServerOptions): Promise<DemoServer>
       'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
   });
-  const server = await new Promise<ReturnType<typeof serve>>((resolveListen, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () =>
-      resolveListen(s),
-    );
-    s.once('error', reject);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const { server, port } = await listen(app.fetch, options.port, options.host).catch(
+    (error: unknown) => {
+      storage.close();
+      throw error; // main prints it as one line (a busy port names --port)
+    },
+  );
   return {
     url: `http://${options.host}:${port}/`,
     close: () =>
@@ -219,6 +230,11 @@ export async function startDemo(options: DemoServerOptions): Promise<DemoServer>
   };
 }
 
+const HELP = `usage: hearth start [--port 8080] [--host 127.0.0.1] [--db .hearth/server.db] [--rebuild]
+Builds the demo when dist/ is missing or older than the sources (--rebuild: always), serves it
+with the thin server's /v1 API on one port and prints the URL. The thin server's catalog follows
+dist/demo-catalog.json (public/demo-catalog.json at build time).`;
+
 /** `hearth start`: builds when needed, serves, prints the URL; resolves with 0 on SIGINT/SIGTERM. */
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -226,10 +242,15 @@ export async function run(args: string[]): Promise<number> {
     options: {
       port: { type: 'string', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
-      db: { type: 'string', default: '.hearth/server.db' },
+      db: { type: 'string', default: DEFAULT_DB },
       rebuild: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new CliUsageError(`--port must be a port number, got '${values.port}'.`);

@@ -5,7 +5,12 @@ import {
   type PreTrainedTokenizer,
   Tensor,
 } from '@huggingface/transformers';
-import { ENCODER_MESSAGES, EncoderInputError, EncoderModelError } from './errors.ts';
+import {
+  browserModelFix,
+  ENCODER_MESSAGES,
+  EncoderInputError,
+  EncoderModelError,
+} from './errors.ts';
 import type { EncoderFetch, VerifiedFileCache } from './files-http.ts';
 import { type ModelFiles, readManifest, verifyModelFiles } from './manifest.ts';
 import { meanPoolNormalize } from './pooling.ts';
@@ -78,12 +83,18 @@ async function locate(options: EncoderOptions): Promise<ModelLocation> {
       ENCODER_MESSAGES.loadFailed(
         model,
         "in a browser createEncoder() needs { fetch } (the engine worker passes the privacy gate's download) or { files }",
+        'Pass one of them.',
       ),
     );
   }
   const { httpModelFiles } = await import('./files-http.ts');
   const absoluteBase = new URL(base, globalThis.location?.href).href;
-  const files = httpModelFiles(`${absoluteBase}${model}/`, options.fetch);
+  // A page has no command line: messages say where the files should be served instead.
+  const files = httpModelFiles(
+    `${absoluteBase}${model}/`,
+    options.fetch,
+    browserModelFix(absoluteBase),
+  );
   return { base, name: model, files, cache: files.cache };
 }
 
@@ -126,7 +137,7 @@ export async function createEncoder(options: EncoderOptions = {}): Promise<Encod
   for (const required of ['config.json', 'tokenizer.json']) {
     if (!(await where.files.exists(required))) {
       throw new EncoderModelError(
-        ENCODER_MESSAGES.missingFile(required, where.files.location),
+        ENCODER_MESSAGES.missingFile(required, where.files.location, where.files.fix),
         required,
       );
     }
@@ -138,7 +149,7 @@ export async function createEncoder(options: EncoderOptions = {}): Promise<Encod
   const weightsFile = dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx';
   if (!(await where.files.exists(weightsFile))) {
     throw new EncoderModelError(
-      ENCODER_MESSAGES.missingFile(weightsFile, where.files.location),
+      ENCODER_MESSAGES.missingFile(weightsFile, where.files.location, where.files.fix),
       weightsFile,
     );
   }
@@ -154,14 +165,16 @@ export async function createEncoder(options: EncoderOptions = {}): Promise<Encod
       ...(isNode ? { session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 } } : {}),
     });
   } catch (error) {
-    throw new EncoderModelError(ENCODER_MESSAGES.loadFailed(where.name, String(error)));
+    throw new EncoderModelError(
+      ENCODER_MESSAGES.loadFailed(where.name, String(error), where.files.fix),
+    );
   }
 
   const config = model.config as unknown as { hidden_size?: number; dim?: number };
   const dims = config.hidden_size ?? config.dim ?? manifest?.dims;
   if (dims === undefined)
     throw new EncoderModelError(
-      ENCODER_MESSAGES.loadFailed(where.name, 'config.json has no hidden_size'),
+      ENCODER_MESSAGES.loadFailed(where.name, 'config.json has no hidden_size', where.files.fix),
     );
   const maxTokens = Math.min(manifest?.maxTokens ?? 512, tokenizer.model_max_length ?? 512);
   const info: EncoderInfo = {

@@ -26,13 +26,23 @@ export type HttpModelFiles = ModelFiles & {
   readonly cache: VerifiedFileCache;
 };
 
-/** Model files under `baseUrl` (absolute, ending in the model's folder) read through `fetchFn`. */
-export function httpModelFiles(baseUrl: string, fetchFn: EncoderFetch): HttpModelFiles {
+/**
+ * Model files under `baseUrl` (absolute, ending in the model's folder) read through `fetchFn`;
+ * `fix` is what messages tell a site owner to do about a missing file. This module is a separate
+ * chunk of the engine worker and must import no value from it: the chunk would load the worker's
+ * entry a second time (without its URL parameters) and expose a second engine.
+ */
+export function httpModelFiles(
+  baseUrl: string,
+  fetchFn: EncoderFetch,
+  fix?: string,
+): HttpModelFiles {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   const url = (path: string) => new URL(path, base).href;
   const read = new Map<string, Uint8Array<ArrayBuffer>>();
   return {
     location: baseUrl,
+    ...(fix !== undefined ? { fix } : {}),
     async read(path) {
       const known = read.get(url(path));
       if (known !== undefined) return known;

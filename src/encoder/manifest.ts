@@ -22,6 +22,11 @@ export type ModelManifest = z.infer<typeof ModelManifestSchema>;
 export interface ModelFiles {
   /** Human-readable location, used in error messages. */
   readonly location: string;
+  /**
+   * What a message tells the reader to do about a missing or broken file (default: the CLI's
+   * rebuild advice; files over HTTP say how to deploy them instead).
+   */
+  readonly fix?: string;
   /** The file's bytes, or null when it does not exist. */
   read(path: string): Promise<Uint8Array | null>;
 }
@@ -35,7 +40,7 @@ export async function readManifest(files: ModelFiles): Promise<ModelManifest | n
     json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
     throw new EncoderModelError(
-      ENCODER_MESSAGES.badManifest(files.location, String(error)),
+      ENCODER_MESSAGES.badManifest(files.location, String(error), files.fix),
       'manifest.json',
     );
   }
@@ -45,6 +50,7 @@ export async function readManifest(files: ModelFiles): Promise<ModelManifest | n
       ENCODER_MESSAGES.badManifest(
         files.location,
         parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+        files.fix,
       ),
       'manifest.json',
     );
@@ -57,11 +63,14 @@ export async function verifyModelFiles(manifest: ModelManifest, files: ModelFile
   for (const [path, expected] of Object.entries(manifest.files)) {
     const bytes = await files.read(path);
     if (bytes === null)
-      throw new EncoderModelError(ENCODER_MESSAGES.missingFile(path, files.location), path);
+      throw new EncoderModelError(
+        ENCODER_MESSAGES.missingFile(path, files.location, files.fix),
+        path,
+      );
     const actual = await sha256Hex(bytes);
     if (actual !== expected.sha256) {
       throw new EncoderModelError(
-        ENCODER_MESSAGES.corruptFile(path, expected.sha256, actual),
+        ENCODER_MESSAGES.corruptFile(path, expected.sha256, actual, files.fix),
         path,
       );
     }

@@ -1,8 +1,8 @@
 /**
  * Candidate generation: the union of semantic neighbours of the profile and of the latest item,
  * prompt matches, collaborative and item-item neighbours, a quota of cold items by content,
- * popular items and fresh items, minus what the
- * visitor already interacted with, rejected, or cannot get.
+ * (on a first visit) the most typical items of each category, popular items and fresh items,
+ * minus what the visitor already interacted with, rejected, or cannot get.
  */
 
 import { dotRow, normalized, topIndices } from '../shared/vector-math.ts';
@@ -22,6 +22,11 @@ export interface CandidateConfig {
   readonly cold: number;
   readonly popular: number;
   readonly fresh: number;
+  /**
+   * First visit (no history, no prompt): the most typical items of each category, so the list
+   * can start varied instead of with one category's first rows.
+   */
+  readonly starters: number;
   /** Leave out items the visitor already interacted with. */
   readonly excludeSeen: boolean;
 }
@@ -36,8 +41,12 @@ export const DEFAULT_CANDIDATE_CONFIG: CandidateConfig = {
   cold: 20,
   popular: 50,
   fresh: 20,
+  starters: 3,
   excludeSeen: true,
 };
+
+/** Most categories that contribute starters (the largest ones), so a huge taxonomy stays cheap. */
+export const MAX_STARTER_CATEGORIES = 60;
 
 /** Returns candidate rows (unique, in source order); `excluded` rows are never candidates. */
 export function generateCandidates(
@@ -68,9 +77,53 @@ export function generateCandidates(
   const query = coldQuery(state, signals);
   if (query && context.coldCount > 0 && config.cold > 0)
     add(nearestCold(context, query, config.cold, skip));
+  // Before popular and fresh items: on equal scores the first visit's list prefers them.
+  if (state.cold && !signals.prompt?.vector && config.starters > 0)
+    add(starterRows(context, config.starters).filter((r) => !skip(r)));
   add(topIndices(context.popularity, config.popular, skip));
   add(newest(context, signals, config.fresh, skip));
   return [...out];
+}
+
+/** Per engine context: the starter rows of `perCategory` (computed once per catalog version). */
+const startersByContext = new WeakMap<EngineContext, Map<number, number[]>>();
+
+/**
+ * The `perCategory` most typical rows of each category (highest cosine to the category's mean
+ * vector), for the largest `MAX_STARTER_CATEGORIES` categories: what a first visit can start
+ * from when nothing is known about the visitor. Items without a category form no group.
+ */
+export function starterRows(context: EngineContext, perCategory: number): number[] {
+  const cached = startersByContext.get(context)?.get(perCategory);
+  if (cached !== undefined) return cached;
+  const groups = new Map<string, number[]>();
+  context.items.forEach((item, row) => {
+    const category = item.categories[0];
+    if (category === undefined || category === '' || item.available === false) return;
+    const rows = groups.get(category) ?? [];
+    rows.push(row);
+    groups.set(category, rows);
+  });
+  const largest = [...groups.values()]
+    .sort((a, b) => b.length - a.length || a[0]! - b[0]!)
+    .slice(0, MAX_STARTER_CATEGORIES);
+  const out: number[] = [];
+  for (const rows of largest) {
+    const mean = new Float32Array(context.dims);
+    for (const r of rows) {
+      const v = itemVector(context, r);
+      for (let k = 0; k < mean.length; k++) mean[k]! += v[k]!;
+    }
+    const centre = normalized(mean) ?? mean;
+    const typicality = Float32Array.from(rows, (r) =>
+      dotRow(context.vectors, context.dims, r, centre),
+    );
+    out.push(...topIndices(typicality, perCategory).map((i) => rows[i]!));
+  }
+  const byCount = startersByContext.get(context) ?? new Map<number, number[]>();
+  byCount.set(perCategory, out);
+  startersByContext.set(context, byCount);
+  return out;
 }
 
 /** The k freshest rows (freshness > 0) that are not skipped, walking the newest-first order. */

@@ -177,3 +177,45 @@ export function reserveColdSlots(
   }
   return out;
 }
+
+/**
+ * A first visit's list (no history, no prompt): categories take turns, each giving its best
+ * remaining candidate by score, the categories ordered by their best score; items without a
+ * category come last, in score order. Returns positions (indices into `rows`). Nothing is known
+ * about the visitor yet, so variety across the catalog beats the ranker's small score gaps.
+ */
+export function coldStartSelect(
+  context: EngineContext,
+  rows: readonly number[],
+  scores: Float32Array,
+  limit: number,
+): number[] {
+  const order = [...rows.keys()].sort((a, b) => scores[b]! - scores[a]! || a - b);
+  const queues = new Map<string, number[]>();
+  const loose: number[] = [];
+  for (const i of order) {
+    const category = context.items[rows[i]!]!.categories[0];
+    if (category === undefined || category === '') {
+      loose.push(i);
+      continue;
+    }
+    const queue = queues.get(category) ?? [];
+    queue.push(i);
+    queues.set(category, queue);
+  }
+  const chosen: number[] = [];
+  const lists = [...queues.values()]; // insertion order = order of each category's best score
+  for (let round = 0; chosen.length < limit; round++) {
+    let added = false;
+    for (const list of lists) {
+      const next = list[round];
+      if (next === undefined) continue;
+      chosen.push(next);
+      added = true;
+      if (chosen.length === limit) break;
+    }
+    if (!added) break;
+  }
+  for (const i of loose) if (chosen.length < limit) chosen.push(i);
+  return chosen;
+}

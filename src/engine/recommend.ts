@@ -3,6 +3,8 @@
  * candidates → features → ranker → post-ranking → explanations. `hearth eval` calls this very
  * function; so does the engine service in the worker.
  */
+
+import type { ExplanationStrings } from '../protocol/strings.ts';
 import type { Rng } from '../shared/rng.ts';
 import {
   type CandidateConfig,
@@ -22,6 +24,7 @@ import {
 } from './features.ts';
 import {
   adjustScores,
+  coldStartSelect,
   DEFAULT_POST_RANK_CONFIG,
   explorationSlot,
   mmrSelect,
@@ -59,6 +62,8 @@ export interface RecommendInput {
   /** Item id → times shown in this session without an interaction (fatigue). */
   readonly impressions?: ReadonlyMap<string, number>;
   readonly rng: Rng;
+  /** The site's wording of the explanations (any template left out keeps its default). */
+  readonly strings?: Partial<ExplanationStrings>;
 }
 
 /** Ranks the catalog for a user state; returns up to `limit` explained results. */
@@ -93,17 +98,23 @@ export async function recommendFor(
     input.impressions ?? new Map(),
     config.post,
   );
+  // A first visit without a prompt knows nothing of the visitor: start varied (categories take
+  // turns) instead of with the ranker's near-ties, which follow catalog order.
+  const firstVisit = state.cold && !prompt?.vector;
   const chosen = reserveColdSlots(
     context,
     rows,
     coldQuery(state, signals),
-    mmrSelect(context, rows, scores, input.limit, config.post.mmrLambda),
+    firstVisit
+      ? coldStartSelect(context, rows, scores, input.limit)
+      : mmrSelect(context, rows, scores, input.limit, config.post.mmrLambda),
     config.post.coldSlots,
   );
+  // A first visit's list is already spread over the catalog: no exploration slot in it.
   const { order, explored } = explorationSlot(
     chosen,
     rows.length,
-    config.post.exploration,
+    firstVisit ? 0 : config.post.exploration,
     input.rng,
   );
   const explainInput = {
@@ -113,12 +124,15 @@ export async function recommendFor(
     weights: ranker.weights,
     means: featureMeans(features, rows.length),
     deny: config.deny,
+    ...(input.strings ? { strings: input.strings } : {}),
   };
   return order.map((index, position) => {
     const row = rows[index]!;
     const own = features.subarray(index * FEATURE_COUNT, (index + 1) * FEATURE_COUNT);
     const { reason, text } =
-      position === explored ? exploreReason(config.deny) : explain(explainInput, row, own);
+      position === explored
+        ? exploreReason(config.deny, input.strings)
+        : explain(explainInput, row, own);
     return { itemId: context.items[row]!.id, score: scores[index]!, reason, explanation: text };
   });
 }

@@ -155,6 +155,7 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
           impressions,
           rng,
           ...(options.exclude ? { exclude: options.exclude } : {}),
+          ...(options.strings ? { strings: options.strings } : {}),
         },
         deps.recommend ?? DEFAULT_RECOMMEND_CONFIG,
       );

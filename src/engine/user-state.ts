@@ -56,6 +56,8 @@ export interface UserState {
   readonly sequenceHistory: readonly WeightedRow[];
   /** Most recent positive rows, latest first. */
   readonly recentRows: readonly number[];
+  /** The strongest positive thing the visitor did with each row of `recentRows` (for reasons). */
+  readonly actions: ReadonlyMap<number, EventKind>;
   /** Row → number of events on it (any kind). */
   readonly seen: ReadonlyMap<number, number>;
   /** Rows the visitor disliked or dismissed. */
@@ -92,6 +94,7 @@ export function buildUserState(
   const collabHistory: WeightedRow[] = [];
   const sequenceHistory: WeightedRow[] = [];
   const recentRows: number[] = [];
+  const actions = new Map<number, EventKind>();
 
   // Session start: walk back from the latest event while gaps stay small.
   let sessionStart = known.length;
@@ -130,6 +133,8 @@ export function buildUserState(
         sequenceHistory.push({ row: sequenceRow, weight: w });
       }
       if (recentRows.length < config.recentCount && !recentRows.includes(row)) recentRows.push(row);
+      const done = actions.get(row);
+      if (done === undefined || kindWeight > config.kindWeights[done]) actions.set(row, event.kind);
       age++;
     }
     for (const category of context.items[row]!.categories) {
@@ -148,6 +153,7 @@ export function buildUserState(
     collabHistory,
     sequenceHistory,
     recentRows,
+    actions,
     seen,
     rejected,
     categoryAffinity,

@@ -79,6 +79,7 @@ export async function prepareSplit(
   options: PrepareSplitOptions,
 ): Promise<{
   context: EngineContext;
+  items: EngineItem[];
   vectors: Float32Array;
   collab: CollabModel;
   sequence: SequenceModel;
@@ -99,7 +100,19 @@ export async function prepareSplit(
   );
   const sequence = trainSequenceModel(trained.itemIds, trained.sequences);
   const context = splitContext(split, items, vectors, options.encoder.info.dims, collab, sequence);
-  return { context, vectors, collab, sequence };
+  return { context, items, vectors, collab, sequence };
+}
+
+/**
+ * The private floor's context: what a device knows with no shared data at all (item content
+ * only; no popularity prior, no collab or sequence model).
+ */
+export function privateFloorContext(
+  items: readonly EngineItem[],
+  vectors: Float32Array,
+  dims: number,
+): EngineContext {
+  return createEngineContext({ items, vectors, dims, collab: null, sequence: null });
 }
 
 /** Builds the engine context for a split (popularity prior = training counts). */

@@ -10,7 +10,13 @@ import type { UserStateConfig } from '../engine/user-state.ts';
 import type { CollabTrainOptions } from '../models/collab-train.ts';
 import { seededRng } from '../shared/rng.ts';
 import { itemKnnTopK, knnIndex, popularityTopK } from './baselines.ts';
-import { evaluationConfig, hearthTopK, prepareSplit, userCounts } from './hearth-method.ts';
+import {
+  evaluationConfig,
+  hearthTopK,
+  prepareSplit,
+  privateFloorContext,
+  userCounts,
+} from './hearth-method.ts';
 import { coverage } from './metrics/coverage.ts';
 import { hitRate } from './metrics/hit-rate.ts';
 import { intraListDiversity } from './metrics/ild.ts';
@@ -72,11 +78,19 @@ export async function evaluate(data: MovieLensData, options: EvalOptions): Promi
   if (options.coldItems !== undefined && options.coldItems > 0) {
     ({ split, cold } = removeColdItems(split, options.coldItems, seededRng(options.seed + 1)));
   }
-  const { context, vectors, collab, sequence } = await prepareSplit(data, split, options);
+  const { context, vectors, collab, sequence, items } = await prepareSplit(data, split, options);
+  // The engine with no shared data at all: content, session and prompt on the device, the shipped
+  // ranker; no popularity, no collab and no sequence model. Every private model must beat it.
+  const floor = privateFloorContext(items, vectors, options.encoder.info.dims);
   const counts = userCounts(split);
   const knn = knnIndex(split);
   const config = evaluationConfig(options.recommend);
-  const lists: Record<string, string[][]> = { popularity: [], 'item-knn': [], hearth: [] };
+  const lists: Record<string, string[][]> = {
+    popularity: [],
+    'item-knn': [],
+    hearth: [],
+    'private-floor': [],
+  };
   const targets: number[] = [];
   options.log('ranking');
   for (let user = 0; user < split.users.length; user++) {
@@ -88,6 +102,9 @@ export async function evaluate(data: MovieLensData, options: EvalOptions): Promi
     lists['item-knn']!.push(ids(itemKnnTopK(knn, user, K)));
     lists.hearth!.push(
       await hearthTopK(context, split, user, options.ranker, options.userState, config, K),
+    );
+    lists['private-floor']!.push(
+      await hearthTopK(floor, split, user, options.ranker, options.userState, config, K),
     );
   }
   const rowOf = context.rowOf;

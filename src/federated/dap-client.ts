@@ -201,6 +201,11 @@ export function createDapClient(options: DapClientOptions) {
       }
       case 'ranker-update':
         return rankerMeasurement({ ...task, measurement: m }, local);
+      case 'pair-counts':
+      case 'model-evaluation':
+        // Contracts for the next tasks (co-occurrence counts, federated evaluation): this client
+        // does not measure them yet, so it sends nothing for them.
+        return `this client does not make '${m.kind}' reports yet`;
       default: {
         const never: never = m;
         return `unknown measurement ${JSON.stringify(never)}`;

@@ -35,12 +35,13 @@ export function serializeCollab(model: CollabModel): Uint8Array {
   return bytes;
 }
 
-/** Decodes bytes written by `serializeCollab`; throws CollabModelError on any mismatch. */
-export function parseCollab(bytes: Uint8Array): CollabModel {
+/** Decodes bytes written by `serializeCollab`; throws CollabModelError (with `fix`) on any mismatch. */
+export function parseCollab(
+  bytes: Uint8Array,
+  fix = 'rebuild it with npm run train:collab',
+): CollabModel {
   const fail = (why: string): never => {
-    throw new CollabModelError(
-      `not a Hearth collab model file: ${why}; rebuild it with npm run train:collab.`,
-    );
+    throw new CollabModelError(`not a Hearth collab model file: ${why}; ${fix}.`);
   };
   const { header, view, payloadAt: start } = readFrame(bytes, MAGIC, HeaderSchema, fail);
   const { version, itemIds, dims } = header;

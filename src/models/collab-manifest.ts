@@ -17,13 +17,20 @@ export const CollabManifestSchema = z.object({
 /** The collab manifest. */
 export type CollabManifest = z.infer<typeof CollabManifestSchema>;
 
-/** Parses manifest JSON (`unknown` from a download); `where` names its source in the error. */
-export function parseCollabManifest(json: unknown, where: string): CollabManifest {
+/**
+ * Parses manifest JSON (`unknown` from a download); `where` names its source in the error, `fix`
+ * what to do (a browser passes its own: no build command there).
+ */
+export function parseCollabManifest(
+  json: unknown,
+  where: string,
+  fix = 'redeploy models/collab/ or rebuild it with npm run train:collab',
+): CollabManifest {
   const parsed = CollabManifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new CollabModelError(
-      `${where} is not a collab manifest (${issue?.path.join('.') || 'root'}: ${issue?.message}); redeploy models/collab/ or rebuild it with npm run train:collab.`,
+      `${where} is not a collab manifest (${issue?.path.join('.') || 'root'}: ${issue?.message}); ${fix}.`,
     );
   }
   return parsed.data;

@@ -28,28 +28,38 @@ export const RankerManifestSchema = z.object({
 /** The ranker's manifest. */
 export type RankerManifest = z.infer<typeof RankerManifestSchema>;
 
-/** Checks a manifest against FEATURE_NAMES; throws RankerError with what to rebuild. */
-export function assertRankerManifest(manifest: RankerManifest): void {
+/** Checks a manifest against FEATURE_NAMES; throws RankerError with `fix` (what to rebuild). */
+export function assertRankerManifest(
+  manifest: RankerManifest,
+  fix = 'retrain it with npm run train:ranker',
+): void {
   const same =
     manifest.features.length === FEATURE_COUNT &&
     manifest.features.every((f, i) => f === FEATURE_NAMES[i]) &&
     manifest.weights.length === FEATURE_COUNT;
   if (!same) {
     throw new RankerError(
-      `ranker '${manifest.version}' expects features [${manifest.features.join(', ')}] but the engine computes [${FEATURE_NAMES.join(', ')}]; retrain it with npm run train:ranker.`,
+      `ranker '${manifest.version}' expects features [${manifest.features.join(', ')}] but the engine computes [${FEATURE_NAMES.join(', ')}]; ${fix}.`,
     );
   }
 }
 
-/** Parses and checks manifest JSON (`unknown` from a file or a download); `where` names its source. */
-export function parseRankerManifest(json: unknown, where: string): RankerManifest {
+/**
+ * Parses and checks manifest JSON (`unknown` from a file or a download); `where` names its
+ * source, `fix` what to do (a browser passes its own: no build command there).
+ */
+export function parseRankerManifest(
+  json: unknown,
+  where: string,
+  fix = 'rebuild it with npm run train:ranker',
+): RankerManifest {
   const parsed = RankerManifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new RankerError(
-      `${where} is not a ranker manifest (${issue?.path.join('.') || 'root'}: ${issue?.message}); rebuild it with npm run train:ranker.`,
+      `${where} is not a ranker manifest (${issue?.path.join('.') || 'root'}: ${issue?.message}); ${fix}.`,
     );
   }
-  assertRankerManifest(parsed.data);
+  assertRankerManifest(parsed.data, fix);
   return parsed.data;
 }

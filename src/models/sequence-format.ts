@@ -43,12 +43,13 @@ export function serializeSequence(model: SequenceModel): Uint8Array {
   return bytes;
 }
 
-/** Decodes bytes written by `serializeSequence`; throws SequenceModelError on any mismatch. */
-export function parseSequence(bytes: Uint8Array): SequenceModel {
+/** Decodes bytes written by `serializeSequence`; throws SequenceModelError (with `fix`) on any mismatch. */
+export function parseSequence(
+  bytes: Uint8Array,
+  fix = 'rebuild it with npm run train:collab',
+): SequenceModel {
   const fail = (why: string): never => {
-    throw new SequenceModelError(
-      `not a Hearth sequence model file: ${why}; rebuild it with npm run train:collab.`,
-    );
+    throw new SequenceModelError(`not a Hearth sequence model file: ${why}; ${fix}.`);
   };
   const { header, view, payloadAt: start } = readFrame(bytes, MAGIC, HeaderSchema, fail);
   const { version, itemIds, edges } = header;

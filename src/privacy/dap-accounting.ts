@@ -16,6 +16,10 @@ export function measurementLength(m: DapMeasurement): number {
       return m.items.length;
     case 'ranker-update':
       return 2 * m.features.length + 1;
+    case 'pair-counts':
+      return m.cells.length;
+    case 'model-evaluation':
+      return 3;
     default: {
       const never: never = m;
       throw new DapTaskError(`unknown measurement ${JSON.stringify(never)}`);
@@ -31,6 +35,11 @@ export function measurementMaxEntry(m: DapMeasurement): number {
     case 'ranker-update':
       // Stochastic rounding of a value ≤ clip·scale gives at most ceil(clip·scale).
       return Math.max(1, Math.ceil(m.clip * m.scale));
+    case 'pair-counts':
+      // A cell's weight is capped at 1, so its rounded entry is at most `scale`.
+      return m.scale;
+    case 'model-evaluation':
+      return 1;
     default: {
       const never: never = m;
       throw new DapTaskError(`unknown measurement ${JSON.stringify(never)}`);
@@ -57,6 +66,11 @@ export function reportSensitivity(m: DapMeasurement): number {
       const values = m.clip * m.scale + Math.sqrt(d);
       return Math.sqrt(values * values + 1);
     }
+    case 'pair-counts':
+      // The encoder projects the rounded vector back inside this integer L2 ball.
+      return m.clip * m.scale;
+    case 'model-evaluation':
+      return 1;
     default: {
       const never: never = m;
       throw new DapTaskError(`unknown measurement ${JSON.stringify(never)}`);
@@ -93,8 +107,27 @@ export function checkDapTask(task: DapTask): number {
   const bits = measurementBits(m);
   if (task.vdaf.bits !== bits)
     problems.push(`vdaf.bits is ${task.vdaf.bits}, the measurement needs ${bits}`);
-  if (m.kind === 'item-histogram' && new Set(m.items).size !== m.items.length)
+  if (
+    (m.kind === 'item-histogram' || m.kind === 'pair-counts') &&
+    new Set(m.items).size !== m.items.length
+  )
     problems.push('measurement.items repeats an id');
+  if (m.kind === 'pair-counts') {
+    const n = m.items.length;
+    const seen = new Set<number>();
+    for (const [a, b] of m.cells) {
+      if (!(a < b && b < n)) {
+        problems.push(`measurement.cells has [${a}, ${b}]: cells are pairs a < b < ${n}`);
+        break;
+      }
+      const key = a * n + b;
+      if (seen.has(key)) {
+        problems.push(`measurement.cells repeats [${a}, ${b}]`);
+        break;
+      }
+      seen.add(key);
+    }
+  }
   const sensitivity = reportSensitivity(m);
   if (task.noise.sensitivity < sensitivity * (1 - 1e-9))
     problems.push(

@@ -70,7 +70,7 @@ export function createTelemetryClient(options: TelemetryClientOptions): Telemetr
         body: JSON.stringify(body),
         contentType: 'application/json',
         kind: 'telemetry',
-        summary: `${reports.length} OLH item reports (ε = ${epsilon} each, hash range ${params.range})`,
+        summary: `${reports.length} OLH item report${reports.length === 1 ? '' : 's'} (ε = ${epsilon} each, hash range ${params.range})`,
         epsilon: epsilon * reports.length,
       });
     } catch (error) {

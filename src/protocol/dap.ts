@@ -53,10 +53,53 @@ export const RankerUpdateSchema = z.strictObject({
   learningRate: z.number().positive().finite(),
 });
 
+/**
+ * Co-occurrence of item pairs in the visitor's recent history: for each published cell (an
+ * unordered pair of `items` indices), the sum over the visitor's last `maxEvents` positive events
+ * of `decay^(gap−1)` for the two items appearing at most `window` events apart, capped at 1 per
+ * cell; the vector is scaled to L2 norm ≤ `clip`, multiplied by `scale` and rounded stochastically
+ * to integers (entries 0..`scale`), then projected back to integer L2 ≤ `clip`·`scale`. The cells
+ * are chosen from public data (the catalog and earlier released statistics), never from anyone's
+ * history.
+ */
+export const PairCountsSchema = z.strictObject({
+  kind: z.literal('pair-counts'),
+  /** The item ids the cells index (e.g. the head of the released popularity). */
+  items: z.array(z.string().min(1)).min(2).max(10_000),
+  /** Unordered pairs `[a, b]` of `items` indices, a < b: one entry each, in this order. */
+  cells: z
+    .array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]))
+    .min(1)
+    .max(100_000),
+  maxEvents: z.number().int().min(2).max(1_000),
+  window: z.number().int().min(1).max(1_000),
+  decay: z.number().positive().max(1),
+  /** L2 bound of the weight vector before scaling. */
+  clip: z.number().positive().finite(),
+  /** Integer steps per unit of weight (entries lie in 0..scale). */
+  scale: z.number().int().min(1).max(1_000),
+});
+
+/**
+ * A federated evaluation: the visitor's device ranks its own held-out last positive item with the
+ * `candidate` model and with the `served` one and reports one of three outcomes as a one-hot
+ * vector `[candidate better, served better, tie]` (a better rank within the top `k`).
+ */
+export const ModelEvaluationSchema = z.strictObject({
+  kind: z.literal('model-evaluation'),
+  /** Model name (as published at `/v1/model`) and the two versions compared. */
+  model: z.string().min(1).max(64),
+  candidate: z.number().int().nonnegative(),
+  served: z.number().int().nonnegative(),
+  k: z.number().int().min(1).max(1_000),
+});
+
 /** What one report measures. */
 export const DapMeasurementSchema = z.discriminatedUnion('kind', [
   ItemHistogramSchema,
   RankerUpdateSchema,
+  PairCountsSchema,
+  ModelEvaluationSchema,
 ]);
 
 /**

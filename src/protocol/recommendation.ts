@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { CatalogItem } from './catalog.ts';
+import { type ExplanationStrings, MAX_TEMPLATE_CHARS } from './strings.ts';
 
 /** What a visitor did with an item. */
 export const EventKindSchema = z.enum([
@@ -37,15 +38,27 @@ export interface EngineEvent {
   readonly at: number;
 }
 
-/** Why an item was recommended, derived from its largest contributing signal. */
+/** What the visitor did with the item a "similar" reason names (click reads as viewed). */
+export type ReasonAction = 'view' | 'like' | 'add' | 'purchase';
+
+/**
+ * Why an item was recommended: its largest contributing signal when that signal clearly supports
+ * it (thresholds in `src/engine/explain.ts`), else a neutral reason (`starter` on a first visit).
+ */
 export type Reason =
-  | { readonly kind: 'similar'; readonly itemId: string; readonly title: string }
+  | {
+      readonly kind: 'similar';
+      readonly itemId: string;
+      readonly title: string;
+      readonly action: ReasonAction;
+    }
   | { readonly kind: 'collab'; readonly itemId: string; readonly title: string }
   | { readonly kind: 'prompt'; readonly terms: readonly string[] }
   | { readonly kind: 'category'; readonly category: string }
   | { readonly kind: 'popular' }
   | { readonly kind: 'new' }
   | { readonly kind: 'explore' }
+  | { readonly kind: 'starter'; readonly category?: string }
   | { readonly kind: 'picked' };
 
 /** One recommended item with its reason, in one worker round trip. */
@@ -63,6 +76,27 @@ export interface Recommendation {
   readonly cachedImage?: Blob;
 }
 
+const template = z.string().max(MAX_TEMPLATE_CHARS);
+
+/** Overrides of the explanation templates as the page sends them with a recommend request. */
+export const ExplanationStringsSchema = z
+  .strictObject({
+    becauseViewed: template,
+    becauseLiked: template,
+    becauseAdded: template,
+    becauseBought: template,
+    othersAlsoLiked: template,
+    matchesPrompt: template,
+    becauseCategory: template,
+    popular: template,
+    fresh: template,
+    explore: template,
+    starter: template,
+    starterAny: template,
+    picked: template,
+  } satisfies Record<keyof ExplanationStrings, typeof template>)
+  .partial();
+
 /** Most results one request may ask for. */
 export const MAX_RECOMMEND_LIMIT = 50;
 
@@ -78,6 +112,8 @@ export const RecommendRequestSchema = z.object({
   rememberPrompt: z.boolean().optional(),
   /** Item ids never to return in this response (e.g. the item the page shows). */
   exclude: z.array(z.string()).max(10_000).optional(),
+  /** The site's wording of the explanations (any template left out keeps its default). */
+  strings: ExplanationStringsSchema.optional(),
 });
 
 /** What the page asks for. */

@@ -31,13 +31,21 @@ export const PopularityEstimateSchema = z.strictObject({
   ci95: z.tuple([z.number(), z.number()]),
 });
 
-/** Response of GET /v1/aggregates. */
+/**
+ * Response of GET /v1/aggregates: the single server's OLH estimate (`olh`, ε per report), or the
+ * released sum of a secure-aggregation task (`dap`: ε per visitor at `delta`, each count with the
+ * variance 2σ² of both aggregators' noise).
+ */
 export const AggregatesSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   kind: z.literal('aggregates'),
-  mechanism: z.literal('olh'),
+  mechanism: z.enum(['olh', 'dap']),
   epsilon: z.number(),
   reports: z.number().int().nonnegative(),
   items: z.array(PopularityEstimateSchema),
+  /** DAP only: the task whose batch this is, the noise σ per aggregator and the δ of ε. */
+  taskId: z.string().optional(),
+  sigma: z.number().positive().optional(),
+  delta: z.number().positive().optional(),
 });
 export type Aggregates = z.infer<typeof AggregatesSchema>;

@@ -16,6 +16,8 @@ import {
 import { createCatalog } from './catalog.ts';
 import { clientKeys } from './client-address.ts';
 import { DEFAULT_MAX_CLIENTS, windowQuota } from './client-quota.ts';
+import { createDapLeader, type DapLeader, type DapLeaderOptions } from './dap/leader.ts';
+import { dapPopularity, dapPopularityVersion } from './dap/publish.ts';
 import { errorHandler, notFound } from './middleware/error-handler.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requireAdmin } from './middleware/require-admin.ts';
@@ -57,6 +59,12 @@ export interface AppDeps {
   /** Body limits in bytes (updates are limited by the model size automatically). */
   readonly limits?: { readonly telemetryBytes?: number; readonly adminBytes?: number };
   readonly onError?: (error: unknown) => void;
+  /**
+   * The DAP leader role (`hearth serve --role leader`): mounts the DAP-09 leader under /dap/ and
+   * its task routes under /v1, and serves the DAP popularity prior from /v1/aggregates once one
+   * is published. Absent: the single thin server (the LDP fallback).
+   */
+  readonly dap?: DapLeaderOptions;
 }
 
 /** Per-client-address quotas; defaults in DEFAULT_QUOTAS. */
@@ -90,6 +98,11 @@ export interface TelemetryOptions {
 
 /** Builds the Hono app over `deps`; call `ready()`-free: pending aggregation is resumed here. */
 export function createApp(deps: AppDeps) {
+  return buildApp(deps).app;
+}
+
+/** The app and, in the leader role, the DAP leader (its drivers, for `close()` and tests). */
+export function buildApp(deps: AppDeps): { app: Hono; dap: DapLeader | null } {
   const now = deps.now ?? Date.now;
   const { storage } = deps;
   const fallback = deps.strategy ?? fedAvg();
@@ -123,6 +136,19 @@ export function createApp(deps: AppDeps) {
     deps.onError?.(error);
   }
 
+  const dap =
+    deps.dap === undefined
+      ? null
+      : createDapLeader(deps.dap, {
+          server: storage,
+          admin,
+          adminToken: deps.adminToken,
+          client,
+          now,
+          maxClients,
+          onError: deps.onError,
+        });
+
   const app = new Hono();
   app.onError(errorHandler({ onError: deps.onError }));
   app.notFound(notFound());
@@ -135,16 +161,15 @@ export function createApp(deps: AppDeps) {
       exposeHeaders: ['ETag'],
     }),
   );
-  app.use(
-    '/v1/*',
-    rateLimit({
-      perSecond: deps.rateLimit?.perSecond ?? 200,
-      burst: deps.rateLimit?.burst ?? 400,
-      client,
-      now,
-      maxClients,
-    }),
-  );
+  const limiter = rateLimit({
+    perSecond: deps.rateLimit?.perSecond ?? 200,
+    burst: deps.rateLimit?.burst ?? 400,
+    client,
+    now,
+    maxClients,
+  });
+  app.use('/v1/*', limiter);
+  app.use('/dap/*', limiter);
 
   app.get('/healthz', (c) =>
     c.json({ ok: true, modelVersion: rounds.config()?.modelVersion ?? null }),
@@ -178,8 +203,19 @@ export function createApp(deps: AppDeps) {
         maxClients,
       ),
       maxWaitMs: deps.telemetry?.maxWaitMs ?? 2_000,
+      dap:
+        dap === null
+          ? undefined
+          : {
+              version: () => dapPopularityVersion(dap.storage),
+              estimate: (limit) => dapPopularity(dap.storage, limit),
+            },
     }),
   );
+  if (dap !== null) {
+    app.route('/dap', dap.dap);
+    app.route('/v1', dap.v1);
+  }
 
-  return app;
+  return { app, dap };
 }

@@ -92,17 +92,20 @@ export function createCatalog(storage: ServerStorage) {
 
   return {
     version,
-    /** Replaces the catalog with `items`; returns the new version (unchanged if nothing changed). */
-    replace(items: readonly { id: string | number }[]): number {
+    /**
+     * Replaces the catalog with `items` (each stored as `record`, under `id`); returns the new
+     * version (unchanged if nothing changed).
+     */
+    replace(items: readonly { readonly id: string; readonly record: unknown }[]): number {
       return storage.transaction(() => {
         const next = version() + 1;
         const existing = new Map(storage.catalogRows().map((r) => [r.id, r]));
         let changed = false;
         const seen = new Set<string>();
         for (const item of items) {
-          const id = String(item.id);
+          const id = item.id;
           seen.add(id);
-          const body = JSON.stringify(item);
+          const body = JSON.stringify(item.record);
           const old = existing.get(id);
           if (old === undefined || old.deleted === 1 || old.body !== body) {
             storage.upsertItem(id, body, next, false);

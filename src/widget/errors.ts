@@ -7,8 +7,10 @@ export const WIDGET_MESSAGES = {
     'Hearth is not initialised: call Hearth.init({ catalog }) before track/recommend.',
   badLimit: (value: string) =>
     `<hearth-recs limit="${value}"> is not a whole number between 1 and 50; using the default 6.`,
-  workerFailed: (detail: string) =>
-    `The Hearth engine worker failed to start (${detail}). Check that the worker and /ort/ files are served from this origin.`,
+  unavailable: (detail: string) =>
+    `<hearth-recs>: recommendations are unavailable (visitors see a neutral line; see the hearth:error event): ${detail}`,
+  workerFailed: (detail: string, url: string) =>
+    `The Hearth engine worker failed to start (${detail}) from ${url}. Serve the build's hearth/, assets/, ort/ and models/ folders side by side from this origin, or point the element's models and wasm attributes (Hearth.init({ models, wasm, worker })) at where those files are.`,
 } as const;
 
 /** Thrown when the widget or the API is used without the configuration it needs. */

@@ -3,9 +3,12 @@
  * (the engine worker); init is cached so every element and caller shares one load.
  */
 
+import { catalogReportLines, hasCatalogErrors } from '../catalog/report.ts';
 import { requestPersistentStorage } from '../store/persist.ts';
 import { HearthConfigError, WIDGET_MESSAGES } from './errors.ts';
+import { checkStrings, explanationOverrides, type HearthStrings } from './strings.ts';
 import type {
+  CatalogReportDetail,
   HearthClient,
   HearthConfig,
   InitResult,
@@ -15,7 +18,10 @@ import type {
   TrackEvent,
 } from './types.ts';
 
-/** Events: `progress` (detail Progress), `changed` (after track/forget), `error` (detail Error). */
+/**
+ * Events: `progress` (detail Progress), `changed` (after track/forget), `error` (detail Error),
+ * `catalog` (detail CatalogReportDetail, after every catalog parse).
+ */
 export interface HearthApi
   extends EventTarget,
     Pick<
@@ -24,6 +30,10 @@ export interface HearthApi
     > {
   readonly ready: boolean;
   readonly lastProgress: Progress | undefined;
+  /** The page-wide wording given to `init` (overrides of the defaults only). */
+  readonly strings: Partial<HearthStrings>;
+  /** The report of the last catalog parse, once there is one. */
+  readonly catalogReport: CatalogReportDetail | undefined;
   init(config: HearthConfig): Promise<InitResult>;
   recommend(request?: Partial<RecommendRequest>): Promise<Recommendation[]>;
   item(id: string): Promise<Recommendation['item'] | undefined>;
@@ -36,6 +46,8 @@ export function createHearth(makeClient: (config: HearthConfig) => HearthClient)
   let loading: Promise<InitResult> | undefined;
   let ready = false;
   let lastProgress: Progress | undefined;
+  let strings: Partial<HearthStrings> = {};
+  let catalogReport: CatalogReportDetail | undefined;
 
   const need = async (): Promise<HearthClient> => {
     if (loading === undefined || client === undefined)
@@ -44,14 +56,25 @@ export function createHearth(makeClient: (config: HearthConfig) => HearthClient)
     return client;
   };
   const changed = () => target.dispatchEvent(new Event('changed'));
+  /** Every parse's report as an event; one console summary when items were skipped or changed. */
+  const reported = (detail: CatalogReportDetail) => {
+    catalogReport = detail;
+    const { report } = detail;
+    if (hasCatalogErrors(report) || report.warnings > 0) {
+      console.warn(`Hearth catalog ${detail.url}: ${catalogReportLines(report).join('\n')}`);
+    }
+    target.dispatchEvent(new CustomEvent('catalog', { detail }));
+  };
 
   // Object.assign would snapshot getters, so the live state is defined as accessors.
   Object.defineProperties(target, {
     ready: { get: () => ready },
     lastProgress: { get: () => lastProgress },
+    strings: { get: () => strings },
+    catalogReport: { get: () => catalogReport },
   });
   const api: HearthApi = Object.assign(
-    target as EventTarget & Pick<HearthApi, 'ready' | 'lastProgress'>,
+    target as EventTarget & Pick<HearthApi, 'ready' | 'lastProgress' | 'strings' | 'catalogReport'>,
     {
       init(config: HearthConfig): Promise<InitResult> {
         if (loading !== undefined) return loading;
@@ -59,6 +82,7 @@ export function createHearth(makeClient: (config: HearthConfig) => HearthClient)
           return Promise.reject(new HearthConfigError(WIDGET_MESSAGES.missingCatalog));
         // persist() can only be asked from the page, not the worker; the answer is advisory.
         void requestPersistentStorage();
+        strings = checkStrings(config.strings ?? {}, (m) => console.warn(m));
         const created = makeClient(config);
         client = created;
         lastProgress = { stage: 'model', done: 0, total: 0 };
@@ -71,6 +95,7 @@ export function createHearth(makeClient: (config: HearthConfig) => HearthClient)
               target.dispatchEvent(new CustomEvent('progress', { detail: progress }));
             },
             changed,
+            reported,
           )
           .then((result) => {
             ready = true;
@@ -88,10 +113,13 @@ export function createHearth(makeClient: (config: HearthConfig) => HearthClient)
       },
       async recommend(request: Partial<RecommendRequest> = {}) {
         const c = await need();
+        // The page-wide explanation templates, then this request's (an element's own).
+        const wording = { ...explanationOverrides(strings), ...request.strings };
         return c.recommend({
           limit: request.limit ?? 6,
           prompt: request.prompt,
           exclude: request.exclude,
+          ...(Object.keys(wording).length > 0 ? { strings: wording } : {}),
         });
       },
       async track(event: TrackEvent) {

@@ -10,13 +10,19 @@ import { createHearth, type HearthApi } from './hearth.ts';
 import type { HearthConfig } from './types.ts';
 import { createWorkerClient, startWorker, workerUrl } from './worker-client.ts';
 
-/** The page's single Hearth API instance; the worker (bundled by default) gets `models`/`wasm`. */
-export const Hearth: HearthApi = createHearth((config: HearthConfig) =>
-  createWorkerClient(startWorker(workerUrl(config.worker ?? engineWorkerUrl, config))),
-);
+/**
+ * The page's single Hearth API instance. The bundled worker sits in the build's `assets/`
+ * folder; without `models`/`wasm` it finds `../models/` and `../ort/` next to it, so a build
+ * served under any path (e.g. `/vendor/`) works as it is.
+ */
+export const Hearth: HearthApi = createHearth((config: HearthConfig) => {
+  const url = workerUrl(config.worker ?? engineWorkerUrl, config);
+  return createWorkerClient(startWorker(url), url);
+});
 
 defineHearthElement(Hearth);
 
 export { defineHearthElement } from './element.ts';
 export { createHearth, type HearthApi } from './hearth.ts';
+export { DEFAULT_STRINGS } from './strings.ts';
 export type * from './types.ts';

@@ -44,3 +44,13 @@ export function epsilonPath(
   parts.push(`L ${width} ${y(previous).toFixed(1)}`);
   return parts.join(' ');
 }
+
+/**
+ * The top of the chart's y axis: twice the ε spent so far (at least 1), never above the lifetime
+ * cap. Scaled to the cap itself, a typical spend (0.25 of 64) would be a line under one pixel
+ * high; the label beside the chart states the scale and the caps.
+ */
+export function epsilonScale(points: readonly EpsilonPoint[], cap: number): number {
+  const spent = points[points.length - 1]?.epsilon ?? 0;
+  return Math.min(Math.max(cap, 1e-9), Math.max(1, 2 * spent));
+}

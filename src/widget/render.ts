@@ -6,16 +6,28 @@
  * network. Rendering only: nothing here computes scores.
  */
 import type { ImageMode } from '../catalog/catalog.api.ts';
+import { fillTemplate } from '../shared/template.ts';
 import { formatPrice, progressFraction } from './format.ts';
 import { safeUrl } from './safe-url.ts';
+import type { WidgetStrings } from './strings.ts';
 import type { Progress, Recommendation, WidgetLayout } from './types.ts';
 
-const STAGE_LABEL: Record<Progress['stage'], string> = {
-  model: 'Loading the model',
-  catalog: 'Syncing the catalog',
-  embedding: 'Reading the catalog',
-  ready: 'Ready',
-};
+function stageLabel(stage: Progress['stage'], strings: WidgetStrings): string {
+  switch (stage) {
+    case 'model':
+      return strings.loadingModel;
+    case 'catalog':
+      return strings.loadingCatalog;
+    case 'embedding':
+      return strings.loadingItems;
+    case 'ready':
+      return strings.ready;
+    default: {
+      const never: never = stage;
+      throw new Error(`Unknown stage ${String(never)}`);
+    }
+  }
+}
 
 /** How cards show item images. */
 export interface CardImages {
@@ -106,8 +118,10 @@ export function renderCard(
   liked: boolean,
   base: string,
   images: CardImages,
+  strings: WidgetStrings,
 ): HTMLLIElement {
   const { item } = rec;
+  const named = { title: item.title };
   const titleId = `hr-title-${item.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   const card = el(doc, 'li', { part: 'card', 'data-item-id': item.id, 'aria-labelledby': titleId });
   const href = safeUrl(item.url, base);
@@ -125,7 +139,7 @@ export function renderCard(
   const actions = el(doc, 'div', {
     part: 'actions',
     role: 'group',
-    'aria-label': `Actions for ${item.title}`,
+    'aria-label': fillTemplate(strings.actionsLabel, named),
   });
   const like = el(
     doc,
@@ -135,9 +149,9 @@ export function renderCard(
       part: 'like',
       'data-action': 'like',
       'aria-pressed': String(liked),
-      'aria-label': `Like ${item.title}`,
+      'aria-label': fillTemplate(strings.likeLabel, named),
     },
-    liked ? '♥ Liked' : '♡ Like',
+    liked ? strings.liked : strings.like,
   );
   const dismiss = el(
     doc,
@@ -146,9 +160,9 @@ export function renderCard(
       type: 'button',
       part: 'dismiss',
       'data-action': 'dismiss',
-      'aria-label': `Not interested in ${item.title}`,
+      'aria-label': fillTemplate(strings.dismissLabel, named),
     },
-    '✕ Not for me',
+    strings.dismiss,
   );
   actions.append(like, dismiss);
   card.append(actions);
@@ -163,23 +177,29 @@ export function renderList(
   liked: ReadonlySet<string>,
   base: string,
   images: CardImages,
+  strings: WidgetStrings,
 ): HTMLUListElement {
   const list = el(doc, 'ul', {
     part: `list ${layout}`,
     class: layout,
     role: 'list',
-    'aria-label': 'Recommendations',
+    'aria-label': strings.listLabel,
   });
   if (layout === 'carousel') list.setAttribute('tabindex', '0');
-  for (const rec of recs) list.append(renderCard(doc, rec, liked.has(rec.item.id), base, images));
-  if (recs.length === 0) list.append(el(doc, 'li', { part: 'empty' }, 'No recommendations yet.'));
+  for (const rec of recs)
+    list.append(renderCard(doc, rec, liked.has(rec.item.id), base, images, strings));
+  if (recs.length === 0) list.append(el(doc, 'li', { part: 'empty' }, strings.empty));
   return list;
 }
 
 /** Builds (or updates) the progress bar for a loading stage. */
-export function renderProgress(doc: Document, progress: Progress): HTMLDivElement {
+export function renderProgress(
+  doc: Document,
+  progress: Progress,
+  strings: WidgetStrings,
+): HTMLDivElement {
   const fraction = progressFraction(progress.done, progress.total);
-  const label = STAGE_LABEL[progress.stage];
+  const label = stageLabel(progress.stage, strings);
   const wrap = el(doc, 'div', { part: 'loading', class: 'loading' });
   const bar = el(doc, 'div', {
     part: 'progress',
@@ -197,13 +217,17 @@ export function renderProgress(doc: Document, progress: Progress): HTMLDivElemen
   return wrap;
 }
 
-/** Builds the error state: what went wrong and a retry button. */
-export function renderError(doc: Document, message: string): HTMLDivElement {
-  const box = el(doc, 'div', { part: 'error', role: 'alert' });
+/**
+ * Builds what a visitor sees when recommendations fail: a short neutral line and a retry button,
+ * never the error itself (that goes to the console and the `hearth:error` event for the site
+ * owner); nothing when the site set `unavailable` to ''.
+ */
+export function renderUnavailable(doc: Document, strings: WidgetStrings): HTMLDivElement | null {
+  if (strings.unavailable === '') return null;
+  const box = el(doc, 'div', { part: 'error', role: 'status' });
   box.append(
-    el(doc, 'strong', {}, 'Recommendations are unavailable. '),
-    el(doc, 'span', {}, message),
-    el(doc, 'button', { type: 'button', part: 'retry', 'data-action': 'retry' }, 'Try again'),
+    el(doc, 'span', {}, strings.unavailable),
+    el(doc, 'button', { type: 'button', part: 'retry', 'data-action': 'retry' }, strings.retry),
   );
   return box;
 }

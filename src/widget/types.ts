@@ -5,6 +5,7 @@
  */
 
 import type { ImageOptions } from '../catalog/catalog.api.ts';
+import type { CatalogReport } from '../catalog/report.ts';
 import type { CatalogItem } from '../protocol/catalog.ts';
 import type { Recommendation, RecommendRequest, TrackEvent } from '../protocol/recommendation.ts';
 import type {
@@ -12,8 +13,10 @@ import type {
   LedgerView,
   TrainingOutcome,
 } from '../worker/engine-worker.api.ts';
+import type { HearthStrings } from './strings.ts';
 
 export type { ImageMode, ImageOptions } from '../catalog/catalog.api.ts';
+export type { CatalogProblem, CatalogReport } from '../catalog/report.ts';
 export type {
   EventKind,
   Reason,
@@ -21,6 +24,7 @@ export type {
   RecommendRequest,
   TrackEvent,
 } from '../protocol/recommendation.ts';
+export type { ExplanationStrings } from '../protocol/strings.ts';
 export type {
   ContributionOutcome,
   DapTaskOutcome,
@@ -29,6 +33,7 @@ export type {
   Protection,
   TrainingOutcome,
 } from '../worker/engine-worker.api.ts';
+export type { HearthStrings, WidgetStrings } from './strings.ts';
 
 /** How the element lays out its cards. */
 export type WidgetLayout = 'grid' | 'list' | 'carousel';
@@ -56,9 +61,12 @@ export interface HearthConfig {
    * exactly this helper get a report.
    */
   readonly helper?: string;
-  /** Base URL of the model directory (default `/models/`). */
+  /**
+   * Base URL of the model directory (default: `models/` next to the widget's `hearth/` folder,
+   * the layout `npm run build` writes; relative URLs resolve against the page).
+   */
   readonly models?: string;
-  /** Base URL of ONNX Runtime's `.wasm`/`.mjs` files (default `/ort/`). */
+  /** Base URL of ONNX Runtime's `.wasm`/`.mjs` files (default: `ort/` next to `hearth/`). */
   readonly wasm?: string;
   /** URL of the engine worker script (default: the worker bundled with the widget). */
   readonly worker?: string | URL;
@@ -69,6 +77,18 @@ export interface HearthConfig {
    * the same mode when the page calls `init` itself.
    */
   readonly images?: ImageOptions;
+  /**
+   * The site's wording: any of the visitor-facing texts (`DEFAULT_STRINGS`, docs/widget.md), for
+   * every element of the page; an element's own `strings` override these.
+   */
+  readonly strings?: Partial<HearthStrings>;
+}
+
+/** What `hearth:catalog` (and the `catalog` event of `Hearth`) carries. */
+export interface CatalogReportDetail {
+  /** The catalog URL the report is about. */
+  readonly url: string;
+  readonly report: CatalogReport;
 }
 
 /** Outcome of initialisation. */
@@ -99,6 +119,8 @@ export interface HearthClient {
     config: HearthConfig,
     onProgress: (progress: Progress) => void,
     onCatalogUpdated?: () => void,
+    /** Called with the report of every catalog parse (first load and background syncs). */
+    onCatalogReport?: (detail: CatalogReportDetail) => void,
   ): Promise<InitResult>;
   recommend(request: RecommendRequest): Promise<Recommendation[]>;
   track(event: TrackEvent): Promise<void>;

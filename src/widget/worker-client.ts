@@ -2,6 +2,7 @@
 import * as Comlink from 'comlink';
 import type { SyncResult } from '../catalog/catalog.api.ts';
 import type { SyncProgress } from '../catalog/progress.ts';
+import { catalogReport } from '../catalog/report.ts';
 import type {
   ContributionOutcome,
   EngineWorkerApi,
@@ -29,29 +30,44 @@ export function toProgress(p: SyncProgress): Progress {
   }
 }
 
-/** Wraps a started worker; `terminate` is called on dispose. */
-export function createWorkerClient(worker: Worker): HearthClient {
+/** The worker's address for messages: without the query (the config parameters). */
+function scriptOf(url: string | URL): string {
+  const parsed = new URL(url, document.baseURI);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+/** Wraps a started worker (started from `url`); `terminate` is called on dispose. */
+export function createWorkerClient(worker: Worker, url: string | URL = ''): HearthClient {
   // Comlink proxies nested paths at run time; the contract's ProxyMarked parts tell TypeScript so.
   const remote = Comlink.wrap<EngineWorkerApi>(worker);
   const failed = new Promise<never>((_, reject) => {
     worker.addEventListener('error', (event) => {
       event.preventDefault();
-      reject(new HearthWorkerError(WIDGET_MESSAGES.workerFailed(event.message || 'script error')));
+      reject(
+        new HearthWorkerError(
+          WIDGET_MESSAGES.workerFailed(event.message || 'script error', scriptOf(url)),
+        ),
+      );
     });
   });
   failed.catch(() => {}); // observed through race() below; never an unhandled rejection
   const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, failed]);
   return {
-    async init(config: HearthConfig, onProgress, onCatalogUpdated) {
+    async init(config: HearthConfig, onProgress, onCatalogUpdated, onCatalogReport) {
       const url = new URL(config.catalog, document.baseURI).href;
-      const sync = () =>
-        race<SyncResult>(
+      const sync = async () => {
+        const result = await race<SyncResult>(
           remote.catalog.sync(
             url,
             config.images === undefined ? {} : { images: config.images },
             Comlink.proxy((p: SyncProgress) => onProgress(toProgress(p))),
           ),
         );
+        // Every parse reports to the site owner, a failed one too (e.g. no item was valid).
+        if (result.report !== null)
+          onCatalogReport?.({ url, report: catalogReport(result.report) });
+        return result;
+      };
       const stored = await race(remote.catalog.status());
       if (stored.state === 'ready' && stored.count > 0 && stored.url === url) {
         // Warm start: recommend from the stored catalog now, refresh it in the background.
@@ -146,7 +162,10 @@ export function startWorker(url: string | URL): Worker {
     return new Worker(url, { type: 'module', name: 'hearth-engine' });
   } catch (error) {
     throw new HearthWorkerError(
-      WIDGET_MESSAGES.workerFailed(error instanceof Error ? error.message : String(error)),
+      WIDGET_MESSAGES.workerFailed(
+        error instanceof Error ? error.message : String(error),
+        scriptOf(url),
+      ),
     );
   }
 }

@@ -10,11 +10,11 @@ export interface EngineWorkerConfig {
   readonly dbName?: string;
   /** Encoder model name under `modelsUrl` (default `hearth-encoder-v1`). */
   readonly model: string;
-  /** Model directory URL as the page gave it (default `/models/` on the worker's origin). */
+  /** Model directory URL as the page gave it (default `../models/` from the worker's URL). */
   readonly modelsUrl?: string;
   /** The worker's own URL: relative URLs resolve against it. */
   readonly baseUrl: string;
-  /** URL of ONNX Runtime's `.wasm`/`.mjs` files (default `/ort/` on the worker's origin). */
+  /** URL of ONNX Runtime's `.wasm`/`.mjs` files (default `../ort/` from the worker's URL). */
   readonly wasmPaths?: string;
   /** Thin-server base URL; without it nothing is ever sent. */
   readonly server?: string;

@@ -20,7 +20,7 @@ import { createIndexedDbPromptStore } from '../store/prompt-store.ts';
 import { deleteAllHearthDatabases } from '../store/schema.ts';
 import { catalogWorkerApi } from './catalog-part.ts';
 import { catalogEngineSource } from './catalog-source.ts';
-import { fetchCollabModels } from './collab-loader.ts';
+import { fetchCollabModels, fetchDeployedModels } from './collab-loader.ts';
 import type { EngineWorkerConfig } from './config.ts';
 import type { EngineWorkerApi } from './engine-worker.api.ts';
 import { WorkerRequestError } from './errors.ts';
@@ -47,8 +47,10 @@ export function checkRecommendRequest(value: unknown): RecommendRequest {
 
 /** Builds the worker's API from its configuration. */
 export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi {
-  const { dbName, modelsUrl, model } = config;
-  const modelsBase = new URL(modelsUrl ?? '/models/', config.baseUrl).href;
+  const { dbName, model } = config;
+  // Defaults next to the worker: the build puts it in assets/, beside models/ and ort/, so a
+  // build served under any path (e.g. /vendor/) finds them; in dev it sits in workers/.
+  const modelsBase = new URL(config.modelsUrl ?? '../models/', config.baseUrl).href;
   // The privacy part comes first: its gate is the one way out, for the loaders' downloads too
   // (each request a ledger row at ε 0; see gated-fetch.ts).
   const privacy = createWorkerPrivacy({
@@ -57,7 +59,7 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
     dbName,
   });
   const ortRuntime = gatedOrtRuntime({
-    base: new URL(config.wasmPaths ?? '/ort/', config.baseUrl).href,
+    base: new URL(config.wasmPaths ?? '../ort/', config.baseUrl).href,
     fetch: privacy.download('ONNX Runtime (public file, nothing about this visitor is sent)'),
   });
   // The manifest names the model at once; the model loads on first use or warmUp (lazy-encoder.ts).
@@ -67,7 +69,7 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
     load: async () =>
       createEncoder({
         model,
-        modelsPath: modelsUrl,
+        modelsPath: modelsBase,
         ortFiles: await ortRuntime(),
         fetch: privacy.download('encoder model file (public file)'),
       }),
@@ -80,14 +82,21 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
     fetch: (url, init) => (init.purpose === 'image' ? imageFetch : catalogFetch)(url, init),
   });
   const ranker = fetchRanker({
-    modelsUrl,
+    modelsUrl: modelsBase,
     fetch: privacy.download('ranker model (public file)'),
     runtime: ortRuntime,
   });
   const engine: Promise<EngineService> = Promise.all([
     encoder,
     ranker,
-    fetchCollabModels({ modelsUrl, fetch: privacy.download('collaborative models (public file)') }),
+    fetchDeployedModels(modelsBase, privacy.download('the models index (public file)')).then(
+      (deployed) =>
+        fetchCollabModels({
+          modelsUrl: modelsBase,
+          deployed,
+          fetch: privacy.download('collaborative models (public file)'),
+        }),
+    ),
   ]).then(([enc, shipped, { collab, sequence }]) =>
     createEngineService({
       catalog: catalogEngineSource(catalog),

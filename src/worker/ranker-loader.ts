@@ -31,7 +31,7 @@ async function get(url: string, fetchFn: WorkerFetch): Promise<Response> {
   const response = await fetchFn(url);
   if (!response.ok) {
     throw new RankerError(
-      `GET ${url} answered HTTP ${response.status}; serve the repository's models/ranker/ under the models URL.`,
+      `GET ${url} answered HTTP ${response.status}; serve the build's models/ranker/ folder under the models URL (the element's models attribute, Hearth.init({ models })).`,
     );
   }
   return response;
@@ -51,7 +51,11 @@ export async function fetchRanker(options: RankerFetchOptions): Promise<Deferred
     new URL(options.modelsUrl ?? '/models/', globalThis.location?.href),
   );
   const manifestUrl = new URL('manifest.json', base).href;
-  const manifest = parseRankerManifest(await (await get(manifestUrl, fetchFn)).json(), manifestUrl);
+  const manifest = parseRankerManifest(
+    await (await get(manifestUrl, fetchFn)).json(),
+    manifestUrl,
+    'redeploy the models/ranker/ folder of the build under the models URL',
+  );
   const onnxUrl = new URL(manifest.onnx, base).href;
   const bytes = new Uint8Array(await (await get(onnxUrl, fetchFn)).arrayBuffer());
   const actual = await sha256Hex(bytes);

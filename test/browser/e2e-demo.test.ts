@@ -10,9 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDemo, type DemoServer, needsBuild, startDemo } from '../../src/cli/start.ts';
+import { type DemoServer, startDemo } from '../../src/cli/start.ts';
 import { isHearthCacheName } from '../../src/store/caches.ts';
 import { type ChromiumSession, type Page, startChromium } from '../../support/browser-harness.ts';
+import { ensureDemoBuilt } from '../../support/demo-build.ts';
+import { docScreenshot } from '../../support/screenshots.ts';
 
 const PROMPT = 'haunted castles with ghosts and vampires';
 const LIKED = { id: 'pd-dracula', title: 'Dracula' };
@@ -84,7 +86,7 @@ async function reload(p: Page): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (needsBuild()) await buildDemo();
+  await ensureDemoBuilt();
   dbDir = await mkdtemp(join(tmpdir(), 'hearth-e2e-'));
   demo = await startDemo({ port: 0, host: '127.0.0.1', db: join(dbDir, 'server.db') });
   chromium = await startChromium();
@@ -140,15 +142,15 @@ describe('built demo with the real engine worker', () => {
     const telemetry = page.waitForResponse((r) => r.url().endsWith('/v1/telemetry'));
     await page.locator('#send-now').click();
     expect((await telemetry).status()).toBe(202);
-    await page.locator('#requests tr', { hasText: 'OLH item reports' }).first().waitFor();
+    await page.locator('#requests tr', { hasText: 'OLH item report' }).first().waitFor();
     // A federated ranker round (the demo server opens one): a clipped, noised update leaves.
     const update = page.waitForResponse((r) => r.url().endsWith('/v1/updates'));
     await page.locator('#train-now').click();
     expect((await update).status()).toBe(202);
     await page.locator('#train-status', { hasText: 'Sent one clipped, noised update' }).waitFor();
     await page.locator('#requests tr', { hasText: 'model update for ranker' }).first().waitFor();
-    await page.locator('#privacy').screenshot({ path: 'docs/screenshots/privacy-panel.png' });
-    await page.screenshot({ path: 'docs/screenshots/demo-item.png' });
+    await docScreenshot(page.locator('#privacy'), 'privacy-panel.png');
+    await docScreenshot(page, 'demo-item.png');
     await reload(page);
     await page.locator('#item-title', { hasText: LIKED.title }).waitFor({ timeout: 60_000 });
     // two views and a like from before the reload, and this page load's view
@@ -169,7 +171,7 @@ describe('built demo with the real engine worker', () => {
       await reload(page);
       const ids = await cardIds(page);
       expect(ids.length).toBe(8);
-      await page.screenshot({ path: 'docs/screenshots/demo-recs.png' });
+      await docScreenshot(page, 'demo-recs.png');
     } finally {
       await chromium.context.setOffline(false);
     }

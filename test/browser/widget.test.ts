@@ -208,7 +208,11 @@ describe('<hearth-recs>', () => {
     );
     // Vite answers an unknown path with index.html (200): the catalog fetch names that precisely.
     expect(message).toMatch(/no-such-catalog\.json answered an HTML page|HTTP 404/);
-    harness.consoleErrors.length = 0; // the 404 above is expected
+    // The element shows visitors a neutral line; the precise message goes to the console.
+    await page.locator('hearth-recs [part~=error]', { hasText: 'unavailable right now' }).waitFor();
+    expect(await page.locator('hearth-recs [part~=error]').textContent()).not.toContain('catalog');
+    await expect.poll(() => harness.consoleErrors.some((e) => e.includes(message))).toBe(true);
+    harness.consoleErrors.length = 0; // the failure above is expected
     await page.close();
   });
 
@@ -239,6 +243,39 @@ describe('<hearth-recs>', () => {
     expect(directSrc).toBe(`${harness.baseUrl}/covers/mystery.svg`);
     expect(loads.length).toBeGreaterThan(0); // only the explicit opt-in loads the image URL
     expect(noneMode).toBe(0);
+    await page.close();
+  });
+
+  it("uses the page's and the element's wording, live, and warns about an unknown key", async () => {
+    // Arrange: page-wide strings through Hearth.init, an element override through the property.
+    const page = await harness.newPage();
+    const warnings: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    await page.goto(`${harness.baseUrl}/test/browser/pages/widget.html`);
+    await page.waitForFunction(() => 'Hearth' in window);
+    await page.evaluate(
+      (json) =>
+        (window as unknown as { Hearth: { init(c: object): Promise<unknown> } }).Hearth.init({
+          catalog: URL.createObjectURL(new Blob([json], { type: 'application/json' })),
+          worker: '/test/browser/fixtures/fake-engine.worker.ts',
+          strings: { promptLabel: 'What gear do you need?', like: '+ Wishlist', colour: 'x' },
+        }),
+      JSON.stringify(CATALOG),
+    );
+    await page.locator('hearth-recs li[data-item-id]').first().waitFor();
+    // Act
+    await page.locator('hearth-recs').evaluate((el) => {
+      (el as HTMLElement & { strings: object }).strings = { promptSubmit: 'Find gear' };
+    });
+    await page.locator('hearth-recs button[type=submit]', { hasText: 'Find gear' }).waitFor();
+    // Assert
+    expect(await page.getByLabel('What gear do you need?').count()).toBe(1);
+    expect(await page.locator('hearth-recs [part~=like]').first().textContent()).toBe('+ Wishlist');
+    expect(warnings).toEqual([
+      "Hearth strings: unknown key 'colour' ignored; the keys are listed in docs/widget.md#strings.",
+    ]);
     await page.close();
   });
 

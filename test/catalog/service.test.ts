@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openHearthDB } from '../../src/store/schema.ts';
+import { deleteHearthDB, openHearthDB } from '../../src/store/schema.ts';
 import { books, countingEncoder, freshDbName, scriptedFetch, serviceTracker } from './helpers.ts';
 
 const tracker = serviceTracker();
@@ -378,5 +378,25 @@ describe('CatalogService.sync', () => {
     // Assert
     expect(result).toMatchObject({ ok: false, error: { kind: 'http', httpStatus: 200 }, count: 2 });
     expect(result.ok ? '' : result.error.message).toMatch(/answered an HTML page/);
+  });
+});
+
+describe('CatalogService after "Forget me"', () => {
+  it('keeps answering status and stores the next catalog in the fresh database, no "connection is closing"', async () => {
+    // Arrange: a stored catalog, then "Forget me" deletes the database under the service.
+    const dbName = freshDbName();
+    const catalog = service({ encoder: countingEncoder(), dbName });
+    await catalog.load(JSON.stringify(books(4)));
+    await deleteHearthDB(dbName);
+    // Act
+    const status = await catalog.status();
+    const reloaded = await catalog.load(JSON.stringify(books(3)));
+    const db = await openHearthDB(dbName);
+    const stored = await db.count('items');
+    db.close();
+    // Assert
+    expect(status).toMatchObject({ state: 'ready', resumable: false });
+    expect(reloaded).toMatchObject({ ok: true, count: 3 });
+    expect(stored).toBe(3);
   });
 });

@@ -1,12 +1,13 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDemo } from '../../src/cli/start.ts';
 import { FEATURE_NAMES } from '../../src/engine/features.ts';
 import { learnableFeatures } from '../../src/federated/ranker-update.ts';
 import { rhoToEpsilon } from '../../src/privacy/rdp.ts';
 import { RoundConfigSchema } from '../../src/protocol/round.ts';
+import { GEAR_CATALOG } from '../../support/gear-catalog.ts';
 
 let dir: string;
 
@@ -24,15 +25,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** startDemo's options on a free port over the test's dist/ and its own database file. */
+const demoOptions = (db: string) => ({
+  port: 0,
+  host: '127.0.0.1',
+  db: join(dir, db),
+  dist: join(dir, 'dist'),
+});
+
 describe('npm start: the demo server', () => {
   it('opens federated ranker rounds from the shipped ranker, once, at ε = 0.25 per update', async () => {
     // Arrange
-    const options = {
-      port: 0,
-      host: '127.0.0.1',
-      db: join(dir, 'server.db'),
-      dist: join(dir, 'dist'),
-    };
+    const options = demoOptions('server.db');
     const shipped = JSON.parse(await readFile('models/ranker/manifest.json', 'utf8')) as {
       weights: number[];
     };
@@ -57,5 +61,44 @@ describe('npm start: the demo server', () => {
         await demo.close();
       }
     }
+  });
+
+  it("keeps the thin server's catalog in step with the demo catalog file, with a notice when it changed", async () => {
+    // Arrange: a first start with three books, then the site owner's gear catalog in its place.
+    const options = demoOptions('catalog-step.db');
+    const file = join(dir, 'dist/demo-catalog.json');
+    const books = [1, 2, 3].map((n) => ({ id: `book-${n}`, title: `Book ${n}` }));
+    await writeFile(file, JSON.stringify(books));
+    const served = async () => {
+      const demo = await startDemo(options);
+      try {
+        const body = (await (await fetch(`${demo.url}v1/catalog`)).json()) as {
+          items: { id: string }[];
+        };
+        return body.items.map((i) => i.id).sort();
+      } finally {
+        await demo.close();
+      }
+    };
+    const first = await served();
+    await writeFile(file, JSON.stringify(GEAR_CATALOG));
+    let notices = '';
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      notices += String(chunk);
+      return true;
+    });
+    // Act
+    let second: string[];
+    try {
+      second = await served();
+    } finally {
+      stderr.mockRestore();
+    }
+    // Assert
+    expect(first).toEqual(['book-1', 'book-2', 'book-3']);
+    expect(second).toEqual(GEAR_CATALOG.map((g) => g.id).sort());
+    expect(notices).toMatch(
+      /^hearth start: the thin server's catalog was updated from .*demo-catalog\.json \(20 items, version 2\)\.\n$/,
+    );
   });
 });

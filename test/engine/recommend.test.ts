@@ -71,7 +71,7 @@ describe('recommendFor', () => {
     expect(recs[0]?.reason).toEqual({ kind: 'popular' });
   });
 
-  it('recommends neighbours of what the visitor viewed and never the viewed item', async () => {
+  it('recommends neighbours of what the visitor liked, never the liked item, and says "liked"', async () => {
     const { context } = await bookContext();
     const state = stateAt(context, [{ kind: 'like', itemId: 'b1', at }]);
     const recs = await recommend(context, state, { limit: 3 });
@@ -81,8 +81,9 @@ describe('recommendFor', () => {
       kind: 'similar',
       itemId: 'b1',
       title: 'cozy village mystery',
+      action: 'like',
     });
-    expect(recs[0]?.explanation).toBe('Because you viewed cozy village mystery');
+    expect(recs[0]?.explanation).toBe('Because you liked cozy village mystery');
   });
 
   it('ignores events on unknown item ids', async () => {

@@ -68,4 +68,31 @@ describe('secure-aggregation accounting', () => {
       /vdaf.length is 5, the measurement needs 4/,
     );
   });
+
+  it('refuses pair cells that are not ordered pairs of the listed items', () => {
+    const m = {
+      kind: 'pair-counts' as const,
+      items: ['a', 'b', 'c'],
+      cells: [[1, 0]] as [number, number][],
+      maxEvents: 20,
+      window: 5,
+      decay: 0.9,
+      clip: 3,
+      scale: 8,
+    };
+    const sensitivity = reportSensitivity(m);
+    const bad = task({
+      measurement: m,
+      vdaf: { type: 'sumVec', length: 1, bits: 4, chunkLength: 1 },
+      noise: {
+        mechanism: 'discrete-gaussian',
+        sigma: 20,
+        sensitivity,
+        rho: dapRho(sensitivity, 20),
+      },
+    });
+    expect(() => checkDapTask(bad)).toThrow(/cells are pairs a < b < 3/);
+    const good = { ...bad, measurement: { ...m, cells: [[0, 1]] as [number, number][] } };
+    expect(checkDapTask(good)).toBeCloseTo(dapRho(24, 20), 12);
+  });
 });

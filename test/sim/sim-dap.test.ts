@@ -86,7 +86,7 @@ async function fakeDeployment(): Promise<DapSimDeployment & { opened: DapTask[] 
       if (m.kind === 'item-histogram') {
         popularity = sum;
         items = m.items;
-      } else {
+      } else if (m.kind === 'ranker-update') {
         const { mean } = decodeRankerSum(m, sum);
         const current = await ranker();
         await publishRanker(

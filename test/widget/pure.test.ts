@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatBytes, parseLayout, parseLimit, progressFraction } from '../../src/widget/format.ts';
-import { cumulativeEpsilon, epsilonPath } from '../../src/widget/ledger-chart.ts';
+import { cumulativeEpsilon, epsilonPath, epsilonScale } from '../../src/widget/ledger-chart.ts';
 import { contributionText, dapReportLines, modeNote } from '../../src/widget/protection.ts';
 import { safeUrl } from '../../src/widget/safe-url.ts';
 
@@ -64,6 +64,19 @@ describe('widget helpers', () => {
     expect(epsilonPath(points, 100, 60, 6)).toBe(
       'M 0 60 L 0.0 60.0 L 0.0 50.0 L 100.0 50.0 L 100.0 30.0 L 100 30.0',
     );
+  });
+
+  it('draws a spend of ε 0.25 against a cap of 64 at least a fifth of the chart high', () => {
+    // Arrange
+    const points = cumulativeEpsilon([row(10, 0), row(20, 0.25)]);
+    // Act
+    const top = epsilonScale(points, 64);
+    const path = epsilonPath(points, 320, 90, top);
+    // Assert: the curve ends at y = 90 − 90 · 0.25 / top.
+    const endY = Number(path.split(' ').at(-1));
+    expect(top).toBe(1);
+    expect(90 - endY).toBeGreaterThanOrEqual(90 / 5);
+    expect(epsilonScale(cumulativeEpsilon([row(10, 50)]), 64)).toBe(64);
   });
 });
 

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { reportSensitivity } from '../../src/privacy/dap-accounting.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 import {
+  decodeEvaluationSum,
   decodeRankerSum,
+  encodeEvaluation,
   encodeItemHistogram,
+  encodePairCounts,
   encodeRankerDelta,
 } from '../../src/wire/dap-measurement.ts';
 
@@ -59,5 +62,46 @@ describe('secure-aggregation measurements', () => {
   it('refuses a delta of the wrong length or with a non-finite value', () => {
     expect(() => encodeRankerDelta(ranker, [1, 2], seededRng(1))).toThrow(/needs 3 finite values/);
     expect(() => encodeRankerDelta(ranker, [1, Number.NaN, 0], seededRng(1))).toThrow();
+  });
+});
+
+describe('pair counts and evaluations', () => {
+  const pairs = {
+    kind: 'pair-counts' as const,
+    items: ['a', 'b', 'c', 'd'],
+    cells: [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+      [2, 3],
+    ] as [number, number][],
+    maxEvents: 20,
+    window: 2,
+    decay: 0.9,
+    clip: 1,
+    scale: 8,
+  };
+
+  it('counts pairs within the window, capped at 1 per cell', () => {
+    const v = encodePairCounts(pairs, ['a', 'b', 'a', 'b', 'z', 'd'], seededRng(2));
+    // a–b: gaps 1, 1, 2 (capped at 1); then the norm is clipped to 1 and scaled by 8
+    expect(v[0]).toBe(8);
+    expect(v[1]).toBe(0);
+    expect(v[3]).toBe(0); // b and d are 2 apart but (1, 3) is not a published cell
+  });
+
+  it('a visitor with 10,000 events stays within the integer L2 bound', () => {
+    const rng = seededRng(5);
+    const long = Array.from({ length: 10_000 }, () => pairs.items[Math.floor(rng() * 4)] ?? 'a');
+    for (let k = 0; k < 200; k++) {
+      const v = encodePairCounts(pairs, long, rng);
+      expect(Math.hypot(...v)).toBeLessThanOrEqual(reportSensitivity(pairs) + 1e-9);
+      expect(v.every((x) => Number.isInteger(x) && x >= 0 && x <= pairs.scale)).toBe(true);
+    }
+  });
+
+  it('encodes an evaluation as a one-hot and decodes the sums', () => {
+    expect(encodeEvaluation('served')).toEqual([0, 1, 0]);
+    expect(decodeEvaluationSum([5, 2, 1])).toEqual({ candidate: 5, served: 2, tie: 1 });
   });
 });

@@ -64,7 +64,7 @@ describe('fetchCollabModels', () => {
 
   it('rejects a file whose sha256 differs from the manifest', async () => {
     await expect(fetchCollabModels({ ...base, fetch: await deployed(true) })).rejects.toThrow(
-      /sha256 .* redeploy models\/collab/,
+      /sha256 .* redeploy the models\/collab\/ folder of the build/,
     );
   });
 });

@@ -57,7 +57,7 @@ describe('fetchRanker', () => {
   it('names the missing file and what to deploy on HTTP 404', async () => {
     // Act / Assert
     await expect(fetchRanker({ modelsUrl: 'https://x/models/', fetch: serve({}) })).rejects.toThrow(
-      /manifest\.json answered HTTP 404; serve the repository's models\/ranker\//,
+      /manifest\.json answered HTTP 404; serve the build's models\/ranker\/ folder under the models URL/,
     );
   });
 });

@@ -5,7 +5,16 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { isContentHash } from '../../catalog/content-hash.ts';
-import { catalogFullSchema, catalogItemInputSchema } from '../../protocol/catalog.ts';
+import { CatalogEmptyError } from '../../catalog/errors.ts';
+import { type CatalogParseResult, parseCatalogRecords } from '../../catalog/parse.ts';
+import {
+  catalogReport,
+  catalogSummary,
+  hasCatalogErrors,
+  parseReport,
+  REPORT_PROBLEMS,
+} from '../../catalog/report.ts';
+import { catalogFullEnvelopeSchema } from '../../protocol/catalog.ts';
 import type { ServerCatalog } from '../catalog.ts';
 import { HttpError } from '../http-error.ts';
 import { bodySizeLimit } from '../middleware/body-size-limit.ts';
@@ -19,7 +28,10 @@ export interface CatalogRoutesDeps {
   readonly adminBytes: number;
 }
 
-/** GET /catalog (`?since=<content hash>` for a delta; content-hash ETag, 304) and PUT /admin/catalog. */
+/**
+ * GET /catalog (`?since=<content hash>` for a delta; content-hash ETag, 304) and PUT
+ * /admin/catalog (answers `{ version, items, report }`; `?strict` refuses a catalog with errors).
+ */
 export function catalogRoutes(deps: CatalogRoutesDeps): Hono {
   const { catalog } = deps;
   const app = new Hono();
@@ -55,16 +67,37 @@ export function catalogRoutes(deps: CatalogRoutesDeps): Hono {
   app.put('/admin/catalog', deps.admin, bodySizeLimit({ maxBytes: deps.adminBytes }), async (c) => {
     const raw = await readJson(c);
     // A bare array is accepted as the items of a catalog (the version is assigned here).
-    const full = parseOrReject(
-      catalogFullSchema,
+    const { items } = parseOrReject(
+      catalogFullEnvelopeSchema,
       Array.isArray(raw) ? { version: 0, items: raw } : raw,
       'catalog rejected',
     );
-    const items = full.items.map((item) => catalogItemInputSchema.parse(item));
-    const ids = new Set(items.map((i) => String(i.id)));
-    if (ids.size !== items.length)
-      throw new HttpError(400, 'invalid', 'catalog rejected', ['item ids must be unique']);
-    return c.json({ version: String(catalog.replace(items)), items: items.length });
+    // The browser's rules (src/catalog/parse.ts): the server keeps exactly the items every
+    // visitor's device would keep, and says which others it skipped and why.
+    let parsed: CatalogParseResult;
+    try {
+      // An empty list clears the catalog on purpose; items that are all invalid are a mistake.
+      parsed = parseCatalogRecords(items, { allowEmpty: items.length === 0 });
+    } catch (error) {
+      if (!(error instanceof CatalogEmptyError)) throw error;
+      throw new HttpError(400, 'invalid', `catalog rejected: ${error.message}`);
+    }
+    const report = catalogReport(parseReport(parsed), REPORT_PROBLEMS);
+    if (c.req.query('strict') !== undefined && hasCatalogErrors(report)) {
+      throw new HttpError(
+        400,
+        'invalid',
+        `catalog rejected (strict): ${catalogSummary(report)} Nothing was stored.`,
+        report.problems.map((p) => p.message),
+      );
+    }
+    const kept = parsed.items.map((item, i) => {
+      const at = parsed.itemLocations[i];
+      // Stored as uploaded (clients apply the same rules to it), under the id they will read.
+      return { id: item.id, record: at?.kind === 'index' ? items[at.index] : item };
+    });
+    const version = catalog.replace(kept);
+    return c.json({ version: String(version), items: report.accepted, report });
   });
 
   return app;

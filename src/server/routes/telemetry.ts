@@ -4,6 +4,7 @@
  * popularity estimates, which a background pump keeps up to date (../aggregates.ts).
  */
 import { type Context, Hono } from 'hono';
+import type { Aggregates } from '../../protocol/telemetry.ts';
 import { TelemetryBatchSchema } from '../../protocol/telemetry.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { ServerAggregates } from '../aggregates.ts';
@@ -29,10 +30,18 @@ export interface TelemetryRoutesDeps {
   readonly client: (c: Context) => string | null;
   /** Longest a GET /aggregates waits for the background pump to count the newest reports. */
   readonly maxWaitMs: number;
+  /** The DAP popularity prior (leader role): served by default once one is published. */
+  readonly dap?: {
+    readonly version: () => string | null;
+    readonly estimate: (limit: number) => Aggregates | null;
+  };
   readonly now: () => number;
 }
 
-/** POST /telemetry and GET /aggregates (`?limit=`; ETag, 304). */
+/**
+ * POST /telemetry and GET /aggregates (`?limit=`; ETag, 304). In the leader role GET /aggregates
+ * serves the newest DAP popularity prior when one exists (`?mechanism=olh` asks for the OLH one).
+ */
 export function telemetryRoutes(deps: TelemetryRoutesDeps): Hono {
   const { aggregates, now } = deps;
   const app = new Hono();
@@ -85,6 +94,18 @@ export function telemetryRoutes(deps: TelemetryRoutesDeps): Hono {
   });
 
   app.get('/aggregates', async (c) => {
+    const dapVersion = c.req.query('mechanism') === 'olh' ? null : (deps.dap?.version() ?? null);
+    if (deps.dap !== undefined && dapVersion !== null) {
+      const limitParam = Number(c.req.query('limit') ?? String(DEFAULT_TOP));
+      const top = Number.isInteger(limitParam) && limitParam > 0 ? limitParam : DEFAULT_TOP;
+      const etag = `"d-${dapVersion}-${top}"`;
+      if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
+      const body = deps.dap.estimate(top);
+      if (body !== null) {
+        c.header('etag', etag);
+        return c.json(body);
+      }
+    }
     // The counts are kept by the background pump; this only waits (event loop free) for it.
     await aggregates.settle(deps.maxWaitMs);
     const version = aggregates.version();

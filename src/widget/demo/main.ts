@@ -59,8 +59,19 @@ async function main(): Promise<void> {
       (event.target as HTMLInputElement).checked = false;
     });
   });
-  document.getElementById('send-now')?.addEventListener('click', () => {
-    void Hearth.flush().catch((error: unknown) => console.warn('Nothing sent', error));
+  document.getElementById('send-now')?.addEventListener('click', async () => {
+    const status = document.getElementById('send-status');
+    const say = (text: string) => {
+      if (status !== null) status.textContent = text;
+    };
+    try {
+      const sent = await Hearth.flush();
+      if (sent > 0) say(`Sent ${sent} noised report${sent === 1 ? '' : 's'}; see the list below.`);
+      else if (!(await Hearth.ledger()).consent) say('Nothing to send: sharing is off.');
+      else say('Nothing queued: a report is queued each time you view or like a book.');
+    } catch (error) {
+      say(`Nothing sent: ${error instanceof Error ? error.message : String(error)}`);
+    }
   });
   document.getElementById('train-now')?.addEventListener('click', async () => {
     const status = document.getElementById('train-status');

@@ -1,7 +1,7 @@
 /** Fills the demo's privacy panel: requests that left the page, the ε chart, local storage. */
 import { formatBytes } from '../format.ts';
 import type { HearthApi } from '../hearth.ts';
-import { cumulativeEpsilon, epsilonPath } from '../ledger-chart.ts';
+import { cumulativeEpsilon, epsilonPath, epsilonScale } from '../ledger-chart.ts';
 import { dapReportLines, modeNote, PROTECTION_TEXT } from '../protection.ts';
 
 function row(doc: Document, cells: readonly string[]): HTMLTableRowElement {
@@ -98,13 +98,12 @@ export async function renderPrivacyPanel(hearth: HearthApi, doc: Document): Prom
     );
   }
   const path = doc.getElementById('epsilon-path');
-  path?.setAttribute(
-    'd',
-    epsilonPath(cumulativeEpsilon(ledger.rows), 320, 90, ledger.caps.lifetimeEpsilon),
-  );
+  const points = cumulativeEpsilon(ledger.rows);
+  const top = epsilonScale(points, ledger.caps.lifetimeEpsilon);
+  path?.setAttribute('d', epsilonPath(points, 320, 90, top));
   const label = doc.getElementById('epsilon-label');
   if (label !== null) {
-    label.textContent = `Spent today ε = ${ledger.dailyEpsilon.toFixed(2)} of ${ledger.caps.dailyEpsilon}; lifetime ε = ${ledger.lifetimeEpsilon.toFixed(2)} of ${ledger.caps.lifetimeEpsilon}.`;
+    label.textContent = `Spent today ε = ${ledger.dailyEpsilon.toFixed(2)} of ${ledger.caps.dailyEpsilon}; lifetime ε = ${ledger.lifetimeEpsilon.toFixed(2)} of ${ledger.caps.lifetimeEpsilon}. The chart's scale runs to ε = ${Number(top.toFixed(2))}.`;
   }
   const store = doc.getElementById('storage');
   if (store !== null) {
