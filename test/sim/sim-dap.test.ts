@@ -10,6 +10,7 @@ import { createApp } from '../../src/server/app.ts';
 import { openServerStorage } from '../../src/server/storage.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 import { type DapSimDeployment, drawVisitors, runDapSimulation } from '../../src/sim/sim-dap.ts';
+import { startDapDeployment } from '../../src/sim/sim-dap-deployment.ts';
 import { evaluatePopularity } from '../../src/sim/sim-eval.ts';
 import { runSimulation } from '../../src/sim/simulation.ts';
 import { decodeRankerSum } from '../../src/wire/dap-measurement.ts';
@@ -207,6 +208,44 @@ describe('simulation --mode dap (over an in-memory leader and helper)', () => {
     expect(Number(report.dap?.epsilon_per_visitor)).toBeLessThanOrEqual(4 + 1e-9);
     expect(closed).toBe(true);
   }, 60_000);
+
+  it.each([false, true])(
+    'runs the real client against both real aggregators (http over loopback: %s): every report verified, none rejected',
+    async (http) => {
+      // Arrange
+      const data = tinyData();
+      const deployment = await startDapDeployment({ http, prepThreads: false });
+      try {
+        // Act
+        const dap = await runDapSimulation(
+          data,
+          leaveLastOut(data.interactions),
+          {
+            epsilon: 4,
+            popularityShare: 1,
+            maxItems: 3,
+            rankerRounds: 1,
+            threads: 1,
+            seed: 1,
+            log: () => undefined,
+          },
+          deployment,
+        );
+        // Assert
+        expect(dap).toMatchObject({
+          reportsSent: 30,
+          reportsAggregated: 30,
+          reports_rejected: 0,
+          transport: http ? 'http-loopback' : 'in-process',
+        });
+        expect(Number(dap.epsilon_per_visitor)).toBeLessThanOrEqual(4 + 1e-9);
+        expect(Number.isFinite(Number(dap.popularity_ndcg_ratio))).toBe(true);
+      } finally {
+        await deployment.close();
+      }
+    },
+    120_000,
+  );
 
   it('draws a bootstrap population from the users with a training item, seeded', () => {
     const split = leaveLastOut(tinyData().interactions);
