@@ -33,6 +33,8 @@ secure aggregation (--mode dap):
                            ranker (default ${DEFAULT_DAP_SIM.popularityShare}; 1 with --no-ranker)
   --dap-ranker-rounds R    ranker-update tasks in turn, every visitor reporting to each (default ${DEFAULT_DAP_SIM.rankerRounds})
   --threads T              threads making the visitors' reports (default: cores − 1, at least 1)
+  --dap-noise-draws K      also score K further draws of both aggregators' noise over the same
+                           reports' exact sum (the mechanism alone), for the figure's spread
 federated rounds and LDP (--mode ldp):
   --rounds R               collab rounds (default: central training's step count)
   --clients-per-round K    collab cohort size (default ${DEFAULT_SIMULATION.clientsPerRound})
@@ -85,6 +87,7 @@ export async function run(args: string[]): Promise<number> {
       'dap-popularity-share': { type: 'string' },
       'dap-ranker-rounds': { type: 'string' },
       threads: { type: 'string' },
+      'dap-noise-draws': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -169,6 +172,9 @@ export async function run(args: string[]): Promise<number> {
       threads,
       ...(population === undefined ? {} : { population }),
       ...(items === undefined ? {} : { items }),
+      ...(values['dap-noise-draws'] === undefined
+        ? {}
+        : { noiseDraws: positive('dap-noise-draws', values['dap-noise-draws'], 1, true) }),
       start: (http) => startDapDeployment({ http }),
     },
     log: (m) => process.stderr.write(`[simulate] ${m}\n`),

@@ -24,11 +24,13 @@ import type { Split } from '../eval/split.ts';
 import { createDapClient, type DapClient, type DapLocalData } from '../federated/dap-client.ts';
 import { learnableFeatures, rankerColumns } from '../federated/ranker-update.ts';
 import { reportSensitivity } from '../privacy/dap-accounting.ts';
+import { sampleDiscreteGaussians, seededRandomBelow } from '../privacy/discrete-gaussian.ts';
 import { createPrivacyGate, type GateFetch } from '../privacy/gate.ts';
 import { createLedger, createMemoryLedgerStorage, type Ledger } from '../privacy/ledger.ts';
 import { rhoForBudget } from '../privacy/rdp.ts';
 import type { DapMeasurement, DapTask } from '../protocol/dap.ts';
 import { type Rng, seededRng } from '../shared/rng.ts';
+import { encodeItemHistogram } from '../wire/dap-measurement.ts';
 import { createDapReportPool } from './dap-report-pool.ts';
 import { dapTaskDocument, newTaskId } from './dap-task-document.ts';
 import { evaluatePopularity, type ReportSection, topOverlap } from './sim-eval.ts';
@@ -95,6 +97,11 @@ export interface DapSimOptions {
   readonly encoder?: Encoder;
   /** The centrally trained collab model, for the central engine the DAP one is compared with. */
   readonly centralCollab?: CollabModel;
+  /**
+   * Further draws of both aggregators' noise over the same reports' exact sum (the mechanism
+   * alone, no cryptography), for the spread of the popularity figure; 0 (default) for none.
+   */
+  readonly noiseDraws?: number;
   readonly log: (message: string) => void;
 }
 
@@ -180,10 +187,49 @@ async function contributeAll(
   return counts;
 }
 
-const median = (values: readonly number[]): number => {
+const median = (values: readonly number[]): number => quantile(values, 0.5);
+
+/** The q-quantile of `values` (nearest rank). */
+function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-};
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+/**
+ * The popularity figure's spread over the noise alone: `draws` independent pairs of discrete
+ * Gaussians N_Z(0, σ²) (one per aggregator, the task's σ; seeded) added to `exact`, the sum of
+ * the reports, each scored like the released estimate. Ratios are to `truth`'s NDCG@10.
+ */
+async function noiseSpread(
+  split: Split,
+  exact: Float32Array,
+  sigma: number,
+  draws: number,
+  seed: number,
+  truthNdcg: number,
+): Promise<ReportSection> {
+  const ratios: number[] = [];
+  for (let d = 0; d < draws; d++) {
+    const below = seededRandomBelow(seed * 1_009 + d);
+    const [a, b] = [0, 1].map(() => sampleDiscreteGaussians(exact.length, sigma, below));
+    const noisy = Float32Array.from(
+      exact,
+      (v, i) => v + Number(a?.[i] ?? 0n) + Number(b?.[i] ?? 0n),
+    );
+    ratios.push((await evaluatePopularity(split, noisy)).ndcg10 / truthNdcg);
+  }
+  const share = (t: number) => ratios.filter((r) => r >= t).length / ratios.length;
+  return {
+    draws,
+    median: quantile(ratios, 0.5),
+    p10: quantile(ratios, 0.1),
+    p90: quantile(ratios, 0.9),
+    min: Math.min(...ratios),
+    max: Math.max(...ratios),
+    shareAtLeast90: share(0.9),
+    shareAtLeast60: share(0.6),
+  };
+}
 
 /** Runs the DAP simulation over `deployment` and returns the `dap` section of the report. */
 export async function runDapSimulation(
@@ -272,6 +318,26 @@ export async function runDapSimulation(
     const dapPopularity = await evaluatePopularity(split, estimate);
     const truePopularity = await evaluatePopularity(split, truth);
     const ratio = dapPopularity.ndcg10 / truePopularity.ndcg10;
+    // What the reports held, summed without noise: the same encoder the clients ran (the task's
+    // items are the catalog's first entries, so entry i is row i).
+    const exact = new Float32Array(split.itemIds.length);
+    for (const { user } of clients) {
+      encodeItemHistogram(histogram, positive(user)).forEach((v, i) => {
+        exact[i] = (exact[i] ?? 0) + v;
+      });
+    }
+    const noiseless = (await evaluatePopularity(split, exact)).ndcg10 / truePopularity.ndcg10;
+    const spread =
+      (options.noiseDraws ?? 0) > 0
+        ? await noiseSpread(
+            split,
+            exact,
+            popTask.noise.sigma,
+            options.noiseDraws ?? 0,
+            options.seed,
+            truePopularity.ndcg10,
+          )
+        : null;
     log(
       `dap: popularity NDCG@10 ${dapPopularity.ndcg10.toFixed(4)} = ${(ratio * 100).toFixed(1)}% of true popularity's (${collected.reports} reports aggregated, ${collected.rejected} rejected)`,
     );
@@ -349,6 +415,8 @@ export async function runDapSimulation(
       populationNote: note,
       popularity: dapPopularity,
       truePopularity,
+      noiselessPopularityNdcgRatio: noiseless,
+      noiseSpread: spread,
       top100Overlap: topOverlap(estimate, truth, 100),
       popularityShare,
       popularityRho,

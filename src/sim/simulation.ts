@@ -89,7 +89,13 @@ export interface SimulationOptions {
   /** The DAP mode's parameters and how to start its two aggregators. */
   readonly dap?: Pick<
     DapSimOptions,
-    'popularityShare' | 'maxItems' | 'items' | 'population' | 'rankerRounds' | 'threads'
+    | 'popularityShare'
+    | 'maxItems'
+    | 'items'
+    | 'population'
+    | 'rankerRounds'
+    | 'threads'
+    | 'noiseDraws'
   > & { readonly start: (http: boolean) => Promise<DapSimDeployment> };
   readonly log: (message: string) => void;
 }
@@ -353,6 +359,7 @@ async function dapMode(
         log: options.log,
         ...(dap.items === undefined ? {} : { items: dap.items }),
         ...(dap.population === undefined ? {} : { population: dap.population }),
+        ...(dap.noiseDraws === undefined ? {} : { noiseDraws: dap.noiseDraws }),
         ...(options.encoder === undefined ? {} : { encoder: options.encoder }),
         ...(central === undefined ? {} : { centralCollab: central }),
       },

@@ -136,6 +136,7 @@ describe('simulation --mode dap (over an in-memory leader and helper)', () => {
         rankerRounds: 1,
         threads: 0,
         seed: 1,
+        noiseDraws: 3,
         log: () => undefined,
       },
       deployment,
@@ -145,6 +146,8 @@ describe('simulation --mode dap (over an in-memory leader and helper)', () => {
     expect(Number(dap.epsilon_per_visitor)).toBeLessThanOrEqual(4 + 1e-9);
     expect(Number(dap.epsilon_per_visitor)).toBeGreaterThan(3.99);
     expect(dap.popularity).toEqual(await evaluatePopularity(split, lastThree));
+    expect(dap.noiselessPopularityNdcgRatio).toBe(dap.popularity_ndcg_ratio);
+    expect(dap.noiseSpread).toMatchObject({ draws: 3 });
     expect(Number(dap.popularity_ndcg_ratio)).toBeGreaterThan(0);
     expect(deployment.opened.map((t) => t.name)).toEqual(['item popularity']);
     await deployment.close();
