@@ -36,14 +36,16 @@ export interface DapReportOutput {
 }
 
 /**
- * Prio3 chunk length for a 1-bit histogram over a catalog of ~10,000 items: with `@divviup/prio3`
- * the client's proof costs ∝ chunk × (length/chunk)² (a schoolbook polynomial product), so a
- * larger chunk than the spec's √length is faster (10,000 entries: 400 → ~0.25 s in Node 20 against
- * ~0.45 s at 100), and the aggregators' cost barely moves between 100 and 400.
+ * Prio3 chunk length of Hearth's large SumVec tasks (a 1-bit histogram over a catalog of
+ * ~10,000 items). With `@divviup/prio3` the client's proof costs ∝ chunk × (length/chunk)² (a
+ * schoolbook polynomial product), so anything above the spec's √length is faster for the client
+ * (10,000 entries in Node 20: ~0.45 s at 100, ~0.3 s at 200, ~0.26 s at 400; in Chromium's worker
+ * 171 / 121 / 108 ms), while the aggregators, the scarce side, are cheapest at 200 (333 ms of CPU
+ * per report for both together, against 367 at 100 and 372 at 400; docs/dap.md § Measured).
  */
-export const HISTOGRAM_CHUNK_LENGTH = 400;
+export const HISTOGRAM_CHUNK_LENGTH = 200;
 
-/** The chunk length for a SumVec of `length` entries: √length when small, 400 from 2,000 on. */
+/** The chunk length for a SumVec of `length` entries: √length when small, 200 from 2,000 on. */
 export function chunkLengthFor(length: number): number {
   return length >= 2_000 ? HISTOGRAM_CHUNK_LENGTH : Math.max(1, Math.ceil(Math.sqrt(length)));
 }
