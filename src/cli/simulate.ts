@@ -1,29 +1,49 @@
 /**
- * `hearth simulate --data DIR --epsilon E [--rounds R] [--clients-per-round K] [--clip C]
- * [--telemetry-epsilon E] [--ranker-share F] [--seed S] [--json] [--http] [--no-telemetry]
- * [--no-federated] [--no-ranker]`.
+ * `hearth simulate --data DIR --epsilon E [--mode ldp|dap] [--rounds R] [--clients-per-round K]
+ * [--clip C] [--telemetry-epsilon E] [--ranker-share F] [--seed S] [--json] [--http]
+ * [--no-telemetry] [--no-federated] [--no-ranker] [--population N] [--dap-max-items L]
+ * [--dap-items N] [--dap-popularity-share F] [--dap-ranker-rounds R] [--threads T]`.
  */
 import { parseArgs } from 'node:util';
 import { createEncoder } from '../encoder/index.ts';
 import { loadMovieLens } from '../eval/movielens.ts';
+import { defaultReportThreads } from '../sim/dap-report-pool.ts';
+import { DEFAULT_DAP_SIM } from '../sim/sim-dap.ts';
+import { startDapDeployment } from '../sim/sim-dap-deployment.ts';
 import { DEFAULT_RANKER_ROUNDS, DEFAULT_SIMULATION, runSimulation } from '../sim/simulation.ts';
 import { CliUsageError } from './errors.ts';
 
 const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [options]
   --data DIR               MovieLens-format folder; every user becomes a client
-  --epsilon E|inf          total ε per client over the whole simulation (δ = 1/(10·clients))
+  --epsilon E|inf          total ε per client over the whole simulation (LDP: δ = 1/(10·clients);
+                           DAP: δ = 1e-6, the client ledger's)
+  --mode ldp|dap           ldp (default): federated rounds + OLH telemetry to one server;
+                           dap: secure-aggregation reports to a leader and a helper
+  --http                   go through real servers on loopback instead of in process
+  --json                   one JSON object with federated, central, telemetry and dap
+  --seed S                 seed of every seeded step (default 1)
+  --no-ranker              skip the ranker and the whole-engine evaluation
+secure aggregation (--mode dap):
+  --population N           N visitors drawn with replacement from the users (a resampled
+                           population, each a distinct client with its own report); default:
+                           every user once
+  --dap-max-items L        a visitor's last L distinct items in the popularity histogram (default ${DEFAULT_DAP_SIM.maxItems})
+  --dap-items N            count only the catalog's first N items (default: all)
+  --dap-popularity-share F share of each visitor's ρ for the popularity task, the rest for the
+                           ranker (default ${DEFAULT_DAP_SIM.popularityShare}; 1 with --no-ranker)
+  --dap-ranker-rounds R    ranker-update tasks in turn, every visitor reporting to each (default ${DEFAULT_DAP_SIM.rankerRounds})
+  --threads T              threads making the visitors' reports (default: cores − 1, at least 1)
+  --dap-noise-draws K      also score K further draws of both aggregators' noise over the same
+                           reports' exact sum (the mechanism alone), for the figure's spread
+federated rounds and LDP (--mode ldp):
   --rounds R               collab rounds (default: central training's step count)
   --clients-per-round K    collab cohort size (default ${DEFAULT_SIMULATION.clientsPerRound})
   --clip C                 collab clip norm (default ${DEFAULT_SIMULATION.clipNorm})
   --ranker-share F         fraction of each client's budget spent on ranker updates (default ${DEFAULT_RANKER_ROUNDS.budgetShare})
   --telemetry-epsilon E    ε per LDP telemetry report (default ${DEFAULT_SIMULATION.telemetryEpsilon})
-  --seed S                 seed of every random step (default 1)
   --encoding q8|f32        update payload encoding (default q8)
-  --json                   one JSON object with federated, central and telemetry
-  --http                   go through the real server on loopback instead of in process
   --no-telemetry           skip LDP telemetry
-  --no-federated           telemetry only
-  --no-ranker              skip the federated ranker and the whole-engine evaluation`;
+  --no-federated           telemetry only`;
 
 function positive(
   name: string,
@@ -60,6 +80,14 @@ export async function run(args: string[]): Promise<number> {
       'no-ranker': { type: 'boolean', default: false },
       'ranker-share': { type: 'string' },
       encoding: { type: 'string', default: 'q8' },
+      mode: { type: 'string', default: 'ldp' },
+      population: { type: 'string' },
+      'dap-max-items': { type: 'string' },
+      'dap-items': { type: 'string' },
+      'dap-popularity-share': { type: 'string' },
+      'dap-ranker-rounds': { type: 'string' },
+      threads: { type: 'string' },
+      'dap-noise-draws': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -84,6 +112,28 @@ export async function run(args: string[]): Promise<number> {
     throw new CliUsageError(
       `--ranker-share must be below 1, got '${values['ranker-share']}'.\n${HELP}`,
     );
+  if (values.mode !== 'ldp' && values.mode !== 'dap') {
+    throw new CliUsageError(`--mode must be ldp or dap, got '${values.mode}'.\n${HELP}`);
+  }
+  const popularityShare = positive(
+    'dap-popularity-share',
+    values['dap-popularity-share'],
+    DEFAULT_DAP_SIM.popularityShare,
+  );
+  if (popularityShare > 1)
+    throw new CliUsageError(
+      `--dap-popularity-share must be at most 1, got '${values['dap-popularity-share']}'.\n${HELP}`,
+    );
+  const threads =
+    values.threads === '0' ? 0 : positive('threads', values.threads, defaultReportThreads(), true);
+  const population =
+    values.population === undefined
+      ? undefined
+      : positive('population', values.population, 1, true);
+  const items =
+    values['dap-items'] === undefined
+      ? undefined
+      : positive('dap-items', values['dap-items'], 1, true);
   const data = loadMovieLens(values.data);
   const withRanker = !values['no-ranker'] && !values['no-federated'];
   const encoder = withRanker ? await createEncoder() : undefined;
@@ -109,6 +159,24 @@ export async function run(args: string[]): Promise<number> {
     encoding: values.encoding,
     ...(encoder === undefined ? {} : { encoder }),
     ranker: { ...DEFAULT_RANKER_ROUNDS, budgetShare: rankerShare },
+    mode: values.mode,
+    dap: {
+      popularityShare,
+      maxItems: positive('dap-max-items', values['dap-max-items'], DEFAULT_DAP_SIM.maxItems, true),
+      rankerRounds: positive(
+        'dap-ranker-rounds',
+        values['dap-ranker-rounds'],
+        DEFAULT_DAP_SIM.rankerRounds,
+        true,
+      ),
+      threads,
+      ...(population === undefined ? {} : { population }),
+      ...(items === undefined ? {} : { items }),
+      ...(values['dap-noise-draws'] === undefined
+        ? {}
+        : { noiseDraws: positive('dap-noise-draws', values['dap-noise-draws'], 1, true) }),
+      start: (http) => startDapDeployment({ http }),
+    },
     log: (m) => process.stderr.write(`[simulate] ${m}\n`),
   });
   await encoder?.dispose();

@@ -1,13 +1,18 @@
 /**
- * `npm start` / `hearth start [--port 8080] [--host 127.0.0.1] [--db .hearth/server.db] [--rebuild]`:
- * builds the demo when dist/ is missing or older than the sources, then serves it with the thin
- * server's /v1 API on one port (COOP/COEP headers, long-lived caching for model and WASM files)
- * and prints the URL.
+ * `npm start` / `hearth start [--port 8080] [--helper-port 8081] [--host 127.0.0.1]
+ * [--db .hearth/server.db] [--helper-db .hearth/helper.db] [--rebuild]`: builds the demo when
+ * dist/ is missing or older than the sources, then runs both secure-aggregation aggregators with
+ * it: on `--port`, the demo and the thin server's /v1 API in the DAP leader role (COOP/COEP
+ * headers, long-lived caching for model and WASM files); on `--helper-port`, the DAP helper. Each
+ * has its own database and HPKE keys (generated on first start) and a Prio3 preparation thread;
+ * the admin and peer tokens are fresh per start and never printed. It publishes the demo's tasks
+ * (item popularity over the demo catalog, a ranker update) and names the helper to the page, so
+ * the demo's contributions are DAP reports. Prints the URL.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, resolve } from 'node:path';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Hono } from 'hono';
 import { type CatalogReport, catalogReportLines, hasCatalogErrors } from '../catalog/report.ts';
@@ -15,15 +20,20 @@ import { noiseMultiplierFor } from '../federated/privatize.ts';
 import { learnableFeatures } from '../federated/ranker-update.ts';
 import type { RankerManifest } from '../models/ranker-manifest.ts';
 import { noiseForRho, rhoForBudget } from '../privacy/rdp.ts';
-import { createApp } from '../server/app.ts';
+import { buildApp } from '../server/app.ts';
+import { createHelperApp } from '../server/dap/helper.ts';
+import { createPrepWorker } from '../server/dap/prep-engine.ts';
+import { openDapStorage } from '../server/dap/storage.ts';
 import { checkAdminToken } from '../server/middleware/require-admin.ts';
 import { openServerStorage } from '../server/storage.ts';
 import { modelUploadBody } from '../wire/model-upload.ts';
+import { seedDapTasks } from './demo-tasks.ts';
 import { CliUsageError } from './errors.ts';
-import { checkDbPath, listen } from './listen.ts';
+import { checkDbPath, type Listening, listen } from './listen.ts';
 
 const DIST = resolve('dist');
 const DEFAULT_DB = '.hearth/server.db';
+const DEFAULT_HELPER_DB = '.hearth/helper.db';
 const SOURCES = ['index.html', 'src', 'workers', 'public', 'vite.config.ts'];
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -155,8 +165,12 @@ async function seedRankerRounds(api: Hono, token: string, manifestFile: string):
 export interface DemoServerOptions {
   readonly port: number;
   readonly host: string;
-  /** SQLite file of the thin server. */
+  /** SQLite file of the thin server (the DAP leader). */
   readonly db: string;
+  /** The helper's port (default 0: any free port). */
+  readonly helperPort?: number;
+  /** SQLite file of the DAP helper (default `helper.db` beside `db`). */
+  readonly helperDb?: string;
   /** The built site (default `dist/`). */
   readonly dist?: string;
 }
@@ -164,28 +178,69 @@ export interface DemoServerOptions {
 /** A running demo server. */
 export interface DemoServer {
   readonly url: string;
+  /** The helper's DAP base URL, as the demo page configures it. */
+  readonly helperUrl: string;
   close(): Promise<void>;
 }
 
-/** Serves the built demo and the thin server's /v1 API on one port (COOP/COEP on every answer). */
+/** Closes a listening server and every connection it holds. */
+function closeServer({ server }: Listening): Promise<void> {
+  return new Promise<void>((resolveClose) => {
+    server.close(() => resolveClose());
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  });
+}
+
+/** The `<meta name>` by which the demo page learns the helper's URL (added to every HTML page). */
+export const HELPER_META = 'hearth-helper';
+
+/**
+ * Serves the built demo and the thin server's /v1 API in the DAP leader role on one port
+ * (COOP/COEP on every answer) and the DAP helper on another.
+ */
 export async function startDemo(options: DemoServerOptions): Promise<DemoServer> {
   const dist = resolve(options.dist ?? DIST);
   if (!existsSync(join(dist, 'index.html'))) {
     throw new CliUsageError(`${dist} has no index.html; build the demo first (npm run build).`);
   }
+  const helperDb =
+    options.helperDb ??
+    (options.db === ':memory:' ? ':memory:' : join(dirname(options.db), 'helper.db'));
   checkDbPath(options.db, DEFAULT_DB);
+  checkDbPath(helperDb, options.helperDb === undefined ? helperDb : DEFAULT_HELPER_DB);
+  // The helper listens first so that the leader knows its URL; it answers once built (below),
+  // when the demo's origin, which its CORS rule names, is known.
+  let helperFetch: (request: Request) => Response | Promise<Response> = () =>
+    new Response('starting', { status: 503 });
+  const helper = await listen((r) => helperFetch(r), options.helperPort ?? 0, options.host);
+  const helperUrl = `http://${options.host}:${helper.port}/dap/`;
   const storage = openServerStorage(options.db);
+  const helperStorage = openDapStorage(helperDb);
+  const engines = { leader: createPrepWorker(), helper: createPrepWorker() };
   const app = new Hono();
   app.use('*', async (c, next) => {
     await next();
     c.header('Cross-Origin-Opener-Policy', 'same-origin');
     c.header('Cross-Origin-Embedder-Policy', 'require-corp');
   });
-  // A one-off admin token, never printed: only this process seeds the thin server's catalog.
-  // 32 random bytes (43 base64url characters), held to the same length rule as HEARTH_ADMIN_TOKEN.
+  // One-off admin and peer tokens, never printed: only this process seeds the servers, and only
+  // the two aggregators it starts talk to each other. 32 random bytes (43 base64url characters),
+  // held to the same length rule as HEARTH_ADMIN_TOKEN.
   const adminToken = randomBytes(32).toString('base64url');
+  const peerToken = randomBytes(32).toString('base64url');
   checkAdminToken(adminToken, 'the demo admin token');
-  const api = createApp({ storage, adminToken });
+  const { app: api, dap } = buildApp({
+    storage,
+    adminToken,
+    dap: { engine: engines.leader, helperUrl, peerToken },
+  });
+  const closeAll = async (leader: Listening | null) => {
+    await Promise.all([closeServer(helper), leader === null ? undefined : closeServer(leader)]);
+    dap?.close();
+    await Promise.all([engines.leader.close(), engines.helper.close()]);
+    storage.close();
+    helperStorage.close();
+  };
   await syncServerCatalog(api, adminToken, join(dist, 'demo-catalog.json'));
   await seedRankerRounds(api, adminToken, join(dist, 'models/ranker/manifest.json'));
   app.route('/', api);
@@ -206,34 +261,56 @@ export async function startDemo(options: DemoServerOptions): Promise<DemoServer>
       (path.startsWith('/models/') && !path.endsWith('manifest.json')) ||
       path.startsWith('/ort/') ||
       path.startsWith('/assets/');
-    return c.body(await readFile(file), 200, {
+    const body =
+      extname(file) === '.html'
+        ? (await readFile(file, 'utf8')).replace(
+            '</head>',
+            `<meta name="${HELPER_META}" content="${helperUrl}">\n</head>`,
+          )
+        : await readFile(file);
+    return c.body(body, 200, {
       'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
       'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
   });
-  const { server, port } = await listen(app.fetch, options.port, options.host).catch(
-    (error: unknown) => {
-      storage.close();
+  const leader = await listen((r) => app.fetch(r), options.port, options.host).catch(
+    async (error: unknown) => {
+      await closeAll(null);
       throw error; // main prints it as one line (a busy port names --port)
     },
   );
-  return {
-    url: `http://${options.host}:${port}/`,
-    close: () =>
-      new Promise<void>((resolveClose) => {
-        server.close(() => {
-          storage.close();
-          resolveClose();
-        });
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      }),
-  };
+  const url = `http://${options.host}:${leader.port}/`;
+  const helperApp = createHelperApp({
+    storage: helperStorage,
+    engine: engines.helper,
+    peerToken,
+    corsOrigins: [new URL(url).origin],
+  });
+  helperFetch = (r) => helperApp.fetch(r);
+  await seedDapTasks(api, adminToken, {
+    catalogFile: join(dist, 'demo-catalog.json'),
+    leader: `${url}dap/`,
+    helper: helperUrl,
+  });
+  return { url, helperUrl, close: () => closeAll(leader) };
 }
 
-const HELP = `usage: hearth start [--port 8080] [--host 127.0.0.1] [--db .hearth/server.db] [--rebuild]
+const HELP = `usage: hearth start [--port 8080] [--helper-port 8081] [--host 127.0.0.1]
+  [--db .hearth/server.db] [--helper-db .hearth/helper.db] [--rebuild]
 Builds the demo when dist/ is missing or older than the sources (--rebuild: always), serves it
-with the thin server's /v1 API on one port and prints the URL. The thin server's catalog follows
-dist/demo-catalog.json (public/demo-catalog.json at build time).`;
+with the thin server's /v1 API as the DAP leader on --port and the DAP helper on --helper-port
+(default: the next port), and prints the URL. The thin server's catalog follows
+dist/demo-catalog.json (public/demo-catalog.json at build time); the demo's secure-aggregation
+tasks (item popularity, ranker update) are published at start.`;
+
+/** A port option, or `fallback` when it is not given. */
+function portOption(name: string, raw: string | undefined, fallback: number): number {
+  const port = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CliUsageError(`--${name} must be a port number, got '${raw}'.`);
+  }
+  return port;
+}
 
 /** `hearth start`: builds when needed, serves, prints the URL; resolves with 0 on SIGINT/SIGTERM. */
 export async function run(args: string[]): Promise<number> {
@@ -241,8 +318,10 @@ export async function run(args: string[]): Promise<number> {
     args,
     options: {
       port: { type: 'string', default: '8080' },
+      'helper-port': { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       db: { type: 'string', default: DEFAULT_DB },
+      'helper-db': { type: 'string', default: DEFAULT_HELPER_DB },
       rebuild: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -251,16 +330,20 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CliUsageError(`--port must be a port number, got '${values.port}'.`);
-  }
+  const port = portOption('port', values.port, 8080);
+  const helperPort = portOption('helper-port', values['helper-port'], port === 0 ? 0 : port + 1);
   if (values.rebuild || needsBuild()) {
     process.stderr.write('hearth start: building the demo (vite build)…\n');
     await buildDemo();
   }
-  const demo = await startDemo({ port, host: values.host, db: values.db });
-  process.stdout.write(`Hearth demo: ${demo.url}\n`);
+  const demo = await startDemo({
+    port,
+    helperPort,
+    host: values.host,
+    db: values.db,
+    helperDb: values['helper-db'],
+  });
+  process.stdout.write(`Hearth demo: ${demo.url} (DAP helper: ${demo.helperUrl})\n`);
   await new Promise<void>((resolveStop) => {
     const stop = () => void demo.close().then(() => resolveStop());
     process.once('SIGINT', stop);

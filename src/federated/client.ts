@@ -111,7 +111,8 @@ export type RoundOutcome =
     }
   | { readonly kind: 'skipped'; readonly reason: string };
 
-async function getJson(gate: PrivacyGate, url: string, summary: string): Promise<unknown> {
+/** GETs `url` through the gate (with consent, ε 0) and returns its JSON; throws on an error status. */
+export async function getJson(gate: PrivacyGate, url: string, summary: string): Promise<unknown> {
   const res = await gate.send({ url, method: 'GET', kind: 'request', summary });
   if (!res.ok)
     throw new FederatedProtocolError(`GET ${url} answered ${res.status}: ${await res.text()}`);

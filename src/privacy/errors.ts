@@ -10,6 +10,8 @@ export const PRIVACY_MESSAGES = {
   consentOff:
     'sending is disabled until consent is given; call gate.setConsent(true) after the visitor or site enables it.',
   capExceeded: (reason: string) => `privacy budget cap reached (${reason}); nothing was sent.`,
+  alreadyReleased: (key: string) =>
+    `a release under '${key}' was already made from this device (one per task and window); nothing was sent. Wait for the next window.`,
   badCost: (field: string, value: number) =>
     `privacy cost ${field} must be a finite number >= 0, got ${value}; nothing was recorded or sent. Pass the release's real cost (e.g. { epsilon: 2 }).`,
 } as const;
@@ -46,6 +48,17 @@ export class BudgetExceededError extends Error {
   override readonly name = 'BudgetExceededError';
   constructor(readonly reason: string) {
     super(PRIVACY_MESSAGES.capExceeded(reason));
+  }
+}
+
+/**
+ * A send refused because a release was already recorded under its `once` key (one DAP report per
+ * task and window): a second report would double the visitor's influence on the aggregate.
+ */
+export class AlreadyReleasedError extends Error {
+  override readonly name = 'AlreadyReleasedError';
+  constructor(readonly key: string) {
+    super(PRIVACY_MESSAGES.alreadyReleased(key));
   }
 }
 

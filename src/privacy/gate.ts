@@ -19,7 +19,8 @@ export type GateFetch = (url: string, init: RequestInit) => Promise<Response>;
 /** One outgoing request as described to the gate. */
 export interface GateRequest {
   readonly url: string;
-  readonly method?: 'GET' | 'POST';
+  /** Default GET without a body, POST with one; PUT for a DAP report upload. */
+  readonly method?: 'GET' | 'POST' | 'PUT';
   readonly body?: string | Uint8Array<ArrayBuffer>;
   readonly contentType?: string;
   readonly kind: LedgerKind;
@@ -29,6 +30,11 @@ export interface GateRequest {
   readonly epsilon?: number;
   /** zCDP ρ of a Gaussian release (its ε is shown at the ledger's δ). */
   readonly rho?: number;
+  /**
+   * A key this release may be made under only once (one DAP report per task and window): a
+   * second send under it is refused (AlreadyReleasedError) and nothing is sent (see RecordOptions).
+   */
+  readonly once?: string;
 }
 
 /** A download of public data (nothing about the visitor is in it). */
@@ -64,8 +70,8 @@ export interface PrivacyGate {
   /** Stores the visitor's choice; every later `send`, in any context sharing the ledger, obeys it. */
   setConsent(on: boolean): Promise<void>;
   /**
-   * Records then sends; throws InvalidCostError, ConsentRequiredError or BudgetExceededError
-   * without sending.
+   * Records then sends; throws InvalidCostError, ConsentRequiredError, BudgetExceededError or
+   * AlreadyReleasedError without sending.
    */
   send(request: GateRequest): Promise<Response>;
   /** Records (ε 0) then fetches public data; needs no consent. */
@@ -123,7 +129,10 @@ export function createPrivacyGate(options: {
               delta: ledger.caps.delta,
             }
           : { ...base, epsilon: request.epsilon ?? 0, delta: 0 };
-      await ledger.record(entry, { requireConsent: true });
+      await ledger.record(entry, {
+        requireConsent: true,
+        ...(request.once === undefined ? {} : { once: request.once }),
+      });
       const headers: Record<string, string> = {};
       if (request.contentType !== undefined) headers['content-type'] = request.contentType;
       return options.fetch(request.url, { method, headers, body, ...ANONYMOUS_REQUEST });

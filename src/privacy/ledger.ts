@@ -11,14 +11,28 @@
  * the `ledger` and `meta` stores, which IndexedDB serialises across every tab and worker of the
  * origin. Costs are validated first: a NaN or negative ε, δ, ρ or byte count is refused.
  */
-import { BudgetExceededError, ConsentRequiredError, InvalidCostError } from './errors.ts';
+import {
+  AlreadyReleasedError,
+  BudgetExceededError,
+  ConsentRequiredError,
+  InvalidCostError,
+} from './errors.ts';
 import { rhoToEpsilon } from './rdp.ts';
 
 /**
- * What a ledger row is about: an LDP telemetry batch, a model update, a request made with consent,
- * or a download of public data (no consent needed, ε 0).
+ * What a ledger row is about: an LDP telemetry batch, a model update, a secure-aggregation (DAP)
+ * report, a request made with consent, or a download of public data (no consent needed, ε 0).
  */
-export type LedgerKind = 'telemetry' | 'update' | 'request' | 'download';
+export type LedgerKind = 'telemetry' | 'update' | 'dap-report' | 'request' | 'download';
+
+/** Every ledger kind, for the schemas that read rows back from storage. */
+export const LEDGER_KINDS = [
+  'telemetry',
+  'update',
+  'dap-report',
+  'request',
+  'download',
+] as const satisfies readonly LedgerKind[];
 
 /**
  * One row; the shape of the `ledger` IndexedDB store plus two optional fields:
@@ -37,16 +51,22 @@ export interface LedgerEntry {
   readonly url?: string;
 }
 
-/** What the storage reads in one atomic step: every row and the visitor's stored consent. */
+/**
+ * What the storage reads in one atomic step: every row, the visitor's stored consent and, when the
+ * release carries a `once` key, whether a release was already recorded under it.
+ */
 export interface LedgerState {
   readonly rows: readonly LedgerEntry[];
   readonly consent: boolean;
+  /** True when the `once` key of this append is already taken (false without a key). */
+  readonly released: boolean;
 }
 
 /** Why the ledger refused a release. */
 export type LedgerRefusal =
   | { readonly kind: 'consent' }
-  | { readonly kind: 'cap'; readonly reason: string };
+  | { readonly kind: 'cap'; readonly reason: string }
+  | { readonly kind: 'once'; readonly key: string };
 
 /** What `decide` tells the storage to do: refuse, or append the entry and delete `prune` rows. */
 export type AppendPlan = { readonly refuse: LedgerRefusal } | { readonly prune: readonly number[] };
@@ -60,13 +80,18 @@ export interface LedgerStorage {
    * Reads the state, calls `decide` (synchronously) and, unless it refuses, appends `entry` and
    * deletes the `prune` rows — all as ONE atomic step across every context (tab, worker) that
    * shares this storage, so two contexts can never both pass a cap or a consent check that only
-   * one of them should pass. Resolves to the new row's id, or the refusal.
+   * one of them should pass. With `once`, the step also reads whether that key is taken
+   * (`state.released`) and, when it appends, takes it. Resolves to the new row's id, or the refusal.
    */
   appendIf(
     entry: Omit<LedgerEntry, 'id'>,
     decide: (state: LedgerState) => AppendPlan,
+    once?: string,
   ): Promise<{ readonly id: number } | { readonly refuse: LedgerRefusal }>;
   list(sinceMs?: number): Promise<LedgerEntry[]>;
+  /** Whether a release was recorded under the `once` key `key` (advisory: `appendIf` decides). */
+  isReleased(key: string): Promise<boolean>;
+  /** Deletes every row and every `once` key. */
   clear(): Promise<void>;
   /** The visitor's stored consent choice, read now (false when none is stored). */
   readConsent(): Promise<boolean>;
@@ -108,6 +133,12 @@ export type SpendDecision = { readonly ok: true } | { readonly ok: false; readon
 export interface RecordOptions {
   /** Refuse (ConsentRequiredError) unless the stored consent is on, checked in the same atomic step. */
   readonly requireConsent?: boolean;
+  /**
+   * A key this release may be made under at most once (one DAP report per task and window):
+   * refused (AlreadyReleasedError) when a release was already recorded under it; otherwise the key
+   * is taken in the same atomic step that records the row, so two tabs cannot both release.
+   */
+  readonly once?: string;
 }
 
 /** The ledger API used by the gate and exposed to the privacy panel. */
@@ -123,6 +154,8 @@ export interface Ledger {
   record(entry: Omit<LedgerEntry, 'id'>, options?: RecordOptions): Promise<LedgerEntry>;
   spent(): Promise<{ daily: Spend; lifetime: Spend }>;
   entries(sinceMs?: number): Promise<LedgerEntry[]>;
+  /** Whether a release was recorded under the `once` key `key` (advisory: `record` decides). */
+  released(key: string): Promise<boolean>;
   /** The visitor's stored consent choice, read now (never a cached copy). */
   consent(): Promise<boolean>;
   setConsent(on: boolean): Promise<void>;
@@ -194,6 +227,22 @@ function downloadsToPrune(rows: readonly LedgerEntry[], keep: number): number[] 
     .map((r) => r.id ?? -1);
 }
 
+/** The error a refusal throws. */
+function refusalError(refusal: LedgerRefusal): Error {
+  switch (refusal.kind) {
+    case 'consent':
+      return new ConsentRequiredError();
+    case 'cap':
+      return new BudgetExceededError(refusal.reason);
+    case 'once':
+      return new AlreadyReleasedError(refusal.key);
+    default: {
+      const never: never = refusal;
+      return new Error(`unknown refusal ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 /** Creates a ledger over injected storage; `now` is injected so tests control the clock. */
 export function createLedger(options: {
   storage: LedgerStorage;
@@ -240,19 +289,18 @@ export function createLedger(options: {
       assertEntryCost(entry);
       const cost = costOf(entry);
       const free = cost.epsilon === 0 && cost.rho === 0;
-      const outcome = await storage.appendIf(entry, ({ rows, consent }) => {
+      const { once } = recordOptions;
+      const decide = ({ rows, consent, released }: LedgerState): AppendPlan => {
         if (recordOptions.requireConsent === true && !consent)
           return { refuse: { kind: 'consent' } };
+        if (once !== undefined && released) return { refuse: { kind: 'once', key: once } };
         // A free row (a download, a consented GET) cannot break a cap: only costly ones are checked.
         const reason = free ? null : overCap(rows, cost);
         if (reason !== null) return { refuse: { kind: 'cap', reason } };
         return { prune: entry.kind === 'download' ? downloadsToPrune(rows, keepDownloads) : [] };
-      });
-      if ('refuse' in outcome) {
-        throw outcome.refuse.kind === 'consent'
-          ? new ConsentRequiredError()
-          : new BudgetExceededError(outcome.refuse.reason);
-      }
+      };
+      const outcome = await storage.appendIf(entry, decide, once);
+      if ('refuse' in outcome) throw refusalError(outcome.refuse);
       return { ...entry, id: outcome.id };
     },
     spent: async () => {
@@ -267,6 +315,7 @@ export function createLedger(options: {
       };
     },
     entries: (sinceMs) => storage.list(sinceMs),
+    released: (key) => storage.isReleased(key),
     consent: () => storage.readConsent(),
     setConsent: (on) => storage.writeConsent(on),
   };
@@ -280,19 +329,24 @@ export function createMemoryLedgerStorage(options: { consent?: boolean } = {}): 
   let rows: LedgerEntry[] = [];
   let nextId = 1;
   let consent = options.consent ?? false;
+  const taken = new Set<string>();
   return {
-    async appendIf(entry, decide) {
-      const plan = decide({ rows: [...rows], consent });
+    async appendIf(entry, decide, once) {
+      const released = once !== undefined && taken.has(once);
+      const plan = decide({ rows: [...rows], consent, released });
       if ('refuse' in plan) return { refuse: plan.refuse };
       const gone = new Set(plan.prune);
       rows = rows.filter((r) => r.id === undefined || !gone.has(r.id));
       const id = nextId++;
       rows.push({ ...entry, id });
+      if (once !== undefined) taken.add(once);
       return { id };
     },
     list: async (sinceMs) => rows.filter((r) => sinceMs === undefined || r.at >= sinceMs),
+    isReleased: async (key) => taken.has(key),
     clear: async () => {
       rows = [];
+      taken.clear();
     },
     readConsent: async () => consent,
     writeConsent: async (on) => {

@@ -38,7 +38,7 @@ import { admin, type Participant, runRounds, type SimTransport } from './sim-ser
 import type { RankerRoundOptions } from './simulation.ts';
 
 /** The two contexts and each user's ranker example in them. */
-interface HearthWorlds {
+export interface HearthWorlds {
   readonly federated: EngineContext;
   readonly central: EngineContext;
   readonly federatedGroups: ReadonlyMap<number, readonly RankerGroup[]>;
@@ -46,16 +46,17 @@ interface HearthWorlds {
 }
 
 /**
- * Builds both contexts for `split`. `ldpCounts` (aligned with split.itemIds) holds the LDP
- * popularity estimates; it is null when telemetry did not run, and then the federated context
- * has no popularity prior.
+ * Builds both contexts for `split`. `ldpCounts` (aligned with split.itemIds) holds the private
+ * popularity estimates (LDP, or DAP's noisy sums); it is null when none was made, and then the
+ * federated context has no popularity prior. `federatedCollab` is null when the private world has
+ * no collab model (DAP trains none).
  */
-async function hearthWorlds(
+export async function hearthWorlds(
   data: MovieLensData,
   split: Split,
   input: {
     readonly encoder: Encoder;
-    readonly federatedCollab: CollabModel;
+    readonly federatedCollab: CollabModel | null;
     readonly centralCollab: CollabModel;
     readonly ldpCounts: Float32Array | null;
     readonly userState: UserStateConfig;
@@ -184,46 +185,10 @@ export async function runRankerPhase(
     log,
   );
   const fedRanker = storage.latestModel('ranker');
-  const fedWeights = expandRankerWeights(columns, fedRanker?.params ?? start);
-  const userState = DEFAULT_USER_STATE_CONFIG;
-  const federatedHearth = await evaluateHearth(
-    split,
-    worlds.federated,
-    linearRanker('federated', fedWeights, 0),
-    userState,
-  );
-  const untrained = await evaluateHearth(
-    split,
-    worlds.federated,
-    linearRanker('untrained', expandRankerWeights(columns, start), 0),
-    userState,
-  );
-  const sameModelsWeights = centralRankerWeights(groups);
-  const centralRankerOnFederated = await evaluateHearth(
-    split,
-    worlds.federated,
-    linearRanker('central-on-federated', sameModelsWeights, 0),
-    userState,
-  );
-  const centralWeights = centralRankerWeights(worlds.centralGroups);
-  const centralHearth = await evaluateHearth(
-    split,
-    worlds.central,
-    linearRanker('central', centralWeights, 0),
-    userState,
-  );
-  const rounded = (w: readonly number[]) => w.map((x) => Math.round(x * 1e4) / 1e4);
-  log(
-    `hearth: federated NDCG@10 ${federatedHearth.ndcg10.toFixed(4)}, central ${centralHearth.ndcg10.toFixed(4)} (same models, central ranker ${centralRankerOnFederated.ndcg10.toFixed(4)}; untrained ${untrained.ndcg10.toFixed(4)})`,
-  );
+  const scored = await scoreRankers(split, worlds, columns, start, fedRanker?.params ?? start, log);
   return {
     federated: {
-      ...federatedHearth,
-      ndcgRatioToCentral: federatedHearth.ndcg10 / centralHearth.ndcg10,
-      ndcgRatioToCentralRanker: federatedHearth.ndcg10 / centralRankerOnFederated.ndcg10,
-      untrainedRanker: untrained,
-      centralRankerOnFederatedModels: centralRankerOnFederated,
-      weights: rounded(fedWeights),
+      ...scored.federated,
       budgetShare: input.budgetShare,
       noiseMultiplier: rankerNoise,
       clipNorm: rankerOptions.clipNorm,
@@ -239,6 +204,64 @@ export async function runRankerPhase(
       bytesPerUpload:
         rankerCounts.uploads === 0 ? 0 : rankerCounts.uploadedBytes / rankerCounts.uploads,
       seconds: (performance.now() - t1) / 1000,
+    },
+    central: scored.central,
+  };
+}
+
+/**
+ * Scores the whole engine four ways: the privately trained ranker (`trained`, over `columns`) and
+ * the starting one (`start`) on the private world, a ranker fitted centrally on the private
+ * world's own examples (the same models), and the central engine with its central ranker.
+ */
+export async function scoreRankers(
+  split: Split,
+  worlds: HearthWorlds,
+  columns: ReturnType<typeof rankerColumns>,
+  start: Float32Array,
+  trained: ArrayLike<number>,
+  log: (message: string) => void,
+): Promise<{ federated: ReportSection; central: ReportSection }> {
+  const fedWeights = expandRankerWeights(columns, trained);
+  const userState = DEFAULT_USER_STATE_CONFIG;
+  const federatedHearth = await evaluateHearth(
+    split,
+    worlds.federated,
+    linearRanker('federated', fedWeights, 0),
+    userState,
+  );
+  const untrained = await evaluateHearth(
+    split,
+    worlds.federated,
+    linearRanker('untrained', expandRankerWeights(columns, start), 0),
+    userState,
+  );
+  const sameModelsWeights = centralRankerWeights(worlds.federatedGroups);
+  const centralRankerOnFederated = await evaluateHearth(
+    split,
+    worlds.federated,
+    linearRanker('central-on-federated', sameModelsWeights, 0),
+    userState,
+  );
+  const centralWeights = centralRankerWeights(worlds.centralGroups);
+  const centralHearth = await evaluateHearth(
+    split,
+    worlds.central,
+    linearRanker('central', centralWeights, 0),
+    userState,
+  );
+  const rounded = (w: readonly number[]) => w.map((x) => Math.round(x * 1e4) / 1e4);
+  log(
+    `hearth: private NDCG@10 ${federatedHearth.ndcg10.toFixed(4)}, central ${centralHearth.ndcg10.toFixed(4)} (same models, central ranker ${centralRankerOnFederated.ndcg10.toFixed(4)}; untrained ${untrained.ndcg10.toFixed(4)})`,
+  );
+  return {
+    federated: {
+      ...federatedHearth,
+      ndcgRatioToCentral: federatedHearth.ndcg10 / centralHearth.ndcg10,
+      ndcgRatioToCentralRanker: federatedHearth.ndcg10 / centralRankerOnFederated.ndcg10,
+      untrainedRanker: untrained,
+      centralRankerOnFederatedModels: centralRankerOnFederated,
+      weights: rounded(fedWeights),
     },
     central: { ...centralHearth, weights: rounded(centralWeights) },
   };

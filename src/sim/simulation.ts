@@ -1,6 +1,7 @@
 /**
  * `hearth simulate`: every user of a MovieLens folder becomes a client holding only their own
- * training rows. Rounds run the real federated client (privacy gate, ledger, clip + noise, q8
+ * training rows. With `mode: 'dap'` the clients make secure-aggregation reports instead
+ * (src/sim/sim-dap.ts); what follows describes the default LDP mode. Rounds run the real federated client (privacy gate, ledger, clip + noise, q8
  * upload) against the real server app — in process through `app.request()`, or with `http` over
  * loopback through `@hono/node-server`. Telemetry runs the real OLH client and the server's
  * estimator. With an encoder, the same clients then train the ranker in federated rounds on
@@ -24,6 +25,7 @@ import type { UpdateEncoding } from '../protocol/update.ts';
 import { fedAdam } from '../server/strategy.ts';
 import { seededRng } from '../shared/rng.ts';
 import { modelUploadBody } from '../wire/model-upload.ts';
+import { type DapSimDeployment, type DapSimOptions, runDapSimulation } from './sim-dap.ts';
 import { evaluateCollab, type RankingFigures, type ReportSection } from './sim-eval.ts';
 import { runRankerPhase } from './sim-hearth.ts';
 import { admin, type Participant, runRounds, withSimServer } from './sim-server.ts';
@@ -82,6 +84,19 @@ export interface SimulationOptions {
   /** Item-text encoder: with it the ranker is trained federatedly and the engine evaluated. */
   readonly encoder?: Encoder;
   readonly ranker?: RankerRoundOptions;
+  /** `ldp` (default): federated rounds and OLH telemetry; `dap`: secure-aggregation reports. */
+  readonly mode?: 'ldp' | 'dap';
+  /** The DAP mode's parameters and how to start its two aggregators. */
+  readonly dap?: Pick<
+    DapSimOptions,
+    | 'popularityShare'
+    | 'maxItems'
+    | 'items'
+    | 'population'
+    | 'rankerRounds'
+    | 'threads'
+    | 'noiseDraws'
+  > & { readonly start: (http: boolean) => Promise<DapSimDeployment> };
   readonly log: (message: string) => void;
 }
 
@@ -105,6 +120,8 @@ export interface SimulationReport {
   readonly federated: (RankingFigures & WithHearth) | null;
   readonly central: (RankingFigures & WithHearth) | null;
   readonly telemetry: ReportSection | null;
+  /** The DAP mode's figures (null in the LDP mode). */
+  readonly dap: ReportSection | null;
 }
 
 /** Each client's noise multiplier for `releases` updates within a zCDP budget of `rho`. */
@@ -119,6 +136,7 @@ export async function runSimulation(
 ): Promise<SimulationReport> {
   const { log } = options;
   const split = leaveLastOut(data.interactions);
+  if (options.mode === 'dap') return dapMode(data, split, options);
   if (options.skipFederated) return telemetryOnly(split, options);
   const clients = split.users.map((_, u) => u).filter((u) => (split.train[u]?.length ?? 0) >= 2);
   const gradient = DEFAULT_COLLAB_GRADIENT_OPTIONS;
@@ -290,8 +308,76 @@ export async function runSimulation(
       federated: federatedReport,
       central: { ...centralFigures, hearth: hearth?.central ?? null },
       telemetry: telemetry?.report ?? null,
+      dap: null,
     };
   });
+}
+
+/**
+ * The DAP mode: with an encoder, the central collab model first (the central engine the DAP one
+ * is compared with), then the DAP simulation over freshly started aggregators.
+ */
+async function dapMode(
+  data: MovieLensData,
+  split: ReturnType<typeof leaveLastOut>,
+  options: SimulationOptions,
+): Promise<SimulationReport> {
+  const dap = options.dap;
+  if (dap === undefined) throw new Error('the DAP mode needs its parameters (options.dap)');
+  let central: CollabModel | undefined;
+  let centralFigures: (RankingFigures & { seconds: number }) | null = null;
+  if (options.encoder !== undefined) {
+    options.log(`central: training ${DEFAULT_COLLAB_TRAIN_OPTIONS.epochs} epochs`);
+    const t0 = performance.now();
+    central = trainCollab(
+      split.itemIds,
+      split.train,
+      DEFAULT_COLLAB_TRAIN_OPTIONS,
+      seededRng(options.seed),
+    );
+    const gradient = DEFAULT_COLLAB_GRADIENT_OPTIONS;
+    centralFigures = {
+      ...(await evaluateCollab(split, central, {
+        decay: gradient.decay,
+        longTermWeight: gradient.longTermWeight,
+      })),
+      seconds: (performance.now() - t0) / 1000,
+    };
+  }
+  const deployment = await dap.start(options.http);
+  try {
+    const figures = await runDapSimulation(
+      data,
+      split,
+      {
+        epsilon: options.epsilon,
+        popularityShare: dap.popularityShare,
+        maxItems: dap.maxItems,
+        rankerRounds: dap.rankerRounds,
+        threads: dap.threads,
+        seed: options.seed,
+        log: options.log,
+        ...(dap.items === undefined ? {} : { items: dap.items }),
+        ...(dap.population === undefined ? {} : { population: dap.population }),
+        ...(dap.noiseDraws === undefined ? {} : { noiseDraws: dap.noiseDraws }),
+        ...(options.encoder === undefined ? {} : { encoder: options.encoder }),
+        ...(central === undefined ? {} : { centralCollab: central }),
+      },
+      deployment,
+    );
+    const { centralHearth, ...rest } = figures;
+    return {
+      federated: null,
+      central:
+        centralFigures === null
+          ? null
+          : { ...centralFigures, hearth: (centralHearth as ReportSection | null) ?? null },
+      telemetry: null,
+      dap: rest,
+    };
+  } finally {
+    await deployment.close();
+  }
 }
 
 async function telemetryOnly(
@@ -305,6 +391,7 @@ async function telemetryOnly(
       federated: null,
       central: null,
       telemetry: (await runTelemetry(split, options, transport)).report,
+      dap: null,
     };
   });
 }

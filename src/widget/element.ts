@@ -1,5 +1,5 @@
 /**
- * <hearth-recs>: shows recommendations from the Hearth API. Attributes: catalog, server, limit,
+ * <hearth-recs>: shows recommendations from the Hearth API. Attributes: catalog, server, helper, limit,
  * layout (grid | list | carousel), prompt (on), images (cached | none | direct), models, wasm
  * (where the build's models/ and ort/ are; default: next to the widget's hearth/ folder),
  * strings (JSON: the site's wording). Events: hearth:ready, hearth:recommendations,
@@ -179,12 +179,14 @@ function createElementClass(hearth: HearthApi) {
       this.#showProgress(hearth.lastProgress ?? { stage: 'model', done: 0, total: 0 });
       try {
         const server = this.getAttribute('server') ?? undefined;
+        const helper = this.getAttribute('helper') ?? undefined;
         const images = { mode: parseImageMode(this.getAttribute('images')) };
         const models = this.getAttribute('models') ?? undefined;
         const wasm = this.getAttribute('wasm') ?? undefined;
         const result = await hearth.init({
           catalog: catalog ?? '',
           server,
+          helper,
           images,
           ...(models !== undefined ? { models } : {}),
           ...(wasm !== undefined ? { wasm } : {}),

@@ -26,7 +26,7 @@ export interface HearthApi
   extends EventTarget,
     Pick<
       HearthClient,
-      'track' | 'forget' | 'ledger' | 'storage' | 'setConsent' | 'flush' | 'train'
+      'track' | 'forget' | 'ledger' | 'storage' | 'setConsent' | 'flush' | 'train' | 'contribute'
     > {
   readonly ready: boolean;
   readonly lastProgress: Progress | undefined;
@@ -150,6 +150,11 @@ export function createHearth(makeClient: (config: HearthConfig) => HearthClient)
       async train() {
         const out = await (await need()).train();
         if (out.kind === 'uploaded') changed();
+        return out;
+      },
+      async contribute() {
+        const out = await (await need()).contribute();
+        if (out.kind === 'dap' && out.tasks.some((t) => t.kind !== 'skipped')) changed();
         return out;
       },
       async item(id: string) {

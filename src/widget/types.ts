@@ -8,7 +8,11 @@ import type { ImageOptions } from '../catalog/catalog.api.ts';
 import type { CatalogReport } from '../catalog/report.ts';
 import type { CatalogItem } from '../protocol/catalog.ts';
 import type { Recommendation, RecommendRequest, TrackEvent } from '../protocol/recommendation.ts';
-import type { LedgerView, TrainingOutcome } from '../worker/engine-worker.api.ts';
+import type {
+  ContributionOutcome,
+  LedgerView,
+  TrainingOutcome,
+} from '../worker/engine-worker.api.ts';
 import type { HearthStrings } from './strings.ts';
 
 export type { ImageMode, ImageOptions } from '../catalog/catalog.api.ts';
@@ -21,7 +25,14 @@ export type {
   TrackEvent,
 } from '../protocol/recommendation.ts';
 export type { ExplanationStrings } from '../protocol/strings.ts';
-export type { LedgerRow, LedgerView, TrainingOutcome } from '../worker/engine-worker.api.ts';
+export type {
+  ContributionOutcome,
+  DapTaskOutcome,
+  LedgerRow,
+  LedgerView,
+  Protection,
+  TrainingOutcome,
+} from '../worker/engine-worker.api.ts';
 export type { HearthStrings, WidgetStrings } from './strings.ts';
 
 /** How the element lays out its cards. */
@@ -43,6 +54,13 @@ export interface HearthConfig {
   readonly catalog: string;
   /** Optional thin-server base URL; nothing is sent to it without consent. */
   readonly server?: string;
+  /**
+   * Optional DAP helper aggregator URL (run by another party than the server's operator). With
+   * `server`, contributions are secure-aggregation reports secret-shared between the server's
+   * leader and this helper; without it, LDP reports go to the server alone. Only tasks that name
+   * exactly this helper get a report.
+   */
+  readonly helper?: string;
   /**
    * Base URL of the model directory (default: `models/` next to the widget's `hearth/` folder,
    * the layout `npm run build` writes; relative URLs resolve against the page).
@@ -117,9 +135,15 @@ export interface HearthClient {
    */
   flush(): Promise<number>;
   /**
-   * Takes part in the current federated round now instead of at its random time (only with
-   * consent and a server): trains on this device's events and uploads a clipped, noised update.
+   * Contributes now instead of at its random time (only with consent and a server): with a
+   * helper, the DAP reports of `contribute`; otherwise takes part in the current federated round
+   * (trains on this device's events and uploads a clipped, locally noised update).
    */
   train(): Promise<TrainingOutcome>;
+  /**
+   * Makes this device's secure-aggregation (DAP) reports now instead of at their random time
+   * (only with consent, a server and a helper): one per open task and window.
+   */
+  contribute(): Promise<ContributionOutcome>;
   dispose(): void;
 }

@@ -3,7 +3,11 @@ import * as Comlink from 'comlink';
 import type { SyncResult } from '../catalog/catalog.api.ts';
 import type { SyncProgress } from '../catalog/progress.ts';
 import { catalogReport } from '../catalog/report.ts';
-import type { EngineWorkerApi, TrainingOutcome } from '../worker/engine-worker.api.ts';
+import type {
+  ContributionOutcome,
+  EngineWorkerApi,
+  TrainingOutcome,
+} from '../worker/engine-worker.api.ts';
 import { HearthWorkerError, WIDGET_MESSAGES } from './errors.ts';
 import type { HearthClient, HearthConfig, Progress } from './types.ts';
 
@@ -123,6 +127,7 @@ export function createWorkerClient(worker: Worker, url: string | URL = ''): Hear
     },
     flush: () => race(remote.privacy.flush()),
     train: () => race<TrainingOutcome>(remote.privacy.train()),
+    contribute: () => race<ContributionOutcome>(remote.privacy.contribute()),
     dispose() {
       remote[Comlink.releaseProxy]();
       worker.terminate();
@@ -131,12 +136,13 @@ export function createWorkerClient(worker: Worker, url: string | URL = ''): Hear
 }
 
 /**
- * The worker's URL with the config's `models`, `wasm` and `server` URLs as absolute query parameters
+ * The worker's URL with the config's `models`, `wasm`, `server` and `helper` URLs as absolute query
+ * parameters
  * (the worker reads them, see `workers/engine.worker.ts`); other parameters are kept.
  */
 export function workerUrl(
   worker: string | URL,
-  config: Pick<HearthConfig, 'models' | 'wasm' | 'server'>,
+  config: Pick<HearthConfig, 'models' | 'wasm' | 'server' | 'helper'>,
   base: string = document.baseURI,
 ): URL {
   const url = new URL(worker, base);
@@ -145,6 +151,8 @@ export function workerUrl(
   if (config.wasm !== undefined) url.searchParams.set('wasm', new URL(config.wasm, base).href);
   if (config.server !== undefined)
     url.searchParams.set('server', new URL(config.server, base).href);
+  if (config.helper !== undefined)
+    url.searchParams.set('helper', new URL(config.helper, base).href);
   return url;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The engine worker's configuration: what the page passes in the worker URL's query (`db`,
- * `model`, `models`, `wasm`, `server`; see `workerUrl` in `src/widget/worker-client.ts`).
+ * `model`, `models`, `wasm`, `server`, `helper`; see `workerUrl` in `src/widget/worker-client.ts`).
  */
 import { DEFAULT_MODEL } from '../encoder/index.ts';
 
@@ -18,6 +18,11 @@ export interface EngineWorkerConfig {
   readonly wasmPaths?: string;
   /** Thin-server base URL; without it nothing is ever sent. */
   readonly server?: string;
+  /**
+   * DAP helper URL: with `server`, contributions are secure-aggregation reports to the server's
+   * leader and this helper; without it, LDP reports to the server alone.
+   */
+  readonly helper?: string;
 }
 
 /** Reads the configuration from the worker's own URL (`self.location.href`). */
@@ -27,6 +32,7 @@ export function workerConfigFromUrl(href: string): EngineWorkerConfig {
   const dbName = opt('db');
   const wasmPaths = opt('wasm');
   const server = opt('server');
+  const helper = opt('helper');
   const modelsUrl = opt('models');
   return {
     model: opt('model') ?? DEFAULT_MODEL,
@@ -35,5 +41,6 @@ export function workerConfigFromUrl(href: string): EngineWorkerConfig {
     ...(dbName !== undefined ? { dbName } : {}),
     ...(wasmPaths !== undefined ? { wasmPaths } : {}),
     ...(server !== undefined ? { server } : {}),
+    ...(helper !== undefined ? { helper } : {}),
   };
 }

@@ -30,7 +30,10 @@ import { gatedOrtRuntime } from './ort-runtime.ts';
 import { createWorkerPrivacy } from './privacy-part.ts';
 import { fetchRanker } from './ranker-loader.ts';
 
-/** One federated round per page load, 30 s to 5 min after the first recommendations. */
+/**
+ * One contribution per page load (DAP reports, or an LDP federated round), 30 s to 5 min after
+ * the first recommendations.
+ */
 const TRAIN_DELAY_MS = { min: 30_000, max: 300_000 };
 
 /** Narrows what the page sent to a recommend request; throws WorkerRequestError naming the field. */
@@ -51,7 +54,11 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
   const modelsBase = new URL(config.modelsUrl ?? '../models/', config.baseUrl).href;
   // The privacy part comes first: its gate is the one way out, for the loaders' downloads too
   // (each request a ledger row at ε 0; see gated-fetch.ts).
-  const privacy = createWorkerPrivacy({ server: config.server, dbName });
+  const privacy = createWorkerPrivacy({
+    server: config.server,
+    ...(config.helper === undefined ? {} : { helper: config.helper }),
+    dbName,
+  });
   const ortRuntime = gatedOrtRuntime({
     base: new URL(config.wasmPaths ?? '../ort/', config.baseUrl).href,
     fetch: privacy.download('ONNX Runtime (public file, nothing about this visitor is sent)'),
@@ -133,15 +140,20 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
   void refreshRanker();
   void refreshCooccurrence();
 
-  /** This device's training data for a federated round (built here, never sent as such). */
-  const train = () =>
-    privacy.train(async () => {
-      const data = await (await engine).trainingData();
-      return { collabItems: data.items, rankerGroups: data.rankingExamples };
-    });
+  /**
+   * This device's training data (built here, never sent as such): its positive items, oldest
+   * first (collab rounds, DAP item histograms) and its local ranking examples (ranker updates).
+   */
+  const localData = async () => {
+    const data = await (await engine).trainingData();
+    return { collabItems: data.items, rankerGroups: data.rankingExamples };
+  };
+  /** DAP reports with a helper configured, a federated round (LDP) with a server alone. */
+  const train = () => privacy.train(localData);
 
   // After the first recommendations: start ONNX Runtime (encoder model, ranker session) and
-  // schedule this page load's federated round (a no-op without consent or a server).
+  // schedule this page load's contribution: DAP reports with a helper, an LDP federated round with
+  // a server alone, nothing without consent or a server.
   let warmed = false;
   const warmUp = () => {
     if (warmed) return;
@@ -199,6 +211,7 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
       },
       flush: () => privacy.flush(),
       train,
+      contribute: () => privacy.contribute(localData),
     }),
   };
 }

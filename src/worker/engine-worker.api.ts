@@ -6,6 +6,7 @@
  */
 import type { ProxyMarked } from 'comlink';
 import type { CatalogApi } from '../catalog/catalog.api.ts';
+import type { DapTaskOutcome } from '../federated/dap-client.ts';
 import type {
   EngineEvent,
   Recommendation,
@@ -25,10 +26,19 @@ export interface EnginePart {
   forget(): Promise<void>;
 }
 
+/**
+ * How a release was protected: `ldp`, noise added on the device (trusts no server); `dap`,
+ * secret-shared between two aggregators with a proof of validity, noise added by each aggregator
+ * (trusts that at least one of the two follows the protocol).
+ */
+export type Protection = 'ldp' | 'dap';
+
 /** One row of "what left this device". */
 export interface LedgerRow {
   readonly at: number;
   readonly kind: string;
+  /** The protection of a release (absent for requests and downloads, which release nothing). */
+  readonly protection?: Protection;
   readonly url?: string;
   readonly bytes: number;
   readonly epsilon: number;
@@ -39,6 +49,8 @@ export interface LedgerRow {
 /** The privacy ledger as the panel shows it. */
 export interface LedgerView {
   readonly consent: boolean;
+  /** What contributions this page makes: DAP reports, LDP reports, or none (no server). */
+  readonly mode: Protection | 'none';
   readonly rows: readonly LedgerRow[];
   readonly dailyEpsilon: number;
   readonly lifetimeEpsilon: number;
@@ -50,6 +62,13 @@ export type TrainingOutcome =
   | { readonly kind: 'uploaded'; readonly model: string; readonly bytes: number }
   | { readonly kind: 'skipped'; readonly reason: string };
 
+/** What one `contribute` call did: each open task's outcome, or why none was attempted. */
+export type ContributionOutcome =
+  | { readonly kind: 'dap'; readonly tasks: readonly DapTaskOutcome[] }
+  | { readonly kind: 'skipped'; readonly reason: string };
+
+export type { DapTaskOutcome };
+
 /** The privacy part: the ledger, consent, and contributions on request. */
 export interface PrivacyPart {
   ledger(): Promise<LedgerView>;
@@ -57,11 +76,18 @@ export interface PrivacyPart {
   /** Sends queued telemetry now (with consent); resolves to the number of reports sent. */
   flush(): Promise<number>;
   /**
-   * Takes part in the current federated round now (with consent and a server): trains the model
-   * the round names on this device's events and uploads a clipped, noised update. The worker
-   * also does this once per page load, at a random time after the first recommendations.
+   * Contributes now (with consent and a server): with a helper configured, the DAP reports of
+   * `contribute`; otherwise takes part in the current federated round (trains the model the round
+   * names on this device's events and uploads a clipped, locally noised update). The worker also
+   * does this once per page load, at a random time after the first recommendations.
    */
   train(): Promise<TrainingOutcome>;
+  /**
+   * Makes this device's secure-aggregation (DAP) reports now, one per open task and window (with
+   * consent, a server and a helper): the visitor's recent positive items and local ranker delta,
+   * secret-shared between the two aggregators.
+   */
+  contribute(): Promise<ContributionOutcome>;
 }
 
 /** What the page needs of the catalog (the worker exposes the whole `CatalogApi`). */

@@ -1,10 +1,16 @@
 /**
  * The engine worker's privacy part: the ledger in IndexedDB, the privacy gate (consent off by
  * default; the visitor's choice is kept on the device, `meta` key `privacy.consent`, and wiped by
- * "Forget me"), LDP telemetry to the thin server's `/v1/telemetry`, federated rounds (`/v1/round`,
- * `/v1/model`, `/v1/updates`) when a server is configured, and the gated fetch every loader of
- * the worker downloads through. Only randomised OLH reports and clipped, noised model updates
- * ever leave.
+ * "Forget me"), contributions, and the gated fetch every loader of the worker downloads through.
+ *
+ * Contributions depend on what the site configured:
+ * - `server` and `helper` (the default mode, secure aggregation): DAP reports to the tasks the
+ *   server's leader publishes (`/v1/dap/tasks`), secret-shared between the leader and the
+ *   configured helper, one per task and window (src/federated/dap-client.ts). No LDP telemetry and
+ *   no LDP update is sent.
+ * - `server` only (single-server fallback): LDP telemetry to `/v1/telemetry` (OLH reports) and
+ *   federated rounds (`/v1/round`, `/v1/model`, `/v1/updates`, clipped, locally noised updates).
+ * - neither: nothing is ever sent.
  *
  * Consent is never cached: every send has the ledger read the stored choice in the same IndexedDB
  * transaction that checks the caps and records the row, so consent off or "Forget me" in any tab
@@ -13,6 +19,7 @@
  */
 
 import { createFederatedClient, globalModelOf, type LocalData } from '../federated/client.ts';
+import { createDapClient, type DapClient } from '../federated/dap-client.ts';
 import { expandRankerWeights } from '../federated/ranker-update.ts';
 import { ConsentRequiredError } from '../privacy/errors.ts';
 import { createPrivacyGate } from '../privacy/gate.ts';
@@ -24,7 +31,12 @@ import type { Rng } from '../shared/rng.ts';
 import { cryptoRng } from '../shared/rng.ts';
 import { createIdbLedgerStorage } from '../store/ledger-store.ts';
 import { HEARTH_DB_NAME } from '../store/schema.ts';
-import type { LedgerView, TrainingOutcome } from './engine-worker.api.ts';
+import type {
+  ContributionOutcome,
+  LedgerView,
+  Protection,
+  TrainingOutcome,
+} from './engine-worker.api.ts';
 import { gatedFetch, type WorkerFetch } from './gated-fetch.ts';
 import { openPrivacyChannel } from './privacy-channel.ts';
 
@@ -51,11 +63,19 @@ export interface WorkerPrivacy {
    */
   popularity(): Promise<Record<string, number> | null>;
   /**
-   * Takes part in the current federated round with the visitor's own data (built only when
-   * consent is on and a server is configured). Never throws: a refusal by the ledger, the
-   * server or the network comes back as `{ kind: 'skipped', reason }`.
+   * Contributes the visitor's own data (built only when consent is on and something will be
+   * sent): with a helper configured, the DAP reports of `contribute`; otherwise the current
+   * federated round (LDP). Never throws: a refusal by the ledger, the server or the network comes
+   * back as `{ kind: 'skipped', reason }`.
    */
   train(local: () => Promise<LocalData>): Promise<TrainingOutcome>;
+  /**
+   * Makes this visitor's DAP reports now, one per open task and window (with consent, and with
+   * both a server and a helper configured); each task's outcome, never a throw.
+   */
+  contribute(local: () => Promise<LocalData>): Promise<ContributionOutcome>;
+  /** Which protection this part's contributions get: 'dap', 'ldp', or 'none' (nothing sent). */
+  readonly mode: Protection | 'none';
   /**
    * The ranker the operator promoted for serving (`/v1/model?name=ranker.served`), as engine
    * weights; null without consent, without a server, when none is promoted, or when offline.
@@ -75,10 +95,40 @@ export interface WorkerPrivacy {
 export interface WorkerPrivacyOptions {
   /** Thin-server base URL; without it nothing is ever sent. */
   readonly server?: string;
+  /**
+   * The DAP helper aggregator's URL, as the site configured it. With `server` too, contributions
+   * are DAP reports (the server's leader and this helper); without it, LDP to the server.
+   */
+  readonly helper?: string;
   readonly dbName?: string;
   /** Randomness of OLH reports and update noise; default the platform CSPRNG (seed it in tests only). */
   readonly rng?: Rng;
   readonly fetch?: typeof fetch;
+}
+
+/** The protection a ledger row's release had: LDP noise on the device, or DAP (none for requests). */
+function protectionOf(kind: string): { protection?: Protection } {
+  if (kind === 'telemetry' || kind === 'update') return { protection: 'ldp' };
+  if (kind === 'dap-report') return { protection: 'dap' };
+  return {};
+}
+
+/** A DAP contribution as the outcome of `train()`: uploaded when at least one report left. */
+function trainingOutcome(out: ContributionOutcome): TrainingOutcome {
+  if (out.kind === 'skipped') return out;
+  const sent = out.tasks.filter((t) => t.kind === 'reported');
+  if (sent.length === 0) {
+    const reasons = out.tasks.map((t) => `${t.name}: ${t.kind === 'reported' ? '' : t.reason}`);
+    return {
+      kind: 'skipped',
+      reason: reasons.length === 0 ? 'no open secure-aggregation task' : reasons.join('; '),
+    };
+  }
+  return {
+    kind: 'uploaded',
+    model: sent.map((t) => t.name).join(', '),
+    bytes: sent.reduce((n, t) => n + (t.kind === 'reported' ? t.bytes : 0), 0),
+  };
 }
 
 /** Creates the privacy part. */
@@ -91,7 +141,10 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
     options.server === undefined
       ? undefined
       : new URL(path, options.server.endsWith('/') ? options.server : `${options.server}/`).href;
-  const telemetryUrl = serverUrl('v1/telemetry');
+  const mode: Protection | 'none' =
+    options.server === undefined ? 'none' : options.helper === undefined ? 'ldp' : 'dap';
+  // LDP only as the single-server fallback: with a helper, nothing leaves but DAP reports.
+  const telemetryUrl = mode === 'ldp' ? serverUrl('v1/telemetry') : undefined;
   const telemetry: TelemetryClient | null =
     telemetryUrl === undefined
       ? null
@@ -105,7 +158,7 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
   const channel = openPrivacyChannel((signal) => {
     if (signal.kind === 'forget' || (signal.db === dbName && !signal.on)) telemetry?.discard();
   });
-  const roundsBase = serverUrl('');
+  const roundsBase = mode === 'ldp' ? serverUrl('') : undefined;
   // Randomness from the platform's CSPRNG: a seeded generator's noise could be regenerated by
   // trying every seed and subtracted, and update ids must not be guessable or linkable.
   const federated =
@@ -117,6 +170,32 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
           rng: options.rng ?? cryptoRng,
           idRng: cryptoRng,
         });
+  const dap: DapClient | null =
+    mode === 'dap' && options.server !== undefined && options.helper !== undefined
+      ? createDapClient({
+          gate,
+          ledger,
+          server: options.server,
+          helper: options.helper,
+          // The CSPRNG: the rounding of a ranker delta must not be replayable from a seed.
+          rng: options.rng ?? cryptoRng,
+        })
+      : null;
+  /** DAP reports of every open task, or why none is attempted. */
+  const contribute = async (local: () => Promise<LocalData>): Promise<ContributionOutcome> => {
+    if (dap === null)
+      return { kind: 'skipped', reason: 'secure aggregation needs both a server and a helper' };
+    if (!(await gate.consent())) return { kind: 'skipped', reason: 'sending is off (no consent)' };
+    try {
+      const tasks = await dap.contribute(async () => {
+        const data = await local();
+        return { positiveItems: data.collabItems ?? [], rankerGroups: data.rankerGroups ?? [] };
+      });
+      return { kind: 'dap', tasks };
+    } catch (error) {
+      return { kind: 'skipped', reason: (error as Error).message };
+    }
+  };
   /**
    * GETs data from the server (`path`) through the gate with consent and returns the JSON body;
    * null without a server, without consent, on an error status, or when offline or refused.
@@ -140,9 +219,11 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
       ]);
       return {
         consent,
+        mode,
         rows: rows.map((r) => ({
           at: r.at,
           kind: r.kind,
+          ...protectionOf(r.kind),
           ...(r.url !== undefined ? { url: r.url } : {}),
           bytes: r.bytes,
           epsilon: r.epsilon,
@@ -215,7 +296,10 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
       const parsed = ModelsResponseSchema.safeParse(body);
       return (parsed.success ? parsed.data.models.find((m) => m.name === name) : undefined) ?? null;
     },
+    contribute,
+    mode,
     async train(local) {
+      if (mode === 'dap') return trainingOutcome(await contribute(local));
       if (federated === null) return { kind: 'skipped', reason: 'no server is configured' };
       if (!(await gate.consent()))
         return { kind: 'skipped', reason: 'sending is off (no consent)' };

@@ -1,9 +1,10 @@
 /**
  * End to end against the BUILT demo (`vite build` → dist/, served by `npm start`'s `startDemo`
- * with the thin server's /v1 API) in headless Chromium: the real engine worker (catalog sync,
- * encoder, ONNX ranker, IndexedDB), the service worker, consent on with LDP telemetry sent to the
- * thin server, a network audit over the whole session, and a two-visitor audit: with consent off,
- * visitors with different histories and prompts make the same set of requests.
+ * with the thin server's /v1 API as the DAP leader, and the DAP helper on its own port) in
+ * headless Chromium: the real engine worker (catalog sync, encoder, ONNX ranker, IndexedDB), the
+ * service worker, consent on with secure-aggregation reports sent to the two aggregators (nothing
+ * without consent), a network audit over the whole session, and a two-visitor audit: with consent
+ * off, visitors with different histories and prompts make the same set of requests.
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -80,6 +81,11 @@ async function cachedEntries(p: Page): Promise<{ name: string; url: string }[]> 
   });
 }
 
+/** A DAP request: to the leader's or the helper's DAP endpoints. */
+function isDap(url: string): boolean {
+  return url.startsWith(`${demo.url}dap/`) || url.startsWith(demo.helperUrl);
+}
+
 async function reload(p: Page): Promise<void> {
   session += 1;
   await p.reload();
@@ -131,37 +137,72 @@ describe('built demo with the real engine worker', () => {
     expect(after).toBeGreaterThan(before);
   }, 90_000);
 
-  it('keeps a like across a reload (IndexedDB) and sends only LDP telemetry and a noised update with consent on', async () => {
+  it('sends no secure-aggregation report without consent', async () => {
     await page.goto(`${demo.url}?item=${VIEWED_FIRST.id}`);
     await page.locator('#item-title', { hasText: VIEWED_FIRST.title }).waitFor({ timeout: 60_000 });
+    expect(await page.locator('#consent').isChecked()).toBe(false);
+    await page.locator('#train-now').click();
+    await page
+      .locator('#train-status', { hasText: 'Nothing sent: sending is off (no consent).' })
+      .waitFor();
+    expect(sent.filter((s) => isDap(s.url))).toEqual([]);
+    await page
+      .locator('#dap-reports tr', { hasText: 'no secure-aggregation report yet' })
+      .waitFor();
+  }, 90_000);
+
+  it('keeps a like across a reload (IndexedDB) and, with consent, sends one DAP report per task to the leader (201) with its ledger row and ε', async () => {
     await page.goto(`${demo.url}?item=${LIKED.id}`);
     await page.locator('#item-title', { hasText: LIKED.title }).waitFor({ timeout: 60_000 });
     await page.locator('#consent').check();
     await page.locator('#item-like').click();
     await expect.poll(() => storedEvents(page), { timeout: 20_000 }).toBe(3); // 2 views + like
-    const telemetry = page.waitForResponse((r) => r.url().endsWith('/v1/telemetry'));
+    // With a helper configured no LDP telemetry is queued: nothing to send.
     await page.locator('#send-now').click();
-    expect((await telemetry).status()).toBe(202);
-    await page.locator('#requests tr', { hasText: 'OLH item report' }).first().waitFor();
-    // A federated ranker round (the demo server opens one): a clipped, noised update leaves.
-    const update = page.waitForResponse((r) => r.url().endsWith('/v1/updates'));
+    // Secure aggregation: one report for each of the demo's tasks (popularity, ranker update).
+    const uploads = page.waitForResponse((r) => /\/dap\/tasks\/[\w-]{43}\/reports$/.test(r.url()));
     await page.locator('#train-now').click();
-    expect((await update).status()).toBe(202);
-    await page.locator('#train-status', { hasText: 'Sent one clipped, noised update' }).waitFor();
-    await page.locator('#requests tr', { hasText: 'model update for ranker' }).first().waitFor();
+    expect((await uploads).status()).toBe(201);
+    await page
+      .locator('#train-status', { hasText: 'Sent a secure-aggregation report for item popularity' })
+      .waitFor({ timeout: 60_000 });
+    await page
+      .locator('#train-status', { hasText: 'Sent a secure-aggregation report for ranker update' })
+      .waitFor();
+    await page
+      .locator('#requests tr', { hasText: "DAP report for task 'item popularity'" })
+      .first()
+      .waitFor();
+    const popularity = page.locator('#dap-reports tr', { hasText: 'item popularity' });
+    await popularity.waitFor();
+    expect(await popularity.textContent()).toMatch(/ε 1\.00/);
+    await page.locator('#dap-reports tr', { hasText: 'ranker update' }).waitFor();
+    expect(await page.locator('#protection-note').textContent()).toContain(
+      'as long as one of the two aggregators follows the protocol',
+    );
+    const puts = sent.filter((s) => isDap(s.url) && s.url.endsWith('/reports'));
+    expect(puts).toHaveLength(2);
+    // Each aggregator's key came from its own origin: the helper's from the helper.
+    expect(sent.some((s) => s.url.startsWith(`${demo.helperUrl}hpke_config?task_id=`))).toBe(true);
+    expect(sent.some((s) => s.url.startsWith(`${demo.url}dap/hpke_config?task_id=`))).toBe(true);
+    expect(sent.filter((s) => /\/v1\/(telemetry|updates)$/.test(new URL(s.url).pathname))).toEqual(
+      [],
+    );
     await docScreenshot(page.locator('#privacy'), 'privacy-panel.png');
     await docScreenshot(page, 'demo-item.png');
     await reload(page);
     await page.locator('#item-title', { hasText: LIKED.title }).waitFor({ timeout: 60_000 });
     // two views and a like from before the reload, and this page load's view
     await expect.poll(() => storedEvents(page), { timeout: 20_000 }).toBe(4);
-    // The consent choice is kept on the device: this load's view is reported too.
     await expect.poll(() => page.locator('#consent').isChecked(), { timeout: 20_000 }).toBe(true);
-    const again = page.waitForResponse((r) => r.url().endsWith('/v1/telemetry'));
-    await page.locator('#send-now').click();
-    expect((await again).status()).toBe(202);
+    // One report per task and window: this page load sends no second one.
+    await page.locator('#train-now').click();
+    await page
+      .locator('#train-status', { hasText: 'this device already reported in this window' })
+      .waitFor({ timeout: 60_000 });
+    expect(sent.filter((s) => isDap(s.url) && s.url.endsWith('/reports'))).toHaveLength(2);
     await cardIds(page);
-  }, 90_000);
+  }, 120_000);
 
   it('still recommends after an offline reload (service worker + IndexedDB)', async () => {
     await page.goto(demo.url);
@@ -199,10 +240,15 @@ describe('built demo with the real engine worker', () => {
 
   it('sent no prompt, viewed title or identifier persisting across reloads (network audit)', () => {
     const own = new URL(demo.url).host;
-    expect(sent.every((s) => new URL(s.url).host === own)).toBe(true);
-    expect(sent.some((s) => s.url.endsWith('/v1/telemetry') && s.body.includes('"olh"'))).toBe(
-      true,
-    );
+    // Only the site's own origin, and the helper for its HPKE key (a GET naming the public task).
+    const helper = sent.filter((s) => new URL(s.url).host !== own);
+    expect(helper.length).toBeGreaterThan(0);
+    expect(
+      helper.every(
+        (s) => s.url.startsWith(`${demo.helperUrl}hpke_config?task_id=`) && s.body === '',
+      ),
+    ).toBe(true);
+    expect(sent.some((s) => isDap(s.url) && s.url.endsWith('/reports'))).toBe(true);
     const text = sent
       .map((s) => `${decodeURIComponent(s.url)}\n${s.body}`)
       .join('\n')
@@ -221,7 +267,8 @@ describe('built demo with the real engine worker', () => {
     expect(rest).not.toContain(LIKED.title.toLowerCase());
     expect(rest).not.toContain(LIKED.id);
     // Tokens of 8+ characters in query values or bodies that recur in a later page load.
-    const configKeys = new Set(['server', 'models', 'wasm', 'item']);
+    // task_id: the public id of a task every visitor reads from the task list.
+    const configKeys = new Set(['server', 'helper', 'models', 'wasm', 'item', 'task_id']);
     const tokens = (s: { url: string; body: string }) => {
       const values = [...new URL(s.url).searchParams]
         .filter(([k]) => !configKeys.has(k))
@@ -369,6 +416,6 @@ describe('two visitors with consent off', () => {
     expect([...first.fromPages].sort()).toEqual([...second.fromPages].sort());
     expect([...first.all].sort()).toEqual([...second.all].sort());
     expect([...first.fromPages].some((r) => r.includes('/covers/'))).toBe(true);
-    expect([...first.all].some((r) => r.includes('/v1/'))).toBe(false);
+    expect([...first.all].some((r) => r.includes('/v1/') || r.includes('/dap/'))).toBe(false);
   }, 240_000);
 });

@@ -6,6 +6,7 @@ import { startDemo } from '../../src/cli/start.ts';
 import { FEATURE_NAMES } from '../../src/engine/features.ts';
 import { learnableFeatures } from '../../src/federated/ranker-update.ts';
 import { rhoToEpsilon } from '../../src/privacy/rdp.ts';
+import { DapTaskListSchema } from '../../src/protocol/dap.ts';
 import { RoundConfigSchema } from '../../src/protocol/round.ts';
 import { GEAR_CATALOG } from '../../support/gear-catalog.ts';
 
@@ -14,7 +15,17 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hearth-start-'));
   await mkdir(join(dir, 'dist/models/ranker'), { recursive: true });
-  await writeFile(join(dir, 'dist/index.html'), '<!doctype html><title>demo</title>');
+  await writeFile(
+    join(dir, 'dist/index.html'),
+    '<!doctype html><html><head><title>demo</title></head><body></body></html>',
+  );
+  await writeFile(
+    join(dir, 'dist/demo-catalog.json'),
+    JSON.stringify([
+      { id: 'book-a', title: 'A' },
+      { id: 'book-b', title: 'B' },
+    ]),
+  );
   await writeFile(
     join(dir, 'dist/models/ranker/manifest.json'),
     await readFile('models/ranker/manifest.json', 'utf8'),
@@ -100,5 +111,50 @@ describe('npm start: the demo server', () => {
     expect(notices).toMatch(
       /^hearth start: the thin server's catalog was updated from .*demo-catalog\.json \(20 items, version 2\)\.\n$/,
     );
+  });
+});
+
+describe('npm start: both secure-aggregation aggregators', () => {
+  it("publishes the demo's popularity and ranker tasks naming its own helper, whose key the page's origin may read", async () => {
+    // Arrange
+    const demo = await startDemo({
+      ...demoOptions('dap-leader.db'),
+      helperDb: join(dir, 'dap-helper.db'),
+    });
+    const catalogIds = (
+      JSON.parse(await readFile(join(dir, 'dist/demo-catalog.json'), 'utf8')) as { id: string }[]
+    ).map((i) => i.id);
+    try {
+      // Act
+      const { tasks } = DapTaskListSchema.parse(
+        await (await fetch(`${demo.url}v1/dap/tasks`)).json(),
+      );
+      const origin = new URL(demo.url).origin;
+      const key = await fetch(`${demo.helperUrl}hpke_config?task_id=${tasks[0]?.id}`, {
+        headers: { origin },
+      });
+      const page = await (await fetch(demo.url)).text();
+      // Assert
+      expect(tasks.map((t) => [t.name, t.measurement.kind])).toEqual([
+        ['item popularity', 'item-histogram'],
+        ['ranker update', 'ranker-update'],
+      ]);
+      for (const t of tasks)
+        expect([t.leader, t.helper]).toEqual([`${demo.url}dap/`, demo.helperUrl]);
+      const [popularity, ranker] = tasks;
+      expect(popularity?.measurement).toEqual({
+        kind: 'item-histogram',
+        items: catalogIds,
+        maxItems: 20,
+      });
+      expect(rhoToEpsilon(popularity?.noise.rho ?? 0, 1e-6)).toBeCloseTo(1, 3);
+      expect(rhoToEpsilon(ranker?.noise.rho ?? 0, 1e-6)).toBeCloseTo(0.25, 3);
+      expect(key.status).toBe(200);
+      expect(key.headers.get('content-type')).toBe('application/dap-hpke-config-list');
+      expect(key.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(page).toContain(`<meta name="hearth-helper" content="${demo.helperUrl}">`);
+    } finally {
+      await demo.close();
+    }
   });
 });

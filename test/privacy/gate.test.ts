@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AlreadyReleasedError,
   BudgetExceededError,
   ConsentRequiredError,
   InvalidCostError,
@@ -162,5 +163,29 @@ describe('telemetry client', () => {
     expect(batch.reports.length).toBe(2);
     expect(JSON.stringify(batch)).not.toMatch(/"a"|"b"/);
     expect((await ledger.spent()).daily.epsilon).toBe(4);
+  });
+});
+
+describe('privacy gate: DAP report uploads', () => {
+  it('sends a PUT with its bytes once per once key and refuses the second without sending', async () => {
+    // Arrange
+    const { sent, gate, ledger } = setup(true);
+    const request = {
+      url: 'https://leader/tasks/t/reports',
+      method: 'PUT' as const,
+      body: new Uint8Array(64),
+      contentType: 'application/dap-report',
+      kind: 'dap-report' as const,
+      summary: 'DAP report',
+      rho: 0.01,
+      once: 'dap:t:0',
+    };
+    // Act
+    await gate.send(request);
+    const second = await gate.send(request).catch((e) => e);
+    // Assert
+    expect(sent.map((s) => s.init.method)).toEqual(['PUT']);
+    expect(second).toBeInstanceOf(AlreadyReleasedError);
+    expect((await ledger.entries()).map((r) => [r.kind, r.bytes])).toEqual([['dap-report', 64]]);
   });
 });

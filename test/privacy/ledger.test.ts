@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AlreadyReleasedError,
   BudgetExceededError,
   ConsentRequiredError,
   InvalidCostError,
@@ -223,5 +224,52 @@ describe('privacy ledger: consent and download rows', () => {
     expect(rows.filter((r) => r.kind === 'download').map((r) => r.at)).toEqual([4, 5, 6]);
     expect(rows.filter((r) => r.kind === 'telemetry')).toHaveLength(1);
     expect(DOWNLOAD_ROWS_KEPT).toBe(500);
+  });
+});
+
+describe('privacy ledger: a release made at most once per key', () => {
+  const report = {
+    at: 1000,
+    kind: 'dap-report' as const,
+    epsilon: 1,
+    delta: 1e-6,
+    bytes: 100,
+    summary: 'DAP report',
+    rho: 0.01,
+  };
+
+  it('refuses a second release under the same once key and stores only the first row', async () => {
+    // Arrange
+    const ledger = createLedger({ storage: createMemoryLedgerStorage(), now: () => 1000 });
+    await ledger.record(report, { once: 'dap:task-a:0' });
+    // Act
+    const second = await ledger.record(report, { once: 'dap:task-a:0' }).catch((e) => e);
+    // Assert
+    expect(second).toBeInstanceOf(AlreadyReleasedError);
+    expect(await ledger.entries()).toHaveLength(1);
+    expect(await ledger.released('dap:task-a:0')).toBe(true);
+    expect(await ledger.released('dap:task-b:0')).toBe(false);
+  });
+
+  it('leaves the key free when the release is refused for another reason (cap)', async () => {
+    // Arrange
+    const ledger = createLedger({
+      storage: createMemoryLedgerStorage(),
+      caps: { dailyEpsilon: 0.5 },
+      now: () => 1000,
+    });
+    // Act
+    const refused = await ledger.record(report, { once: 'dap:task-a:0' }).catch((e) => e);
+    // Assert
+    expect(refused).toBeInstanceOf(BudgetExceededError);
+    expect(await ledger.released('dap:task-a:0')).toBe(false);
+  });
+
+  it('forgets every once key when the storage is cleared', async () => {
+    const storage = createMemoryLedgerStorage();
+    const ledger = createLedger({ storage, now: () => 1000 });
+    await ledger.record(report, { once: 'k' });
+    await storage.clear();
+    expect(await ledger.released('k')).toBe(false);
   });
 });

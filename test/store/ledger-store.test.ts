@@ -1,6 +1,10 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { BudgetExceededError, ConsentRequiredError } from '../../src/privacy/errors.ts';
+import {
+  AlreadyReleasedError,
+  BudgetExceededError,
+  ConsentRequiredError,
+} from '../../src/privacy/errors.ts';
 import { createLedger } from '../../src/privacy/ledger.ts';
 import { createIdbLedgerStorage } from '../../src/store/ledger-store.ts';
 
@@ -96,5 +100,36 @@ describe('IndexedDB ledger storage: one atomic step across contexts', () => {
       });
     }
     expect((await ledger.entries()).map((r) => r.url)).toEqual(['https://x/3', 'https://x/4']);
+  });
+
+  it('lets exactly one of two tabs release under the same once key (one DAP report per task)', async () => {
+    // Arrange: two tabs, each about to send the report of the same task and window.
+    const name = 'hearth-ledger-once';
+    const tabA = createLedger({ storage: createIdbLedgerStorage(name), now: () => 1000 });
+    const tabB = createLedger({ storage: createIdbLedgerStorage(name), now: () => 1000 });
+    const report = { ...release(0.5), kind: 'dap-report' as const, rho: 0.01 };
+    // Act
+    const results = await Promise.allSettled([
+      tabA.record(report, { once: 'dap:t:0' }),
+      tabB.record(report, { once: 'dap:t:0' }),
+    ]);
+    // Assert
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected');
+    expect(refused?.status === 'rejected' && refused.reason).toBeInstanceOf(AlreadyReleasedError);
+    expect(await tabA.entries()).toHaveLength(1);
+    expect((await tabA.entries())[0]?.kind).toBe('dap-report');
+    expect(await tabB.released('dap:t:0')).toBe(true);
+  });
+
+  it('forgets the once keys with the rows when cleared, and keeps the consent choice', async () => {
+    const storage = createIdbLedgerStorage('hearth-ledger-once-clear');
+    const ledger = createLedger({ storage, now: () => 1000 });
+    await ledger.setConsent(true);
+    await ledger.record({ ...release(0.5), kind: 'dap-report', rho: 0.01 }, { once: 'dap:t:0' });
+    await storage.clear();
+    expect(await ledger.released('dap:t:0')).toBe(false);
+    expect(await ledger.entries()).toEqual([]);
+    expect(await ledger.consent()).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatBytes, parseLayout, parseLimit, progressFraction } from '../../src/widget/format.ts';
 import { cumulativeEpsilon, epsilonPath, epsilonScale } from '../../src/widget/ledger-chart.ts';
+import { contributionText, dapReportLines, modeNote } from '../../src/widget/protection.ts';
 import { safeUrl } from '../../src/widget/safe-url.ts';
 
 const row = (at: number, epsilon: number) => ({
@@ -76,5 +77,61 @@ describe('widget helpers', () => {
     expect(top).toBe(1);
     expect(90 - endY).toBeGreaterThanOrEqual(90 / 5);
     expect(epsilonScale(cumulativeEpsilon([row(10, 50)]), 64)).toBe(64);
+  });
+});
+
+describe('privacy panel: protection of each release', () => {
+  it('says what each mode trusts: DAP one of two aggregators, LDP no server', () => {
+    expect(modeNote('dap')).toContain('as long as one of the two aggregators follows the protocol');
+    expect(modeNote('ldp')).toContain('no server has to be trusted');
+    expect(modeNote('none')).toBe('No server is configured: nothing is ever sent.');
+  });
+
+  it('lists each DAP report with its task, bytes and ε, oldest first', () => {
+    const rows = [
+      {
+        ...row(2, 0.5),
+        kind: 'dap-report',
+        bytes: 168_000,
+        summary: "PUT x — DAP report for task 'ranker update' (…)",
+      },
+      row(1, 2),
+      {
+        ...row(1, 1.5),
+        kind: 'dap-report',
+        bytes: 900,
+        summary: "PUT x — DAP report for task 'item popularity' (…)",
+      },
+    ];
+    expect(dapReportLines(rows)).toEqual([
+      { at: 1, task: 'item popularity', bytes: 900, epsilon: 1.5 },
+      { at: 2, task: 'ranker update', bytes: 168_000, epsilon: 0.5 },
+    ]);
+  });
+
+  it('describes a contribution task by task', () => {
+    expect(
+      contributionText({
+        kind: 'dap',
+        tasks: [
+          {
+            kind: 'reported',
+            task: 't',
+            name: 'item popularity',
+            bytes: 900,
+            rho: 0.1,
+            epsilon: 2.25,
+            status: 201,
+            reportMs: 5,
+          },
+          { kind: 'skipped', task: 'u', name: 'ranker update', reason: 'no local ranking example' },
+        ],
+      }),
+    ).toBe(
+      'Sent a secure-aggregation report for item popularity (900 bytes, ε 2.25). Nothing sent for ranker update: no local ranking example.',
+    );
+    expect(contributionText({ kind: 'skipped', reason: 'sending is off (no consent)' })).toBe(
+      'Nothing sent: sending is off (no consent).',
+    );
   });
 });

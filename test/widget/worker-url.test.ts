@@ -19,6 +19,15 @@ describe('workerUrl', () => {
     expect(url.searchParams.get('server')).toBe('https://api.example/');
   });
 
+  it('passes the helper to the worker as an absolute URL', () => {
+    const url = workerUrl(
+      '/w.js',
+      { server: '/', helper: 'https://helper.example/dap' },
+      'https://shop.example/',
+    );
+    expect(url.searchParams.get('helper')).toBe('https://helper.example/dap');
+  });
+
   it('adds nothing when the options are not given (the worker uses its defaults)', () => {
     // Act
     const url = workerUrl('https://cdn.example/w.js', {}, 'https://shop.example/');

@@ -64,6 +64,25 @@ describe('worker privacy: popularity prior from /v1/aggregates', () => {
     ).toBe(true);
   });
 
+  it('takes the DAP estimate when the leader serves one (mechanism dap)', async () => {
+    // Arrange: the released sum of a popularity task, as the DAP leader publishes it.
+    const dap = {
+      ...aggregates,
+      mechanism: 'dap',
+      epsilon: 1,
+      taskId: 'A'.repeat(43),
+      sigma: 4.5,
+      delta: 1e-6,
+    };
+    const fetch = vi.fn(async () => Response.json(dap));
+    const privacy = privacyWith(fetch);
+    await privacy.setConsent(true);
+    // Act
+    const counts = await privacy.popularity();
+    // Assert
+    expect(counts).toEqual({ a: 120.5, b: 0 });
+  });
+
   it('returns null when the server answers something that is not an aggregates body', async () => {
     const fetch = vi.fn(async () => Response.json({ nope: true }));
     const privacy = privacyWith(fetch);

@@ -1,10 +1,17 @@
 /** The demo bookshop: item pages that record views, like/dismiss, and the privacy panel. */
 import { Hearth } from '../index.ts';
+import { contributionText } from '../protection.ts';
 import { renderPrivacyPanel } from './privacy-panel.ts';
 
 const CATALOG_URL = '/demo-catalog.json';
 /** `npm start` serves the thin server's /v1 API on the page's origin; the dev server has none. */
 const SERVER_URL = import.meta.env.PROD ? new URL('/', location.href).href : undefined;
+/**
+ * The DAP helper `npm start` runs next to it, named in a `<meta name="hearth-helper">` it adds to
+ * the page: with both, the demo's contributions are secure-aggregation reports.
+ */
+const HELPER_URL =
+  document.querySelector<HTMLMetaElement>('meta[name="hearth-helper"]')?.content || undefined;
 
 async function showItem(id: string): Promise<void> {
   const item = await Hearth.item(id);
@@ -47,7 +54,11 @@ async function main(): Promise<void> {
   const panel = () =>
     void renderPrivacyPanel(Hearth, document).catch((e: unknown) => console.warn(e));
   Hearth.addEventListener('changed', panel);
-  await Hearth.init({ catalog: CATALOG_URL, ...(SERVER_URL ? { server: SERVER_URL } : {}) });
+  await Hearth.init({
+    catalog: CATALOG_URL,
+    ...(SERVER_URL ? { server: SERVER_URL } : {}),
+    ...(SERVER_URL && HELPER_URL ? { helper: HELPER_URL } : {}),
+  });
   panel();
   const id = new URLSearchParams(location.search).get('item');
   if (id !== null) await showItem(id);
@@ -65,16 +76,25 @@ async function main(): Promise<void> {
     };
     try {
       const sent = await Hearth.flush();
+      const ledger = sent > 0 ? null : await Hearth.ledger();
       if (sent > 0) say(`Sent ${sent} noised report${sent === 1 ? '' : 's'}; see the list below.`);
-      else if (!(await Hearth.ledger()).consent) say('Nothing to send: sharing is off.');
+      else if (ledger?.consent !== true) say('Nothing to send: sharing is off.');
+      else if (ledger.mode === 'dap')
+        say('Nothing queued: with secure aggregation this page sends reports ("Contribute now").');
       else say('Nothing queued: a report is queued each time you view or like a book.');
     } catch (error) {
       say(`Nothing sent: ${error instanceof Error ? error.message : String(error)}`);
     }
   });
   document.getElementById('train-now')?.addEventListener('click', async () => {
-    const out = await Hearth.train();
     const status = document.getElementById('train-status');
+    // With a helper the page contributes DAP reports; with the server alone, an LDP update.
+    if ((await Hearth.ledger()).mode === 'dap') {
+      const out = await Hearth.contribute();
+      if (status !== null) status.textContent = contributionText(out);
+      return;
+    }
+    const out = await Hearth.train();
     if (status !== null)
       status.textContent =
         out.kind === 'uploaded'

@@ -2,6 +2,7 @@
 import { formatBytes } from '../format.ts';
 import type { HearthApi } from '../hearth.ts';
 import { cumulativeEpsilon, epsilonPath, epsilonScale } from '../ledger-chart.ts';
+import { dapReportLines, modeNote, PROTECTION_TEXT } from '../protection.ts';
 
 function row(doc: Document, cells: readonly string[]): HTMLTableRowElement {
   const tr = doc.createElement('tr');
@@ -55,7 +56,12 @@ export async function renderPrivacyPanel(hearth: HearthApi, doc: Document): Prom
           : [
               new Date(r.at).toLocaleTimeString(),
               `${r.kind} ${r.url ?? ''}`,
-              `${r.summary} · ${formatBytes(r.bytes)} · ε ${r.epsilon.toFixed(2)}`,
+              [
+                r.summary,
+                formatBytes(r.bytes),
+                `ε ${r.epsilon.toFixed(2)}`,
+                ...(r.protection === undefined ? [] : [PROTECTION_TEXT[r.protection]]),
+              ].join(' · '),
             ],
     }));
     for (const r of pageRequests()) {
@@ -79,6 +85,17 @@ export async function renderPrivacyPanel(hearth: HearthApi, doc: Document): Prom
     note.textContent = ledger.consent
       ? 'Sharing is on: only noised statistics are sent, each one is listed below.'
       : 'Sharing is off: nothing is sent. Only downloads of public files (catalog, models, runtime) appear below, at ε 0.';
+  }
+  const mode = doc.getElementById('protection-note');
+  if (mode !== null) mode.textContent = modeNote(ledger.mode);
+  const reports = doc.getElementById('dap-reports');
+  if (reports !== null) {
+    const lines = dapReportLines(ledger.rows);
+    reports.replaceChildren(
+      ...(lines.length === 0
+        ? [row(doc, ['no secure-aggregation report yet', '', ''])]
+        : lines.map((l) => row(doc, [l.task, formatBytes(l.bytes), `ε ${l.epsilon.toFixed(2)}`]))),
+    );
   }
   const path = doc.getElementById('epsilon-path');
   const points = cumulativeEpsilon(ledger.rows);
