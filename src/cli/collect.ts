@@ -1,8 +1,8 @@
 /**
  * `hearth collect --leader URL --task ID [--json]`: asks the leader (`POST /v1/admin/dap/collect`
  * with HEARTH_ADMIN_TOKEN) to collect a task's closed window from both aggregators, unshard it and
- * publish it (the popularity prior, or a ranker version), then prints what was released: the
- * report count, ε (at δ), ρ and σ. A window still open or a batch below its minimum is refused
+ * publish it (the popularity prior, a ranker version, or a federated evaluation's counts and
+ * promotion decision), then prints what was released: the report count, ε (at δ), ρ and σ. A window still open or a batch below its minimum is refused
  * with the leader's reason and exit code 1; nothing is released then.
  */
 import { parseArgs } from 'node:util';
@@ -16,15 +16,32 @@ const HELP = `usage: hearth collect --leader URL --task ID [--json]
   --json    print the leader's answer as JSON
 Needs HEARTH_ADMIN_TOKEN, the leader's admin token, in the environment.`;
 
+/** What a release published, in one line. */
+function describePublished(p: CollectSummary['published']): string {
+  switch (p.kind) {
+    case 'popularity':
+      return `the popularity prior over ${p.items} items (now the default of GET /v1/aggregates)`;
+    case 'ranker':
+      return `ranker version ${p.toVersion} (FedAvg step on version ${p.fromVersion}, noisy contributor count ${p.noisyCount.toFixed(0)}; promote it with POST /v1/admin/promote)`;
+    case 'evaluation': {
+      const served = p.served === null ? 'the engine without it' : `${p.model}.served v${p.served}`;
+      const verdict = p.decision.promote
+        ? `POST /v1/admin/promote will serve ${p.model} v${p.candidate}`
+        : `POST /v1/admin/promote refuses ${p.model} v${p.candidate} (unless overridden with a reason)`;
+      return `federated evaluation of ${p.model} v${p.candidate} against ${served} (held-out item within the top ${p.k})\ndecision: ${p.decision.reason}\n${verdict}`;
+    }
+    case 'released':
+      return `${p.entries} noisy sums, kept for the model built from them`;
+    default: {
+      const never: never = p;
+      return `an unknown release ${JSON.stringify(never)}`;
+    }
+  }
+}
+
 /** One readable paragraph of what a collection released. */
 export function describeRelease(s: CollectSummary): string {
-  const p = s.published;
-  const published =
-    p.kind === 'popularity'
-      ? `the popularity prior over ${p.items} items (now the default of GET /v1/aggregates)`
-      : p.kind === 'ranker'
-        ? `ranker version ${p.toVersion} (FedAvg step on version ${p.fromVersion}, noisy contributor count ${p.noisyCount.toFixed(0)}; promote it with POST /v1/admin/promote)`
-        : `${p.entries} noisy sums, kept for the model built from them`;
+  const published = describePublished(s.published);
   return [
     `released task '${s.name}' (${s.taskId}): ${s.reports} verified reports`,
     `privacy per visitor: ε = ${s.epsilon.toFixed(3)} at δ = ${s.delta} (ρ = ${s.rho.toPrecision(4)} zCDP), with σ = ${s.sigma.toPrecision(4)} discrete Gaussian noise per entry from each aggregator`,

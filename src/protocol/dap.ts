@@ -87,10 +87,16 @@ export const PairCountsSchema = z.strictObject({
  */
 export const ModelEvaluationSchema = z.strictObject({
   kind: z.literal('model-evaluation'),
-  /** Model name (as published at `/v1/model`) and the two versions compared. */
-  model: z.string().min(1).max(64),
+  /** Model name as published at `/v1/model` (e.g. `cooccurrence`). */
+  model: z.string().min(1).max(57),
+  /** The candidate: version `candidate` of `model` (`GET /v1/model?name=<model>&version=`). */
   candidate: z.number().int().nonnegative(),
-  served: z.number().int().nonnegative(),
+  /**
+   * What devices serve now: version `served` of `<model>.served` (the operator's promoted copy),
+   * or null when none is promoted yet (the candidate is then compared with the engine without the
+   * model). A promotion checks that this is still the served version.
+   */
+  served: z.number().int().nonnegative().nullable(),
   k: z.number().int().min(1).max(1_000),
 });
 

@@ -11,6 +11,8 @@ export const ErrorCodeSchema = z.enum([
   'rate_limited',
   'stale_version',
   'round_closed',
+  /** A promotion the federated evaluation does not support (run an evaluation or override). */
+  'evaluation_required',
   'not_found',
   'unavailable',
   'internal',

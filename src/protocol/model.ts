@@ -72,14 +72,57 @@ export type ModelUpload = z.infer<typeof ModelUploadSchema>;
 
 /**
  * Admin request to serve a model: copies the latest version of `name` (which must be `version`
- * when given) to the model `<name>.served`, which clients use for recommendations.
+ * when given) to the model `<name>.served`, which clients use for recommendations. A model under
+ * the federated evaluation gate (`cooccurrence`) is promoted only when its latest evaluation shows
+ * an improvement, unless `override` is true; an override must say why (`reason`, stored with the
+ * promotion).
  */
-export const PromoteSchema = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
-  kind: z.literal('promote'),
-  name: z.string().min(1).max(57),
-  version: z.number().int().nonnegative().optional(),
+export const PromoteSchema = z
+  .strictObject({
+    v: z.literal(PROTOCOL_VERSION),
+    kind: z.literal('promote'),
+    name: z.string().min(1).max(57),
+    version: z.number().int().nonnegative().optional(),
+    override: z.boolean().optional(),
+    reason: z.string().trim().min(1).max(1_000).optional(),
+  })
+  .refine((p) => p.override !== true || p.reason !== undefined, {
+    message: 'an override needs a reason: say why the evaluation gate is overridden',
+    path: ['reason'],
+  });
+
+/** One stored promotion (`GET /v1/admin/promotions`). */
+export const PromotionRecordSchema = z.strictObject({
+  /** The promoted model and its version, and the `<name>.served` version it became. */
+  name: z.string(),
+  from: z.number().int().nonnegative(),
+  served: z.number().int().nonnegative(),
+  at: z.number().int().nonnegative(),
+  /** True when the operator overrode the evaluation gate; the reason the operator gave, if any. */
+  override: z.boolean(),
+  reason: z.string().nullable(),
+  /** The evaluation decision the promotion rested on (one line), or null when none applied. */
+  evidence: z.string().nullable(),
 });
+export type PromotionRecord = z.infer<typeof PromotionRecordSchema>;
+
+/**
+ * Query of `GET /v1/model`: `name` filters by model name; `version` (with `name`) asks for one
+ * stored version instead of the latest (a federated evaluation downloads its candidate this way).
+ */
+export const ModelQuerySchema = z
+  .object({
+    name: z.string().max(64).optional(),
+    version: z
+      .string()
+      .regex(/^(0|[1-9][0-9]{0,8})$/, 'version is a non-negative integer (at most 9 digits)')
+      .transform(Number)
+      .optional(),
+  })
+  .refine((q) => q.version === undefined || q.name !== undefined, {
+    message: 'version needs a model name: GET /v1/model?name=<model>&version=<n>',
+    path: ['version'],
+  });
 /** The name under which a promoted copy of model `name` is published. */
 export function servedName(name: string): string {
   return `${name}.served`;

@@ -16,6 +16,7 @@ import {
 import { createCatalog } from './catalog.ts';
 import { clientKeys } from './client-address.ts';
 import { DEFAULT_MAX_CLIENTS, windowQuota } from './client-quota.ts';
+import { latestEvaluation } from './dap/evaluation.ts';
 import { createDapLeader, type DapLeader, type DapLeaderOptions } from './dap/leader.ts';
 import { dapPopularity, dapPopularityVersion } from './dap/publish.ts';
 import { errorHandler, notFound } from './middleware/error-handler.ts';
@@ -175,7 +176,19 @@ export function buildApp(deps: AppDeps): { app: Hono; dap: DapLeader | null } {
     c.json({ ok: true, modelVersion: rounds.config()?.modelVersion ?? null }),
   );
   app.route('/v1', catalogRoutes({ catalog, admin, adminBytes }));
-  app.route('/v1', modelRoutes({ storage, modelBodies, now, admin, adminBytes }));
+  app.route(
+    '/v1',
+    modelRoutes({
+      storage,
+      modelBodies,
+      now,
+      admin,
+      adminBytes,
+      ...(dap === null
+        ? {}
+        : { evaluations: (model, candidate) => latestEvaluation(dap.storage, model, candidate) }),
+    }),
+  );
   app.route(
     '/v1',
     roundRoutes({

@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS reports (
   value INTEGER NOT NULL, day INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS reports_day ON reports (day);
 CREATE TABLE IF NOT EXISTS catalog_items (id TEXT PRIMARY KEY, body TEXT NOT NULL, version INTEGER NOT NULL, deleted INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS promotions (
+  n INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, from_version INTEGER NOT NULL,
+  served_version INTEGER NOT NULL, at INTEGER NOT NULL, override INTEGER NOT NULL,
+  reason TEXT, evidence TEXT);
 `;
 
 /** A stored model version. */
@@ -31,6 +35,17 @@ export interface StoredModel {
   readonly params: Float32Array;
   readonly layout: string | null;
   readonly state: Float32Array[];
+}
+
+/** One promotion as stored (the operator's audit trail; `override` is 0 or 1). */
+export interface StoredPromotion {
+  readonly name: string;
+  readonly fromVersion: number;
+  readonly servedVersion: number;
+  readonly at: number;
+  readonly override: boolean;
+  readonly reason: string | null;
+  readonly evidence: string | null;
 }
 
 /** A stored, not yet aggregated update. */
@@ -138,6 +153,27 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
     >(
       'SELECT name, version, params, layout, state FROM models WHERE name = ? ORDER BY version DESC LIMIT 1',
     ),
+    model: db.prepare<
+      [string, number],
+      { name: string; version: number; params: Buffer; layout: string | null; state: Buffer | null }
+    >('SELECT name, version, params, layout, state FROM models WHERE name = ? AND version = ?'),
+    insertPromotion: db.prepare(
+      'INSERT INTO promotions (name, from_version, served_version, at, override, reason, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    promotions: db.prepare<
+      [string, string, number],
+      {
+        name: string;
+        from_version: number;
+        served_version: number;
+        at: number;
+        override: number;
+        reason: string | null;
+        evidence: string | null;
+      }
+    >(
+      "SELECT name, from_version, served_version, at, override, reason, evidence FROM promotions WHERE ? = '' OR name = ? ORDER BY n DESC LIMIT ?",
+    ),
     latestVersion: db.prepare<[string], { v: number | null }>(
       'SELECT MAX(version) AS v FROM models WHERE name = ?',
     ),
@@ -228,6 +264,35 @@ export function openServerStorage(path: string, options: StorageOptions = {}) {
     latestModel(name: string): StoredModel | null {
       const row = s.latestModel.get(name);
       return row === undefined ? null : rowToModel(row);
+    },
+    /** One stored version of a model (null when it was never stored or has been pruned). */
+    model(name: string, version: number): StoredModel | null {
+      const row = s.model.get(name, version);
+      return row === undefined ? null : rowToModel(row);
+    },
+    /** Appends a promotion to the audit trail. */
+    insertPromotion(p: StoredPromotion): void {
+      s.insertPromotion.run(
+        p.name,
+        p.fromVersion,
+        p.servedVersion,
+        p.at,
+        p.override ? 1 : 0,
+        p.reason,
+        p.evidence,
+      );
+    },
+    /** The newest `limit` promotions, of model `name` or (with '') of every model. */
+    promotions(name: string, limit: number): StoredPromotion[] {
+      return s.promotions.all(name, name, limit).map((r) => ({
+        name: r.name,
+        fromVersion: r.from_version,
+        servedVersion: r.served_version,
+        at: r.at,
+        override: r.override === 1,
+        reason: r.reason,
+        evidence: r.evidence,
+      }));
     },
     /** Latest version number without loading the parameters (null if none). */
     latestVersion(name: string): number | null {

@@ -2,7 +2,9 @@
  * What the leader publishes from a collected batch, once per task: for an `item-histogram` task
  * the popularity prior clients download (GET /v1/aggregates serves it by default once it exists),
  * for a `ranker-update` task one FedAvg step on the `ranker` model, stored as a new version
- * (promotion to what clients use stays the operator's `POST /v1/admin/promote`). A histogram or
+ * (promotion to what clients use stays the operator's `POST /v1/admin/promote`), for a
+ * `model-evaluation` task the noisy win/loss/tie counts and the promotion decision on them
+ * (evaluation.ts; the promotion route reads it). A histogram or
  * pair-count release also rebuilds the private item-item model (`cooccurrence`, a candidate
  * version; publish-models.ts). The result and the model version are written in one transaction,
  * so a repeated collect publishes nothing twice.
@@ -17,6 +19,7 @@ import { decodeRankerSum } from '../../wire/dap-measurement.ts';
 import { HttpError } from '../http-error.ts';
 import type { ServerStorage } from '../storage.ts';
 import { fedAvg } from '../strategy.ts';
+import { type EvaluationPublished, evaluationPublished } from './evaluation.ts';
 import { type PublishedModel, publishCooccurrence } from './publish-models.ts';
 import type { DapStorage } from './storage.ts';
 
@@ -44,6 +47,7 @@ export interface CollectSummary {
         readonly toVersion: number;
         readonly noisyCount: number;
       }
+    | EvaluationPublished
     | {
         /** Kept as released (noisy sums) for the model that is built from it. */
         readonly kind: 'released';
@@ -150,6 +154,9 @@ export function publishResult(
       body = { items: m.items, counts: sum, summary } satisfies HistogramBody;
     } else if (m.kind === 'ranker-update') {
       summary = { ...base, published: { kind: 'ranker', ...rankerStep(deps.server, doc, m, sum) } };
+      body = { sum, summary };
+    } else if (m.kind === 'model-evaluation') {
+      summary = { ...base, published: evaluationPublished(doc, m, sum) };
       body = { sum, summary };
     } else {
       summary = { ...base, published: { kind: 'released', entries: sum.length } };

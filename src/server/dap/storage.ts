@@ -211,6 +211,10 @@ export function openDapStorage(target: string | Db) {
       [string],
       { task_id: string; kind: string; released_at: number; report_count: number; body: string }
     >('SELECT * FROM dap_results WHERE kind = ? ORDER BY released_at DESC, task_id LIMIT 1'),
+    resultsOfKind: db.prepare<
+      [string],
+      { task_id: string; kind: string; released_at: number; report_count: number; body: string }
+    >('SELECT * FROM dap_results WHERE kind = ? ORDER BY released_at DESC, task_id'),
     insertResult: db.prepare(
       'INSERT INTO dap_results (task_id, kind, released_at, report_count, body) VALUES (?, ?, ?, ?, ?)',
     ),
@@ -439,6 +443,10 @@ export function openDapStorage(target: string | Db) {
     latestResult(kind: string): StoredResult | null {
       const r = s.latestResult.get(kind);
       return r === undefined ? null : toResult(r);
+    },
+    /** Every published result of a kind, newest first (evaluations: a handful per candidate). */
+    resultsOfKind(kind: string): StoredResult[] {
+      return s.resultsOfKind.all(kind).map(toResult);
     },
     insertResult(r: StoredResult): void {
       s.insertResult.run(r.taskId, r.kind, r.releasedAt, r.reportCount, r.body);
