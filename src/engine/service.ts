@@ -10,6 +10,7 @@ import type { CollabModel } from './collab-model.ts';
 import { createEngineContext, type EngineContext, type NeighbourSearch } from './context.ts';
 import type { CooccurrenceModel } from './cooccurrence-model.ts';
 import { checkEvent, type EventLog } from './events.ts';
+import { type HeldOutRanks, heldOutRanks, holdOutLast } from './held-out.ts';
 import { encodePrompt, type TextEmbedder } from './prompt.ts';
 import type { PromptStore } from './prompt-store.ts';
 import type { Ranker, RankerGroup } from './ranker.ts';
@@ -61,6 +62,15 @@ export interface LocalTrainingData {
   readonly rankingExamples: readonly RankerGroup[];
 }
 
+/** The two item-item models a federated evaluation compares (null: none is served). */
+export interface EvaluatedModels {
+  readonly served: CooccurrenceModel | null;
+  readonly candidate: CooccurrenceModel;
+}
+
+/** Ranks the visitor's held-out last positive item under both models (null: nothing to hold out). */
+export type HeldOutRanker = (models: EvaluatedModels, k: number) => Promise<HeldOutRanks | null>;
+
 /** The engine as the worker uses it; every value is structured-clone friendly. */
 export interface EngineService {
   /** Records an interaction on the device (the event log); never sent anywhere. */
@@ -82,6 +92,13 @@ export interface EngineService {
    * its popularity, post-processed from the same DP release, replaces the popularity prior.
    */
   setCooccurrence(model: CooccurrenceModel | null): Promise<void>;
+  /**
+   * A federated evaluation on this device: the visitor's last positive event is held out and the
+   * engine ranks for the events before it with `served` and with `candidate` in the private
+   * model's place (the same catalog, ranker and popularity rule as `recommend`); null with fewer
+   * than 2 positive events on catalog items. Nothing is stored or sent.
+   */
+  heldOutRanks: HeldOutRanker;
 }
 
 /** Builds the engine service. */
@@ -112,25 +129,30 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
     return (await remembered) ?? '';
   };
 
+  /** The engine's context over a catalog snapshot with `model` as the private item-item model. */
+  const contextWith = (
+    snapshot: Awaited<ReturnType<EngineCatalogSource['snapshot']>>,
+    model: CooccurrenceModel | null,
+  ): EngineContext =>
+    createEngineContext({
+      items: snapshot.items,
+      vectors: snapshot.vectors,
+      dims: snapshot.dims,
+      collab: deps.collab ?? null,
+      sequence: deps.sequence ?? null,
+      cooccurrence: model,
+      // The private model carries its own (denoised) popularity of the same release.
+      ...(model === null ? { popularity } : {}),
+      ...(snapshot.search ? { search: snapshot.search } : {}),
+    });
+
   const context = async (): Promise<EngineContext> => {
     const snapshot = await deps.catalog.snapshot();
     if (!cached || cached.version !== snapshot.version) {
       // The loading promise is shared so concurrent callers build the context once.
       cached = {
         version: snapshot.version,
-        context: Promise.resolve(
-          createEngineContext({
-            items: snapshot.items,
-            vectors: snapshot.vectors,
-            dims: snapshot.dims,
-            collab: deps.collab ?? null,
-            sequence: deps.sequence ?? null,
-            cooccurrence,
-            // The private model carries its own (denoised) popularity of the same release.
-            ...(cooccurrence === null ? { popularity } : {}),
-            ...(snapshot.search ? { search: snapshot.search } : {}),
-          }),
-        ),
+        context: Promise.resolve(contextWith(snapshot, cooccurrence)),
       };
     }
     return cached.context;
@@ -187,6 +209,21 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
     },
     async setRanker(next) {
       ranker = next;
+    },
+    async heldOutRanks(models, k) {
+      const snapshot = await deps.catalog.snapshot();
+      const config = deps.userState ?? DEFAULT_USER_STATE_CONFIG;
+      const served = contextWith(snapshot, models.served);
+      const split = holdOutLast(served, await events.list(), config);
+      if (split === null) return null;
+      return heldOutRanks(
+        { served, candidate: contextWith(snapshot, models.candidate) },
+        split,
+        ranker,
+        k,
+        config,
+        deps.recommend ?? DEFAULT_RECOMMEND_CONFIG,
+      );
     },
     async setCooccurrence(model) {
       cooccurrence = model;

@@ -14,9 +14,19 @@
  * The HPKE configuration of each aggregator is fetched from that aggregator's own URL (the helper's
  * from the configured helper, never relayed by the leader) and pinned for the library
  * (dap-report.ts). Every report is accounted at the task's ρ (zCDP of one aggregator's discrete
- * Gaussian noise over the report's L2 sensitivity; src/privacy/dap-accounting.ts).
+ * Gaussian noise over the report's L2 sensitivity; src/privacy/dap-accounting.ts), and the ledger's
+ * caps hold over all tasks together: each task's ρ is added to what the window already spent.
+ *
+ * Measurements: item histograms and pair counts from the visitor's positive items; ranker updates
+ * from the engine's local ranking examples; model evaluations by ranking the visitor's held-out last
+ * positive item with the served and the candidate model (both downloaded as public data) and
+ * reporting which ranked it higher (src/engine/held-out.ts, src/models/promotion.ts).
  */
+import type { CooccurrenceModel } from '../engine/cooccurrence-model.ts';
 import type { RankerGroup } from '../engine/ranker.ts';
+import type { HeldOutRanker } from '../engine/service.ts';
+import { cooccurrenceModelOfEntry } from '../models/cooccurrence-format.ts';
+import { compareOnHeldOut } from '../models/promotion.ts';
 import { checkDapTask } from '../privacy/dap-accounting.ts';
 import {
   AlreadyReleasedError,
@@ -26,10 +36,16 @@ import {
 import type { PrivacyGate } from '../privacy/gate.ts';
 import type { Ledger } from '../privacy/ledger.ts';
 import { rhoToEpsilon } from '../privacy/rdp.ts';
+import { COOCCURRENCE_MODEL } from '../protocol/cooccurrence.ts';
 import { type DapTask, DapTaskListSchema } from '../protocol/dap.ts';
-import { ModelsResponseSchema } from '../protocol/model.ts';
+import { ModelsResponseSchema, servedName } from '../protocol/model.ts';
 import type { Rng } from '../shared/rng.ts';
-import { encodeItemHistogram, encodeRankerDelta } from '../wire/dap-measurement.ts';
+import {
+  encodeEvaluation,
+  encodeItemHistogram,
+  encodePairCounts,
+  encodeRankerDelta,
+} from '../wire/dap-measurement.ts';
 import { getJson, globalModelOf } from './client.ts';
 import {
   aggregatorBase,
@@ -50,11 +66,19 @@ export class DapProtocolError extends Error {
 
 /** The visitor's own data a report is measured from (built on the device, never sent as such). */
 export interface DapLocalData {
-  /** Ids of the items of the visitor's positive events, oldest first (item histograms). */
+  /** Ids of the items of the visitor's positive events, oldest first (histograms, pair counts). */
   readonly positiveItems: readonly string[];
   /** Candidate groups the engine built from the visitor's events (ranker updates). */
   readonly rankerGroups: readonly RankerGroup[];
+  /**
+   * Ranks the visitor's held-out last positive item with two item-item models (model
+   * evaluations); absent where no engine runs, and then no evaluation is reported.
+   */
+  readonly heldOutRanks?: HeldOutRanker;
 }
+
+/** Models a federated evaluation on this client can rank with (the engine's private model). */
+const EVALUABLE_MODELS: ReadonlySet<string> = new Set([COOCCURRENCE_MODEL]);
 
 /** What happened to one task. */
 export type DapTaskOutcome =
@@ -96,7 +120,10 @@ export interface DapClientOptions {
   readonly server: string;
   /** The helper's DAP URL as the site configured it; a task naming another helper is refused. */
   readonly helper: string;
-  /** Randomness of the ranker delta's stochastic rounding (the platform CSPRNG in production). */
+  /**
+   * Randomness of the stochastic rounding of ranker deltas and pair counts (the platform CSPRNG in
+   * production).
+   */
   readonly rng: Rng;
   readonly now?: () => number;
   /** Makes the report (default in this thread; the simulation passes worker threads). */
@@ -191,6 +218,59 @@ export function createDapClient(options: DapClientOptions) {
     return encodeRankerDelta(m, Array.from(delta), options.rng);
   };
 
+  /**
+   * One stored version of a published item-item model, downloaded through the gate as public data
+   * (`GET /v1/model?name=&version=`, a ledger row at ε 0), or why it cannot be used.
+   */
+  const downloadModel = async (
+    name: string,
+    version: number,
+    role: 'candidate' | 'served',
+  ): Promise<CooccurrenceModel | string> => {
+    const url = new URL(`v1/model?name=${encodeURIComponent(name)}&version=${version}`, server)
+      .href;
+    const response = await gate.download({
+      url,
+      summary: `${role} model ${name} v${version} for a federated evaluation on this device (public model; nothing about this visitor is sent)`,
+    });
+    if (!response.ok)
+      return `the server has no ${name} v${version} (GET answered ${response.status})`;
+    const parsed = ModelsResponseSchema.safeParse(await response.json());
+    const entry = parsed.success
+      ? parsed.data.models.find((e) => e.name === name && e.version === version)
+      : undefined;
+    if (entry === undefined) return `the server's answer holds no ${name} v${version}`;
+    try {
+      return cooccurrenceModelOfEntry(entry);
+    } catch (error) {
+      return `${name} v${version} cannot be used by this engine: ${(error as Error).message}`;
+    }
+  };
+
+  /**
+   * The one-hot outcome of a model-evaluation task: the visitor's last positive item held out,
+   * ranked with the served and the candidate model; or why this visitor reports nothing.
+   */
+  const evaluationMeasurement = async (
+    task: DapTask & { measurement: { kind: 'model-evaluation' } },
+    local: DapLocalData,
+  ): Promise<number[] | string> => {
+    const m = task.measurement;
+    if (!EVALUABLE_MODELS.has(m.model))
+      return `this client evaluates only ${[...EVALUABLE_MODELS].join(', ')}, not '${m.model}'`;
+    if (local.heldOutRanks === undefined) return 'no engine on this device to rank with';
+    // Cheap check first: with fewer than 2 positive events nothing is downloaded.
+    if (local.positiveItems.length < 2) return 'fewer than 2 positive events: nothing to hold out';
+    const candidate = await downloadModel(m.model, m.candidate, 'candidate');
+    if (typeof candidate === 'string') return candidate;
+    const served =
+      m.served === null ? null : await downloadModel(servedName(m.model), m.served, 'served');
+    if (typeof served === 'string') return served;
+    const ranks = await local.heldOutRanks({ served, candidate }, m.k);
+    if (ranks === null) return 'fewer than 2 positive events on catalog items: nothing to hold out';
+    return encodeEvaluation(compareOnHeldOut(ranks.servedRank, ranks.candidateRank, m.k));
+  };
+
   /** The measurement of `task` from the visitor's data, or why there is none. */
   const measure = async (task: DapTask, local: DapLocalData): Promise<number[] | string> => {
     const m = task.measurement;
@@ -201,11 +281,14 @@ export function createDapClient(options: DapClientOptions) {
       }
       case 'ranker-update':
         return rankerMeasurement({ ...task, measurement: m }, local);
-      case 'pair-counts':
+      case 'pair-counts': {
+        const vector = encodePairCounts(m, local.positiveItems, options.rng);
+        return vector.some((v) => v > 0)
+          ? vector
+          : "no pair of the task's items among the recent positive events";
+      }
       case 'model-evaluation':
-        // Contracts for the next tasks (co-occurrence counts, federated evaluation): this client
-        // does not measure them yet, so it sends nothing for them.
-        return `this client does not make '${m.kind}' reports yet`;
+        return evaluationMeasurement({ ...task, measurement: m }, local);
       default: {
         const never: never = m;
         return `unknown measurement ${JSON.stringify(never)}`;

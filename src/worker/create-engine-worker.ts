@@ -142,11 +142,17 @@ export function createEngineWorker(config: EngineWorkerConfig): EngineWorkerApi 
 
   /**
    * This device's training data (built here, never sent as such): its positive items, oldest
-   * first (collab rounds, DAP item histograms) and its local ranking examples (ranker updates).
+   * first (collab rounds, DAP item histograms and pair counts), its local ranking examples (ranker
+   * updates) and the engine's held-out ranking (federated evaluations of a candidate model).
    */
   const localData = async () => {
-    const data = await (await engine).trainingData();
-    return { collabItems: data.items, rankerGroups: data.rankingExamples };
+    const e = await engine;
+    const data = await e.trainingData();
+    return {
+      collabItems: data.items,
+      rankerGroups: data.rankingExamples,
+      heldOutRanks: e.heldOutRanks,
+    };
   };
   /** DAP reports with a helper configured, a federated round (LDP) with a server alone. */
   const train = () => privacy.train(localData);

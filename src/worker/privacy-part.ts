@@ -18,6 +18,7 @@
  * other contexts drop the telemetry they have queued (privacy-channel.ts).
  */
 
+import type { HeldOutRanker } from '../engine/service.ts';
 import { createFederatedClient, globalModelOf, type LocalData } from '../federated/client.ts';
 import { createDapClient, type DapClient } from '../federated/dap-client.ts';
 import { expandRankerWeights } from '../federated/ranker-update.ts';
@@ -39,6 +40,12 @@ import type {
 } from './engine-worker.api.ts';
 import { gatedFetch, type WorkerFetch } from './gated-fetch.ts';
 import { openPrivacyChannel } from './privacy-channel.ts';
+
+/** The visitor's own data a contribution is made from (built on the device, never sent as such). */
+export interface ContributionData extends LocalData {
+  /** Ranks the held-out last positive item with two item-item models (federated evaluations). */
+  readonly heldOutRanks?: HeldOutRanker;
+}
 
 /** What the worker exposes as `privacy`, plus `report` for the engine's track(). */
 export interface WorkerPrivacy {
@@ -68,12 +75,12 @@ export interface WorkerPrivacy {
    * federated round (LDP). Never throws: a refusal by the ledger, the server or the network comes
    * back as `{ kind: 'skipped', reason }`.
    */
-  train(local: () => Promise<LocalData>): Promise<TrainingOutcome>;
+  train(local: () => Promise<ContributionData>): Promise<TrainingOutcome>;
   /**
    * Makes this visitor's DAP reports now, one per open task and window (with consent, and with
    * both a server and a helper configured); each task's outcome, never a throw.
    */
-  contribute(local: () => Promise<LocalData>): Promise<ContributionOutcome>;
+  contribute(local: () => Promise<ContributionData>): Promise<ContributionOutcome>;
   /** Which protection this part's contributions get: 'dap', 'ldp', or 'none' (nothing sent). */
   readonly mode: Protection | 'none';
   /**
@@ -182,14 +189,20 @@ export function createWorkerPrivacy(options: WorkerPrivacyOptions = {}): WorkerP
         })
       : null;
   /** DAP reports of every open task, or why none is attempted. */
-  const contribute = async (local: () => Promise<LocalData>): Promise<ContributionOutcome> => {
+  const contribute = async (
+    local: () => Promise<ContributionData>,
+  ): Promise<ContributionOutcome> => {
     if (dap === null)
       return { kind: 'skipped', reason: 'secure aggregation needs both a server and a helper' };
     if (!(await gate.consent())) return { kind: 'skipped', reason: 'sending is off (no consent)' };
     try {
       const tasks = await dap.contribute(async () => {
         const data = await local();
-        return { positiveItems: data.collabItems ?? [], rankerGroups: data.rankerGroups ?? [] };
+        return {
+          positiveItems: data.collabItems ?? [],
+          rankerGroups: data.rankerGroups ?? [],
+          ...(data.heldOutRanks === undefined ? {} : { heldOutRanks: data.heldOutRanks }),
+        };
       });
       return { kind: 'dap', tasks };
     } catch (error) {

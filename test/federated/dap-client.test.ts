@@ -177,24 +177,6 @@ describe('DAP client: tasks it refuses (nothing sent, nothing spent)', () => {
     expect(sent).toEqual([]);
   });
 
-  it('sends nothing for a task kind this client does not measure yet (pair counts)', async () => {
-    const pairs = {
-      kind: 'pair-counts' as const,
-      items: ['i0', 'i1', 'i2'],
-      cells: [[0, 1] as [number, number]],
-      maxEvents: 20,
-      window: 3,
-      decay: 0.5,
-      clip: 1,
-      scale: 8,
-    };
-    const { out, sent } = await refused(dapTask(pairs));
-    expect(out?.kind === 'skipped' && out.reason).toBe(
-      "this client does not make 'pair-counts' reports yet",
-    );
-    expect(sent).toEqual([]);
-  });
-
   it('skips a visitor with no positive event on an item the task counts', async () => {
     const dap = await fakeDap([dapTask(histogram)]);
     const { client } = visitor(dap.fetch);

@@ -1,8 +1,10 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
+import type { HeldOutRanker } from '../../src/engine/service.ts';
 import { deleteAllHearthDatabases } from '../../src/store/schema.ts';
 import { workerConfigFromUrl } from '../../src/worker/config.ts';
 import { createWorkerPrivacy } from '../../src/worker/privacy-part.ts';
+import { cooccurrenceServer } from '../federated/support/cooccurrence-models.ts';
 import { dapTask, HELPER, LEADER, SERVER } from '../federated/support/dap-tasks.ts';
 import { createFakeDap } from '../federated/support/fake-dap.ts';
 
@@ -114,6 +116,50 @@ describe('worker privacy: secure aggregation is the default with a server and a 
     const out = await privacy.contribute(local);
     expect(out.kind === 'dap' && out.tasks.map((t) => t.kind)).toEqual(['reported']);
     expect(dap.requests.filter((r) => r.method === 'PUT')).toHaveLength(2);
+    privacy.close();
+  });
+});
+
+describe('worker privacy: federated evaluation', () => {
+  it("hands the engine's held-out ranking to a model-evaluation task and reports its outcome", async () => {
+    // Arrange: a first candidate (cooccurrence v0, nothing served yet) on the thin server.
+    const server = await cooccurrenceServer(ITEMS, null, [['b2', 'b5', 3]]);
+    const task = dapTask({
+      kind: 'model-evaluation',
+      model: 'cooccurrence',
+      candidate: 0,
+      served: null,
+      k: 10,
+    });
+    const dap = await createFakeDap({
+      server: SERVER,
+      leader: LEADER,
+      helper: HELPER,
+      tasks: [task],
+      fallback: server.fallback,
+    });
+    counter += 1;
+    const privacy = createWorkerPrivacy({
+      server: SERVER,
+      helper: HELPER,
+      dbName: `hearth-test-dap-${counter}`,
+      fetch: (input, init) => dap.fetch(String(input), init ?? {}),
+    });
+    await privacy.setConsent(true);
+    const ranks = vi.fn<HeldOutRanker>(async () => ({ servedRank: null, candidateRank: 2 }));
+    // Act
+    const out = await privacy.contribute(async () => ({
+      collabItems: ['b2', 'b5'],
+      heldOutRanks: ranks,
+    }));
+    // Assert
+    expect(out.kind === 'dap' && out.tasks.map((t) => t.kind)).toEqual(['reported']);
+    expect(ranks).toHaveBeenCalledTimes(1);
+    const [models, k] = ranks.mock.calls[0] ?? [];
+    expect(k).toBe(10);
+    expect(models?.served).toBeNull();
+    expect(models?.candidate.itemIds).toEqual(ITEMS);
+    expect((await dap.aggregate(task)).sum).toEqual([1, 0, 0]);
     privacy.close();
   });
 });
