@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DapTask } from '../../../src/protocol/dap.ts';
 import { requestFrom } from '../../../support/server-attacks.ts';
-import { dapPair, HOUR, histogramTask, libraryClient, multiHot, T0 } from './helpers.ts';
+import { clientAt, dapPair, HOUR, histogramTask, multiHot, T0 } from './helpers.ts';
 
 const L = 12;
 const TARGET = L - 1;
@@ -20,17 +20,6 @@ afterEach(() => {
 });
 
 type Pair = ReturnType<typeof dapPair>;
-
-/** A library client whose uploads come from `address` (HPKE configs fetched in process). */
-function clientAt(p: Pair, task: DapTask, address: string) {
-  const t = libraryClient(task);
-  t.fetch = async (input, init) => {
-    const url = typeof input === 'string' ? input : input.url;
-    if (init?.method !== 'PUT') return p.clientFetch(url, init);
-    return requestFrom(p.app, address, url.replace('http://leader.test', ''), init);
-  };
-  return t;
-}
 
 /** Honest visitors, one per address: item i is reported by 2·(L − i) of them. */
 async function honestVisitors(p: Pair, task: DapTask): Promise<number[]> {

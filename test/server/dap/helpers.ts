@@ -14,6 +14,7 @@ import { createPrepCore, type PrepEngine } from '../../../src/server/dap/prep-co
 import { openDapStorage } from '../../../src/server/dap/storage.ts';
 import { openServerStorage } from '../../../src/server/storage.ts';
 import { base64url } from '../../../src/wire/dap/tls.ts';
+import { requestFrom } from '../../../support/server-attacks.ts';
 
 export const ADMIN_TOKEN = 'dap-test-admin-token-0123456789abcdef';
 export const PEER_TOKEN = 'dap-test-peer-token-0123456789abcdefgh';
@@ -192,4 +193,15 @@ export function multiHot(length: number, ones: readonly number[]): number[] {
   const v = new Array<number>(length).fill(0);
   for (const i of ones) v[i] = 1;
   return v;
+}
+
+/** A library client of `p` whose uploads come from `address` (HPKE configs fetched in process). */
+export function clientAt(p: ReturnType<typeof dapPair>, task: DapTask, address: string) {
+  const t = libraryClient(task);
+  t.fetch = async (input, init) => {
+    const url = typeof input === 'string' ? input : input.url;
+    if (init?.method !== 'PUT') return p.clientFetch(url, init);
+    return requestFrom(p.app, address, url.replace('http://leader.test', ''), init);
+  };
+  return t;
 }
