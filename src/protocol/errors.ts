@@ -11,6 +11,8 @@ export const ErrorCodeSchema = z.enum([
   'rate_limited',
   'stale_version',
   'round_closed',
+  /** A released sum whose noise would swamp what it is used for (e.g. a ranker step's count). */
+  'too_noisy',
   /** A promotion the federated evaluation does not support (run an evaluation or override). */
   'evaluation_required',
   'not_found',

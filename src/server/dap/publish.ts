@@ -86,6 +86,17 @@ function rankerStep(
   sum: readonly number[],
 ) {
   const { mean, count } = decodeRankerSum(m, sum);
+  // The mean divides by the noisy count: when the count itself is lost in the noise (few
+  // reports, large σ), the "step" is noise of any size. Apply it only when the count is known,
+  // at 95%, to be at least half the task's minimum batch.
+  const countLow = count - Z95 * doc.noise.sigma * Math.SQRT2;
+  const needed = Math.max(1, doc.minBatch / 2);
+  if (countLow < needed)
+    throw new HttpError(
+      409,
+      'too_noisy',
+      `task ${doc.id}: the released report count ${count.toFixed(1)} is within its noise (95% lower bound ${countLow.toFixed(1)}, needed ≥ ${needed}); the mean update would be noise, so nothing was applied. Collect a larger batch or publish the task with less noise (σ ${doc.noise.sigma.toFixed(1)} per aggregator).`,
+    );
   const current = server.latestModel('ranker');
   if (current === null)
     throw new HttpError(404, 'not_found', 'no ranker model is published; upload one first.');

@@ -28,7 +28,6 @@ import { forgeReport } from './forge.ts';
 import { ADMIN, clientAt, dapPair, HELPER, HOUR, LEADER, T0 } from './helpers.ts';
 
 const FEATURES = Array.from({ length: 10 }, (_, i) => `f${i}`);
-const HONEST = 16;
 
 type Pair = ReturnType<typeof dapPair>;
 let pairs: Pair[] = [];
@@ -82,7 +81,7 @@ interface Attack {
  * One round: ranker v0 = zeros, `HONEST` honest reports (seeded small deltas), the attack, the
  * collection; returns ranker v1's weights, the released summary and the forged reports taken.
  */
-async function round(epsilon: number, attack: Attack | null) {
+async function round(epsilon: number, honestReports: number, attack: Attack | null) {
   const p = dapPair({ jobSize: 64, reportsPerAddress: DEFAULT_REPORTS_PER_ADDRESS });
   pairs.push(p);
   const upload = await p.app.request('/v1/admin/model', {
@@ -101,7 +100,7 @@ async function round(epsilon: number, attack: Attack | null) {
   const m = measurementOf(task);
   const rng = seededRng(11);
   const honest = p.client(task);
-  for (let h = 0; h < HONEST; h++) {
+  for (let h = 0; h < honestReports; h++) {
     const delta = FEATURES.map(() => (rng() - 0.5) * 0.2);
     await honest.sendMeasurement(encodeRankerDelta(m, delta, rng), {
       timestamp: new Date(p.clock.now),
@@ -141,7 +140,7 @@ async function round(epsilon: number, attack: Attack | null) {
   }
   p.clock.now = T0 + 25 * HOUR;
   const res = await p.collect(task.id);
-  if (res.status !== 200) throw new Error(`collect failed: ${await res.text()}`);
+  if (res.status !== 200) throw new Error(`collect failed (${res.status}): ${await res.text()}`);
   const summary = (await res.json()) as CollectSummary;
   const models = (await (await p.app.request('/v1/model?name=ranker')).json()) as {
     models: { version: number; data: string }[];
@@ -158,15 +157,33 @@ async function round(epsilon: number, attack: Attack | null) {
 const noisyCount = (s: CollectSummary) =>
   s.published.kind === 'ranker' ? s.published.noisyCount : NaN;
 
-/** ε per report of the demo's ranker task, and a low-noise one where the count is meaningful. */
-describe.each([
-  { label: 'the demo noise (ε = 0.25 per report)', epsilon: 0.25 },
-  { label: 'low noise (ε = 8 per report)', epsilon: 8 },
-])('DAP ranker: the 16-update attack at $label', ({ epsilon }) => {
+/**
+ * At the demo's noise (ε = 0.25 per report, σ ≈ 588 per aggregator) a batch of 16 visitors has a
+ * released count lost in the noise: the collector refuses the step, so neither the honest
+ * reports nor a forger move the ranker at all.
+ */
+describe('DAP ranker at the demo noise (ε = 0.25 per report)', () => {
+  it('refuses to apply a step whose released count is within its noise, with or without 16 forged reports', async () => {
+    for (const attack of [null, { reports: 16, addresses: 16, value: 'max' } as const]) {
+      // Arrange + Act
+      const refused = await round(0.25, 16, attack).then(
+        () => null,
+        (e: Error) => e.message,
+      );
+      // Assert
+      expect(refused).toMatch(/collect failed \(409\).*too_noisy.*nothing was applied/);
+    }
+  });
+});
+
+/** Low noise (ε = 8 per report, σ ≈ 24): 80 honest visitors make the released count meaningful. */
+describe('DAP ranker: the 16-update attack at low noise (ε = 8 per report)', () => {
+  const epsilon = 8;
+  const honest = 80;
   it('one address with 16 forged max-entry reports: the leader takes 10 (its quota), f0 moves by exactly 10·(2^bits − 1)/(scale·max(1, N)), nothing else moves', async () => {
     // Arrange + Act
-    const clean = await round(epsilon, null);
-    const attacked = await round(epsilon, { reports: 16, addresses: 1, value: 'max' });
+    const clean = await round(epsilon, honest, null);
+    const attacked = await round(epsilon, honest, { reports: 16, addresses: 1, value: 'max' });
     // Assert
     expect(attacked.taken).toBe(DEFAULT_REPORTS_PER_ADDRESS);
     expect(attacked.stats.rejections).toEqual({ quota_exceeded: 16 - DEFAULT_REPORTS_PER_ADDRESS });
@@ -181,8 +198,8 @@ describe.each([
 
   it('16 addresses with one forged max-entry report each: all 16 taken, f0 moves by exactly 16·(2^bits − 1)/(scale·max(1, N))', async () => {
     // Arrange + Act
-    const clean = await round(epsilon, null);
-    const attacked = await round(epsilon, { reports: 16, addresses: 16, value: 'max' });
+    const clean = await round(epsilon, honest, null);
+    const attacked = await round(epsilon, honest, { reports: 16, addresses: 16, value: 'max' });
     // Assert
     expect(attacked.taken).toBe(16);
     const m = measurementOf(clean.task);
@@ -193,12 +210,12 @@ describe.each([
 
   it('16 forged reports past the proof range are rejected in aggregation and move nothing', async () => {
     // Arrange + Act
-    const clean = await round(epsilon, null);
-    const attacked = await round(epsilon, { reports: 16, addresses: 16, value: 'over' });
+    const clean = await round(epsilon, honest, null);
+    const attacked = await round(epsilon, honest, { reports: 16, addresses: 16, value: 'over' });
     // Assert: taken at upload (the leader cannot read a share), rejected by the proof.
     expect(attacked.taken).toBe(16);
     expect(attacked.stats.rejections).toEqual({ vdaf_prep_error: 16 });
-    expect(attacked.summary.reports).toBe(HONEST);
+    expect(attacked.summary.reports).toBe(honest);
     expect(attacked.weights).toEqual(clean.weights);
   });
 });
