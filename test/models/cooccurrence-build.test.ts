@@ -63,7 +63,7 @@ function catalog(
   fields: Record<string, { year?: number; categories?: string[] }>,
 ): Map<string, PublicItem> {
   return new Map(
-    Object.entries(fields).map(([id, f]) => [
+    Object.entries(fields).map(([id, f]): [string, PublicItem] => [
       id,
       {
         id,
