@@ -19,11 +19,10 @@ import type { SequenceModel } from '../src/engine/sequence-model.ts';
 import type { EngineEvent, EngineItem } from '../src/engine/types.ts';
 import { buildUserState, DEFAULT_USER_STATE_CONFIG } from '../src/engine/user-state.ts';
 import { createCollabModel } from '../src/models/collab-gradient.ts';
-import { buildCooccurrence } from '../src/models/cooccurrence-build.ts';
 import { cooccurrenceModelOfEntry } from '../src/models/cooccurrence-format.ts';
 import { gaussian, type Rng, seededRng } from '../src/shared/rng.ts';
 import { createFakeEncoder } from '../support/fake-encoder.ts';
-import { servedCooccurrenceEntry, syntheticReleases } from '../support/synthetic-releases.ts';
+import { servedCooccurrenceEntry, syntheticServed } from '../support/synthetic-releases.ts';
 import type { BenchSuite } from './types.ts';
 
 const DIMS = 100;
@@ -131,13 +130,7 @@ async function privateP95(
   const n = 10_000;
   const rng = seededRng(n + 1);
   const { items, vectors } = syntheticCatalog(n, rng);
-  const releases = syntheticReleases(n, 7);
-  const built = buildCooccurrence({
-    histogram: releases.histogram,
-    pairs: releases.pairs,
-    catalog: releases.catalog,
-    delta: 1e-6,
-  });
+  const built = syntheticServed(n, 7);
   const entry = servedCooccurrenceEntry(built);
   // What a device does once per served version: decode the entry, build the context.
   const loadStart = performance.now();

@@ -4,10 +4,11 @@
  * noise, and a pair-count release over the cells the real task design picks. Shapes and sizes
  * are those of a real release; the values are made up (seeded).
  */
-import type {
-  HistogramRelease,
-  PairRelease,
-  ServedCooccurrence,
+import {
+  buildCooccurrence,
+  type HistogramRelease,
+  type PairRelease,
+  type ServedCooccurrence,
 } from '../src/models/cooccurrence-build.ts';
 import {
   DEFAULT_PRIVATE_STATISTICS,
@@ -68,6 +69,12 @@ export function syntheticReleases(n: number, seed: number, rho = 1): SyntheticRe
     ),
   };
   return { itemIds, catalog, histogram, pairs };
+}
+
+/** The collector's model built from `syntheticReleases(n, seed)` (δ = 10⁻⁶). */
+export function syntheticServed(n: number, seed: number): ServedCooccurrence {
+  const { histogram, pairs, catalog } = syntheticReleases(n, seed);
+  return buildCooccurrence({ histogram, pairs, catalog, delta: 1e-6 });
 }
 
 /** A built model as the `GET /v1/model` entry of `cooccurrence.served` that devices download. */

@@ -4,7 +4,6 @@
  * this", and the public kernel never claims that visitors took two items together ("Popular, and
  * close in year to X", "Popular in C").
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createEngineContext, type EngineContext } from '../../src/engine/context.ts';
 import type { CooccurrenceModel } from '../../src/engine/cooccurrence-model.ts';
@@ -12,8 +11,7 @@ import { createMemoryEventLog } from '../../src/engine/events.ts';
 import { explain } from '../../src/engine/explain.ts';
 import { FEATURE_COUNT, featureIndex } from '../../src/engine/features.ts';
 import { createMemoryPromptStore } from '../../src/engine/prompt-store.ts';
-import { linearRanker } from '../../src/engine/ranker.ts';
-import { DEFAULT_RECOMMEND_CONFIG, recommendFor } from '../../src/engine/recommend.ts';
+import { recommendFor } from '../../src/engine/recommend.ts';
 import { createEngineService } from '../../src/engine/service.ts';
 import type { EngineEvent, EngineItem } from '../../src/engine/types.ts';
 import { buildUserState, DEFAULT_USER_STATE_CONFIG } from '../../src/engine/user-state.ts';
@@ -28,16 +26,10 @@ import type { PublicItem } from '../../src/models/public-items.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 import { createFakeEncoder } from '../../support/fake-encoder.ts';
 import { servedCooccurrenceEntry } from '../../support/synthetic-releases.ts';
+import { NO_EXPLORATION, shippedRanker } from './fixture.ts';
 
-const shipped = JSON.parse(readFileSync('models/ranker/manifest.json', 'utf8')) as {
-  weights: number[];
-  bias: number;
-};
-const ranker = linearRanker('shipped', shipped.weights, shipped.bias);
-const config = {
-  ...DEFAULT_RECOMMEND_CONFIG,
-  post: { ...DEFAULT_RECOMMEND_CONFIG.post, exploration: 0 },
-};
+const ranker = shippedRanker();
+const config = NO_EXPLORATION;
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const DIMS = 64;
 const N = 40;

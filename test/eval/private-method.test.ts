@@ -49,17 +49,13 @@ describe('privateEngineContext', () => {
   const data = tinyData();
   const split = leaveLastOut(data.interactions);
   const engine = engineFor(split.itemIds);
+  /** The private engine of `on` (default: the split) at ε for `population` visitors (0: its own). */
+  const build = (epsilon: number, population: number, seed: number, on = split) =>
+    privateEngineContext(data, on, engine, { epsilon, population }, seed, 1e-6);
 
   it('with the split\u2019s own visitors, builds the year kernel alone and serves it', () => {
     // Act
-    const { context, summary } = privateEngineContext(
-      data,
-      split,
-      engine,
-      { epsilon: 8, population: 0 },
-      1,
-      1e-6,
-    );
+    const { context, summary } = build(8, 0, 1);
     // Assert
     expect(summary.population).toBe(60);
     expect(summary.plan.usePairs).toBe(false);
@@ -73,14 +69,7 @@ describe('privateEngineContext', () => {
 
   it('with 10,000 visitors at ε = 8, adds the pair task and serves the pair every visitor took', () => {
     // Act
-    const { context, summary } = privateEngineContext(
-      data,
-      split,
-      engine,
-      { epsilon: 8, population: 10_000 },
-      1,
-      1e-6,
-    );
+    const { context, summary } = build(8, 10_000, 1);
     // Assert
     expect(summary.plan.usePairs).toBe(true);
     const n = split.itemIds.length;
@@ -96,23 +85,15 @@ describe('privateEngineContext', () => {
   });
 
   it('is reproducible from its seed', () => {
-    const setting = { epsilon: 2, population: 0 };
-    const a = privateEngineContext(data, split, engine, setting, 4, 1e-6);
-    const b = privateEngineContext(data, split, engine, setting, 4, 1e-6);
+    const a = build(2, 0, 4);
+    const b = build(2, 0, 4);
     expect(Array.from(a.context.popularity)).toEqual(Array.from(b.context.popularity));
     expect(a.summary).toEqual(b.summary);
   });
 
   it('fits a ranker on the validation split with the private models', () => {
     const validation = validationSplit(split);
-    const { context } = privateEngineContext(
-      data,
-      validation,
-      engine,
-      { epsilon: 8, population: 0 },
-      2,
-      1e-6,
-    );
+    const { context } = build(8, 0, 2, validation);
     const ranker = fitPrivateRanker(validation, context, DEFAULT_USER_STATE_CONFIG);
     expect(ranker.version).toBe('fitted-on-validation (private models)');
     expect(Array.from(ranker.weights).every(Number.isFinite)).toBe(true);

@@ -6,22 +6,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CooccurrenceModelError, pairWeight } from '../../src/engine/cooccurrence-model.ts';
-import { buildCooccurrence } from '../../src/models/cooccurrence-build.ts';
 import {
   cooccurrenceModelOf,
   cooccurrenceModelOfEntry,
 } from '../../src/models/cooccurrence-format.ts';
 import type { CooccurrenceLayout } from '../../src/protocol/cooccurrence.ts';
 import type { ModelEntry } from '../../src/protocol/model.ts';
-import { servedCooccurrenceEntry, syntheticReleases } from '../../support/synthetic-releases.ts';
+import { servedCooccurrenceEntry, syntheticServed } from '../../support/synthetic-releases.ts';
 
-const releases = syntheticReleases(300, 11);
-const served = buildCooccurrence({
-  histogram: releases.histogram,
-  pairs: releases.pairs,
-  catalog: releases.catalog,
-  delta: 1e-6,
-});
+const served = syntheticServed(300, 11);
 const entry = servedCooccurrenceEntry(served, 4);
 
 /** A small valid layout (3 items, year kernel, one pair) and its flat vector. */

@@ -6,7 +6,6 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { buildCooccurrence } from '../../src/models/cooccurrence-build.ts';
 import { createApp } from '../../src/server/app.ts';
 import { openServerStorage } from '../../src/server/storage.ts';
 import { seededRng } from '../../src/shared/rng.ts';
@@ -15,16 +14,10 @@ import {
   loadServedCooccurrence,
 } from '../../src/worker/cooccurrence-loader.ts';
 import { createWorkerPrivacy } from '../../src/worker/privacy-part.ts';
-import { syntheticReleases } from '../../support/synthetic-releases.ts';
+import { syntheticServed } from '../../support/synthetic-releases.ts';
 
 const ADMIN = { authorization: 'Bearer t', 'content-type': 'application/json' };
-const releases = syntheticReleases(200, 3);
-const built = buildCooccurrence({
-  histogram: releases.histogram,
-  pairs: releases.pairs,
-  catalog: releases.catalog,
-  delta: 1e-6,
-});
+const built = syntheticServed(200, 3);
 
 /** A thin server holding `params` as the latest `cooccurrence` candidate, promoted or not. */
 async function server(options: { promote: boolean; params?: Float32Array }) {
