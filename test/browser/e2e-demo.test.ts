@@ -284,7 +284,9 @@ describe('built demo with the real engine worker', () => {
     const recurring = [...(bySession.get(0) ?? [])].filter((t) =>
       [...bySession].some(([k, set]) => k > 0 && set.has(t)),
     );
-    const protocolWords = /^(telemetry|mechanism|reports|epsilon|modelVersion|encoding)$/;
+    // cooccurrence: the public name of the served private model (`GET /v1/model?name=…`).
+    const protocolWords =
+      /^(telemetry|mechanism|reports|epsilon|modelVersion|encoding|cooccurrence)$/;
     expect(recurring.filter((t) => !protocolWords.test(t))).toEqual([]);
   });
 
