@@ -4,7 +4,12 @@
  * noise, and a pair-count release over the cells the real task design picks. Shapes and sizes
  * are those of a real release; the values are made up (seeded).
  */
-import type { HistogramRelease, PairRelease } from '../src/models/cooccurrence-build.ts';
+import {
+  buildCooccurrence,
+  type HistogramRelease,
+  type PairRelease,
+  type ServedCooccurrence,
+} from '../src/models/cooccurrence-build.ts';
 import {
   DEFAULT_PRIVATE_STATISTICS,
   histogramMeasurement,
@@ -12,7 +17,10 @@ import {
   taskParts,
 } from '../src/models/private-tasks.ts';
 import type { PublicItem } from '../src/models/public-items.ts';
+import { COOCCURRENCE_MODEL } from '../src/protocol/cooccurrence.ts';
+import { type ModelEntry, servedName } from '../src/protocol/model.ts';
 import { gaussian, seededRng } from '../src/shared/rng.ts';
+import { modelUploadBody } from '../src/wire/model-upload.ts';
 
 /** A synthetic catalog and releases over it. */
 export interface SyntheticReleases {
@@ -61,4 +69,27 @@ export function syntheticReleases(n: number, seed: number, rho = 1): SyntheticRe
     ),
   };
   return { itemIds, catalog, histogram, pairs };
+}
+
+/** The collector's model built from `syntheticReleases(n, seed)` (δ = 10⁻⁶). */
+export function syntheticServed(n: number, seed: number): ServedCooccurrence {
+  const { histogram, pairs, catalog } = syntheticReleases(n, seed);
+  return buildCooccurrence({ histogram, pairs, catalog, delta: 1e-6 });
+}
+
+/** A built model as the `GET /v1/model` entry of `cooccurrence.served` that devices download. */
+export function servedCooccurrenceEntry(served: ServedCooccurrence, version = 1): ModelEntry {
+  const { name, encoding, data, layout } = modelUploadBody(
+    servedName(COOCCURRENCE_MODEL),
+    served.params,
+    served.layout,
+  );
+  return {
+    name,
+    version,
+    length: served.params.length,
+    encoding,
+    data,
+    ...(layout ? { layout } : {}),
+  };
 }

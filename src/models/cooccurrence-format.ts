@@ -16,6 +16,16 @@ import {
 import type { ModelEntry } from '../protocol/model.ts';
 import { decodeBase64 } from '../wire/base64.ts';
 
+const NOT_BASE64 = /[^A-Za-z0-9+/]/;
+
+/** True for padded standard base64: whole 4-character groups, at most two `=` at the end. */
+function isBase64(text: string): boolean {
+  if (text.length % 4 !== 0) return false;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  // One character-class scan: a megabyte model is checked in a few milliseconds.
+  return !NOT_BASE64.test(padding === 0 ? text : text.slice(0, -padding));
+}
+
 /** The engine's model from a layout and its flat vector; throws CooccurrenceModelError. */
 export function cooccurrenceModelOf(
   layout: CooccurrenceLayout,
@@ -59,6 +69,12 @@ export function cooccurrenceModelOfEntry(entry: ModelEntry): CooccurrenceModel {
   if (!parsed.success)
     throw new CooccurrenceModelError(
       `model '${entry.name}' v${entry.version} has no private item-item layout: ${parsed.error.issues[0]?.message ?? 'missing'}.`,
+    );
+  // The decoder reads any character outside the alphabet as 0: a damaged string would decode
+  // to other, plausible values instead of being refused.
+  if (!isBase64(entry.data))
+    throw new CooccurrenceModelError(
+      `model '${entry.name}' v${entry.version}: its data is not base64; the collector must republish it.`,
     );
   const bytes = decodeBase64(entry.data);
   if (bytes.byteLength % 4 !== 0)

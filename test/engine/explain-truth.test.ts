@@ -9,8 +9,7 @@ import { normalizeItem } from '../../src/catalog/normalize.ts';
 import { createEncoder } from '../../src/encoder/index.ts';
 import { createEngineContext, type EngineContext, itemVector } from '../../src/engine/context.ts';
 import { SIMILAR_REASON_MIN } from '../../src/engine/explain.ts';
-import { linearRanker } from '../../src/engine/ranker.ts';
-import { DEFAULT_RECOMMEND_CONFIG, recommendFor } from '../../src/engine/recommend.ts';
+import { recommendFor } from '../../src/engine/recommend.ts';
 import type { EngineEvent, RankedItem } from '../../src/engine/types.ts';
 import { buildUserState, DEFAULT_USER_STATE_CONFIG } from '../../src/engine/user-state.ts';
 import type { CatalogItem } from '../../src/protocol/catalog.ts';
@@ -18,16 +17,10 @@ import { seededRng } from '../../src/shared/rng.ts';
 import { dot } from '../../src/shared/vector-math.ts';
 import { toEngineItem } from '../../src/worker/catalog-source.ts';
 import { GEAR_CATALOG, GEAR_CATEGORIES } from '../../support/gear-catalog.ts';
+import { NO_EXPLORATION, shippedRanker } from './fixture.ts';
 
-const shipped = JSON.parse(readFileSync('models/ranker/manifest.json', 'utf8')) as {
-  weights: number[];
-  bias: number;
-};
-const ranker = linearRanker('shipped', shipped.weights, shipped.bias);
-const config = {
-  ...DEFAULT_RECOMMEND_CONFIG,
-  post: { ...DEFAULT_RECOMMEND_CONFIG.post, exploration: 0 },
-};
+const ranker = shippedRanker();
+const config = NO_EXPLORATION;
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
 interface RealCatalog {

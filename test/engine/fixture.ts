@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createEngineContext, type EngineContext } from '../../src/engine/context.ts';
+import { linearRanker, type Ranker } from '../../src/engine/ranker.ts';
+import { DEFAULT_RECOMMEND_CONFIG, type RecommendConfig } from '../../src/engine/recommend.ts';
 import type { EngineItem } from '../../src/engine/types.ts';
 import { createFakeEncoder } from '../../support/fake-encoder.ts';
 
@@ -39,3 +42,18 @@ export async function bookContext(): Promise<{
   ]);
   return { context: createEngineContext({ items, vectors, dims: 64, popularity }), items, vectors };
 }
+
+/** The shipped linear ranker (models/ranker/manifest.json), as the worker starts with it. */
+export function shippedRanker(): Ranker {
+  const shipped = JSON.parse(readFileSync('models/ranker/manifest.json', 'utf8')) as {
+    weights: number[];
+    bias: number;
+  };
+  return linearRanker('shipped', shipped.weights, shipped.bias);
+}
+
+/** The default recommend configuration without the exploration slot (deterministic lists). */
+export const NO_EXPLORATION: RecommendConfig = {
+  ...DEFAULT_RECOMMEND_CONFIG,
+  post: { ...DEFAULT_RECOMMEND_CONFIG.post, exploration: 0 },
+};
