@@ -79,6 +79,12 @@ export const PromoteSchema = z.strictObject({
   kind: z.literal('promote'),
   name: z.string().min(1).max(57),
   version: z.number().int().nonnegative().optional(),
+  /**
+   * Serve the version without a winning federated evaluation (the operator's override), saying
+   * why in `reason` (e.g. `npm start`'s seed of simulated demo visitors).
+   */
+  override: z.boolean().optional(),
+  reason: z.string().min(1).max(500).optional(),
 });
 /** The name under which a promoted copy of model `name` is published. */
 export function servedName(name: string): string {
