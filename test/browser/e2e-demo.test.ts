@@ -267,8 +267,9 @@ describe('built demo with the real engine worker', () => {
     expect(rest).not.toContain(LIKED.title.toLowerCase());
     expect(rest).not.toContain(LIKED.id);
     // Tokens of 8+ characters in query values or bodies that recur in a later page load.
-    // task_id: the public id of a task every visitor reads from the task list.
-    const configKeys = new Set(['server', 'helper', 'models', 'wasm', 'item', 'task_id']);
+    // task_id: the public id of a task every visitor reads from the task list; name: the public
+    // model every consenting device downloads (`/v1/model?name=cooccurrence.served`).
+    const configKeys = new Set(['server', 'helper', 'models', 'wasm', 'item', 'task_id', 'name']);
     const tokens = (s: { url: string; body: string }) => {
       const values = [...new URL(s.url).searchParams]
         .filter(([k]) => !configKeys.has(k))

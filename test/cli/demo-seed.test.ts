@@ -88,7 +88,9 @@ describe('npm start: the seed of simulated visitors', () => {
     // Arrange
     const { demo, lines } = await started('seeded.db', TINY);
     try {
-      // Act
+      // Act: the page is served while the seed runs, and says so.
+      await expect.poll(() => pageNote(demo.url)).not.toBeNull();
+      const meanwhile = await pageNote(demo.url);
       const outcome = await demo.seeded;
       // Assert: the reports and the release.
       expect(outcome?.kind).toBe('seeded');
@@ -108,7 +110,8 @@ describe('npm start: the seed of simulated visitors', () => {
       // The seed's tasks were never offered to the page's visitors (closed window).
       const open = DapTaskListSchema.parse(await (await fetch(`${demo.url}v1/dap/tasks`)).json());
       expect(open.tasks.some((t) => t.name.startsWith(DEMO_SEED_TASK_PREFIX))).toBe(false);
-      // The page is told where the model came from.
+      // The page is told where the model came from, while seeding and once served.
+      expect(meanwhile).toEqual({ state: 'seeding', visitors: 40, epsilon: 8, delta: 1e-6 });
       expect(await pageNote(demo.url)).toEqual({
         state: 'seeded',
         visitors: 40,
@@ -159,6 +162,24 @@ describe('npm start: the seed of simulated visitors', () => {
       await third.demo.close();
     }
   }, 120_000);
+
+  it('stops a running seed when the server closes, serving nothing', async () => {
+    // Arrange: a seed far too long to finish during the test.
+    const { demo, lines } = await started('abort.db', { ...TINY, visitors: 5_000 });
+    await expect.poll(() => lines.length).toBeGreaterThan(0);
+    // Act
+    await demo.close();
+    // Assert
+    expect(await demo.seeded).toEqual({ kind: 'aborted' });
+    expect(lines.at(-1)).toBe('the demo seed stopped (the server is closing).');
+    const again = await started('abort.db', undefined);
+    try {
+      expect(await servedModel(again.demo.url)).toBeNull();
+      expect(await pageNote(again.demo.url)).toBeNull();
+    } finally {
+      await again.demo.close();
+    }
+  });
 
   it('sends nothing and labels nothing when the seed is off', async () => {
     // Arrange / Act
