@@ -1,13 +1,17 @@
 /**
  * `npm start` / `hearth start [--port 8080] [--helper-port 8081] [--host 127.0.0.1]
- * [--db .hearth/server.db] [--helper-db .hearth/helper.db] [--rebuild]`: builds the demo when
+ * [--db .hearth/server.db] [--helper-db .hearth/helper.db] [--rebuild] [--no-seed]
+ * [--seed-visitors 300]`: builds the demo when
  * dist/ is missing or older than the sources, then runs both secure-aggregation aggregators with
  * it: on `--port`, the demo and the thin server's /v1 API in the DAP leader role (COOP/COEP
  * headers, long-lived caching for model and WASM files); on `--helper-port`, the DAP helper. Each
  * has its own database and HPKE keys (generated on first start) and a Prio3 preparation thread;
  * the admin and peer tokens are fresh per start and never printed. It publishes the demo's tasks
  * (item popularity over the demo catalog, a ranker update) and names the helper to the page, so
- * the demo's contributions are DAP reports. Prints the URL.
+ * the demo's contributions are DAP reports. Prints the URL. Then, in the background, it seeds the
+ * shared item-item model from simulated visitors through both aggregators (src/cli/demo-seed.ts),
+ * printing its progress, and tells the page about it (`<meta name="hearth-demo-seed">`), so the
+ * demo can label those recommendations as learned from simulated visitors.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -15,11 +19,13 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { type CatalogReport, catalogReportLines, hasCatalogErrors } from '../catalog/report.ts';
 import { noiseMultiplierFor } from '../federated/privatize.ts';
 import { learnableFeatures } from '../federated/ranker-update.ts';
 import type { RankerManifest } from '../models/ranker-manifest.ts';
 import { noiseForRho, rhoForBudget } from '../privacy/rdp.ts';
+import { DEMO_SEED_META, type DemoSeedNote } from '../protocol/demo-seed.ts';
 import { buildApp } from '../server/app.ts';
 import { createHelperApp } from '../server/dap/helper.ts';
 import { createPrepWorker } from '../server/dap/prep-engine.ts';
@@ -27,6 +33,15 @@ import { openDapStorage } from '../server/dap/storage.ts';
 import { checkAdminToken } from '../server/middleware/require-admin.ts';
 import { openServerStorage } from '../server/storage.ts';
 import { modelUploadBody } from '../wire/model-upload.ts';
+import {
+  DEMO_SEED,
+  DEMO_SEED_REASON,
+  type DemoSeedConfig,
+  type DemoSeedOutcome,
+  seedDemo,
+  seedingNote,
+  servedSeedNote,
+} from './demo-seed.ts';
 import { seedDapTasks } from './demo-tasks.ts';
 import { CliUsageError } from './errors.ts';
 import { checkDbPath, type Listening, listen } from './listen.ts';
@@ -173,6 +188,13 @@ export interface DemoServerOptions {
   readonly helperDb?: string;
   /** The built site (default `dist/`). */
   readonly dist?: string;
+  /**
+   * Seeds the shared model from simulated visitors through DAP once listening, in the background
+   * (src/cli/demo-seed.ts); none when absent.
+   */
+  readonly seed?: DemoSeedConfig;
+  /** Where the seed's progress lines go (default stderr, prefixed `hearth start: `). */
+  readonly log?: (line: string) => void;
 }
 
 /** A running demo server. */
@@ -180,6 +202,8 @@ export interface DemoServer {
   readonly url: string;
   /** The helper's DAP base URL, as the demo page configures it. */
   readonly helperUrl: string;
+  /** The seed's outcome (null when no seed was asked for); settles before `close()` returns. */
+  readonly seeded: Promise<DemoSeedOutcome | null>;
   close(): Promise<void>;
 }
 
@@ -234,7 +258,14 @@ export async function startDemo(options: DemoServerOptions): Promise<DemoServer>
     adminToken,
     dap: { engine: engines.leader, helperUrl, peerToken },
   });
+  // The seed's note for the page: what is served now; updated as a seed runs.
+  let seedNote: DemoSeedNote | null = servedSeedNote(storage);
+  const seedAbort = new AbortController();
+  let seeded: Promise<DemoSeedOutcome | null> = Promise.resolve(null);
   const closeAll = async (leader: Listening | null) => {
+    // A running seed stops after its reports in flight, before the servers and databases close.
+    seedAbort.abort();
+    await seeded;
     await Promise.all([closeServer(helper), leader === null ? undefined : closeServer(leader)]);
     dap?.close();
     await Promise.all([engines.leader.close(), engines.helper.close()]);
@@ -265,7 +296,7 @@ export async function startDemo(options: DemoServerOptions): Promise<DemoServer>
       extname(file) === '.html'
         ? (await readFile(file, 'utf8')).replace(
             '</head>',
-            `<meta name="${HELPER_META}" content="${helperUrl}">\n</head>`,
+            `<meta name="${HELPER_META}" content="${helperUrl}">\n${seedNote === null ? '' : `<meta name="${DEMO_SEED_META}" content="${attributeText(JSON.stringify(seedNote))}">\n`}</head>`,
           )
         : await readFile(file);
     return c.body(body, 200, {
@@ -292,16 +323,106 @@ export async function startDemo(options: DemoServerOptions): Promise<DemoServer>
     leader: `${url}dap/`,
     helper: helperUrl,
   });
-  return { url, helperUrl, close: () => closeAll(leader) };
+  if (options.seed !== undefined) {
+    const config = options.seed;
+    const log = options.log ?? ((line: string) => process.stderr.write(`hearth start: ${line}\n`));
+    const catalogFile = join(dist, 'demo-catalog.json');
+    seeded = (async (): Promise<DemoSeedOutcome | null> => {
+      // After the caller has printed the URL: the page is usable while the seed runs.
+      await new Promise((resolveTurn) => setImmediate(resolveTurn));
+      if (seedNote === null) seedNote = seedingNote(config);
+      try {
+        const outcome = await seedDemo(
+          {
+            fetch: async (u, init) =>
+              u.startsWith(helperUrl) ? helperApp.request(u, init) : api.request(u, init),
+            server: url,
+            helper: helperUrl,
+            adminToken,
+            store: storage,
+            books: existsSync(catalogFile) ? await readDemoBooks(catalogFile) : [],
+            log,
+            signal: seedAbort.signal,
+          },
+          config,
+        );
+        seedNote = servedSeedNote(storage);
+        log(describeSeed(outcome));
+        return outcome;
+      } catch (error) {
+        seedNote = servedSeedNote(storage);
+        log(
+          `the demo seed failed (${error instanceof Error ? error.message : String(error)}); the demo runs without the shared model of simulated visitors.`,
+        );
+        return { kind: 'skipped', reason: error instanceof Error ? error.message : String(error) };
+      }
+    })();
+  }
+  return { url, helperUrl, seeded, close: () => closeAll(leader) };
+}
+
+/** Text safe inside a double-quoted HTML attribute. */
+function attributeText(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+const DemoBooksSchema = z.array(
+  z.looseObject({
+    id: z.string().min(1),
+    category: z.string().optional(),
+    author: z.string().optional(),
+  }),
+);
+
+/** The demo catalog's books as the seed's simulated visitors read them (id, category, author). */
+async function readDemoBooks(
+  file: string,
+): Promise<{ id: string; category?: string; author?: string }[]> {
+  return DemoBooksSchema.parse(JSON.parse(await readFile(file, 'utf8'))).map((b) => ({
+    id: b.id,
+    ...(b.category === undefined ? {} : { category: b.category }),
+    ...(b.author === undefined ? {} : { author: b.author }),
+  }));
+}
+
+/** One line on what the seed did. */
+export function describeSeed(outcome: DemoSeedOutcome | null): string {
+  if (outcome === null) return 'no demo seed was asked for.';
+  switch (outcome.kind) {
+    case 'seeded': {
+      const s = outcome.summary;
+      return `seeded the demo's shared model from ${s.visitors} simulated visitors through DAP in ${s.seconds.toFixed(0)} s: ${s.reports} reports accepted${s.failed > 0 ? ` (${s.failed} failed)` : ''}, ε = ${s.epsilon.toFixed(2)} per simulated visitor at δ = ${s.delta.toExponential(0)}, ${s.pairs} book pairs released over ${s.items} books; served as cooccurrence.served version ${s.servedVersion} (promoted with the operator's override: '${DEMO_SEED_REASON}').`;
+    }
+    case 'already':
+      return `the demo's shared model was seeded before (${outcome.note.visitors} simulated visitors, ε = ${outcome.note.epsilon.toFixed(2)} each) and is still served: not seeding again (a new --db seeds afresh).`;
+    case 'skipped':
+      return `no demo seed: ${outcome.reason}.`;
+    case 'aborted':
+      return 'the demo seed stopped (the server is closing).';
+    default: {
+      const never: never = outcome;
+      return String(never);
+    }
+  }
 }
 
 const HELP = `usage: hearth start [--port 8080] [--helper-port 8081] [--host 127.0.0.1]
   [--db .hearth/server.db] [--helper-db .hearth/helper.db] [--rebuild]
+  [--no-seed] [--seed-visitors 300]
 Builds the demo when dist/ is missing or older than the sources (--rebuild: always), serves it
 with the thin server's /v1 API as the DAP leader on --port and the DAP helper on --helper-port
 (default: the next port), and prints the URL. The thin server's catalog follows
 dist/demo-catalog.json (public/demo-catalog.json at build time); the demo's secure-aggregation
-tasks (item popularity, ranker update) are published at start.`;
+tasks (item popularity, ranker update) are published at start.
+Once listening, it seeds the demo's shared item-item model in the background: --seed-visitors
+simulated visitors (labelled as simulated on the page) make real DAP reports to both aggregators,
+which are collected and the model promoted ("Visitors who liked X also liked this"). A database
+whose served model a seed promoted is not seeded again. --no-seed, or HEARTH_DEMO_SEED=0 in the
+environment, skips it.`;
 
 /** A port option, or `fallback` when it is not given. */
 function portOption(name: string, raw: string | undefined, fallback: number): number {
@@ -310,6 +431,24 @@ function portOption(name: string, raw: string | undefined, fallback: number): nu
     throw new CliUsageError(`--${name} must be a port number, got '${raw}'.`);
   }
   return port;
+}
+
+/**
+ * The seed `hearth start` runs: `DEMO_SEED` with `--seed-visitors`, or none with `--no-seed` or
+ * `HEARTH_DEMO_SEED=0` in `env`.
+ */
+export function seedOption(
+  values: { readonly 'no-seed'?: boolean; readonly 'seed-visitors'?: string },
+  env: Readonly<Record<string, string | undefined>>,
+): DemoSeedConfig | undefined {
+  const raw = values['seed-visitors'];
+  const visitors = raw === undefined ? DEMO_SEED.visitors : Number(raw);
+  if (!Number.isInteger(visitors) || visitors < 2 || visitors > 100_000)
+    throw new CliUsageError(
+      `--seed-visitors must be a whole number from 2 to 100000, got '${raw}'.`,
+    );
+  if (values['no-seed'] === true || env.HEARTH_DEMO_SEED === '0') return undefined;
+  return { ...DEMO_SEED, visitors };
 }
 
 /** `hearth start`: builds when needed, serves, prints the URL; resolves with 0 on SIGINT/SIGTERM. */
@@ -323,6 +462,8 @@ export async function run(args: string[]): Promise<number> {
       db: { type: 'string', default: DEFAULT_DB },
       'helper-db': { type: 'string', default: DEFAULT_HELPER_DB },
       rebuild: { type: 'boolean', default: false },
+      'no-seed': { type: 'boolean', default: false },
+      'seed-visitors': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -332,6 +473,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const port = portOption('port', values.port, 8080);
   const helperPort = portOption('helper-port', values['helper-port'], port === 0 ? 0 : port + 1);
+  const seed = seedOption(values, process.env);
   if (values.rebuild || needsBuild()) {
     process.stderr.write('hearth start: building the demo (vite build)…\n');
     await buildDemo();
@@ -342,6 +484,7 @@ export async function run(args: string[]): Promise<number> {
     host: values.host,
     db: values.db,
     helperDb: values['helper-db'],
+    ...(seed === undefined ? {} : { seed }),
   });
   process.stdout.write(`Hearth demo: ${demo.url} (DAP helper: ${demo.helperUrl})\n`);
   await new Promise<void>((resolveStop) => {

@@ -267,8 +267,9 @@ describe('built demo with the real engine worker', () => {
     expect(rest).not.toContain(LIKED.title.toLowerCase());
     expect(rest).not.toContain(LIKED.id);
     // Tokens of 8+ characters in query values or bodies that recur in a later page load.
-    // task_id: the public id of a task every visitor reads from the task list.
-    const configKeys = new Set(['server', 'helper', 'models', 'wasm', 'item', 'task_id']);
+    // task_id: the public id of a task every visitor reads from the task list; name: the public
+    // model every consenting device downloads (`/v1/model?name=cooccurrence.served`).
+    const configKeys = new Set(['server', 'helper', 'models', 'wasm', 'item', 'task_id', 'name']);
     const tokens = (s: { url: string; body: string }) => {
       const values = [...new URL(s.url).searchParams]
         .filter(([k]) => !configKeys.has(k))
@@ -284,9 +285,7 @@ describe('built demo with the real engine worker', () => {
     const recurring = [...(bySession.get(0) ?? [])].filter((t) =>
       [...bySession].some(([k, set]) => k > 0 && set.has(t)),
     );
-    // `cooccurrence`: the public model name in `GET /v1/model?name=cooccurrence.served`.
-    const protocolWords =
-      /^(telemetry|mechanism|reports|epsilon|modelVersion|encoding|cooccurrence)$/;
+    const protocolWords = /^(telemetry|mechanism|reports|epsilon|modelVersion|encoding)$/;
     expect(recurring.filter((t) => !protocolWords.test(t))).toEqual([]);
   });
 

@@ -2,6 +2,7 @@
 import { Hearth } from '../index.ts';
 import { contributionText } from '../protection.ts';
 import { renderPrivacyPanel } from './privacy-panel.ts';
+import { readSeedNote, seedLabel } from './seed-note.ts';
 
 const CATALOG_URL = '/demo-catalog.json';
 /** `npm start` serves the thin server's /v1 API on the page's origin; the dev server has none. */
@@ -12,6 +13,13 @@ const SERVER_URL = import.meta.env.PROD ? new URL('/', location.href).href : und
  */
 const HELPER_URL =
   document.querySelector<HTMLMetaElement>('meta[name="hearth-helper"]')?.content || undefined;
+/**
+ * The shared model `npm start` seeded from simulated visitors, when it did (src/cli/demo-seed.ts):
+ * labelled under the recommendations and explained in the privacy panel.
+ */
+const SEED_NOTE = readSeedNote(
+  document.querySelector<HTMLMetaElement>('meta[name="hearth-demo-seed"]')?.content,
+);
 
 async function showItem(id: string): Promise<void> {
   const item = await Hearth.item(id);
@@ -51,8 +59,14 @@ async function main(): Promise<void> {
       .register('/sw.js')
       .catch((error: unknown) => console.warn('Service worker not registered', error));
   }
+  const label = seedLabel(SEED_NOTE);
+  const seedNote = document.getElementById('seed-note');
+  if (seedNote !== null && label !== null) {
+    seedNote.textContent = label;
+    seedNote.hidden = false;
+  }
   const panel = () =>
-    void renderPrivacyPanel(Hearth, document).catch((e: unknown) => console.warn(e));
+    void renderPrivacyPanel(Hearth, document, SEED_NOTE).catch((e: unknown) => console.warn(e));
   Hearth.addEventListener('changed', panel);
   await Hearth.init({
     catalog: CATALOG_URL,

@@ -1,8 +1,14 @@
-/** Fills the demo's privacy panel: requests that left the page, the ε chart, local storage. */
+/**
+ * Fills the demo's privacy panel: requests that left the page, the ε chart, local storage, and
+ * where the shared model came from.
+ */
+
+import type { DemoSeedNote } from '../../protocol/demo-seed.ts';
 import { formatBytes } from '../format.ts';
 import type { HearthApi } from '../hearth.ts';
 import { cumulativeEpsilon, epsilonPath, epsilonScale } from '../ledger-chart.ts';
 import { dapReportLines, modeNote, PROTECTION_TEXT } from '../protection.ts';
+import { modelOriginText } from './seed-note.ts';
 
 function row(doc: Document, cells: readonly string[]): HTMLTableRowElement {
   const tr = doc.createElement('tr');
@@ -36,8 +42,15 @@ function pageRequests(): { at: number; url: string; bytes: number }[] {
     }));
 }
 
-/** Re-renders the panel from the ledger, the page's requests and the storage counts. */
-export async function renderPrivacyPanel(hearth: HearthApi, doc: Document): Promise<void> {
+/**
+ * Re-renders the panel from the ledger, the page's requests, the storage counts and the server's
+ * note on the seeded shared model (null: none).
+ */
+export async function renderPrivacyPanel(
+  hearth: HearthApi,
+  doc: Document,
+  seed: DemoSeedNote | null = null,
+): Promise<void> {
   const [ledger, storage] = await Promise.all([hearth.ledger(), hearth.storage()]);
   const requests = doc.getElementById('requests');
   if (requests !== null) {
@@ -88,6 +101,8 @@ export async function renderPrivacyPanel(hearth: HearthApi, doc: Document): Prom
   }
   const mode = doc.getElementById('protection-note');
   if (mode !== null) mode.textContent = modeNote(ledger.mode);
+  const origin = doc.getElementById('model-origin');
+  if (origin !== null) origin.textContent = modelOriginText(seed, ledger.consent);
   const reports = doc.getElementById('dap-reports');
   if (reports !== null) {
     const lines = dapReportLines(ledger.rows);
