@@ -34,7 +34,14 @@ async function server(options: { promote: boolean; params?: Float32Array }) {
     const promoted = await app.request('/v1/admin/promote', {
       method: 'POST',
       headers: ADMIN,
-      body: JSON.stringify({ v: 1, kind: 'promote', name: 'cooccurrence' }),
+      // The loader is under test, not the evaluation gate: the operator's override serves it.
+      body: JSON.stringify({
+        v: 1,
+        kind: 'promote',
+        name: 'cooccurrence',
+        override: true,
+        reason: 'loader test',
+      }),
     });
     expect(promoted.status).toBe(201);
   }
