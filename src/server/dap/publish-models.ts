@@ -9,8 +9,7 @@ import {
   buildCooccurrence,
   type CooccurrenceParams,
   DEFAULT_COOCCURRENCE_PARAMS,
-  type HistogramRelease,
-  type PairRelease,
+  type Release,
 } from '../../models/cooccurrence-build.ts';
 import { type PublicItem, publicItemOf } from '../../models/public-items.ts';
 import { COOCCURRENCE_MODEL } from '../../protocol/cooccurrence.ts';
@@ -50,29 +49,18 @@ function stored(
   return { doc, sum, reports: result.reportCount };
 }
 
-function histogramRelease(dap: DapStorage): HistogramRelease | null {
-  const s = stored(dap, dap.latestResult('item-histogram'));
+/** The newest release of a measurement kind with its task's noise, or null. */
+function latestRelease<K extends 'item-histogram' | 'pair-counts'>(
+  dap: DapStorage,
+  kind: K,
+): Release<Extract<DapTask['measurement'], { kind: K }>> | null {
+  const s = stored(dap, dap.latestResult(kind));
   const measurement = s?.doc.measurement;
-  if (s === null || measurement?.kind !== 'item-histogram') return null;
+  if (s === null || measurement?.kind !== kind) return null;
   const { noise, id } = s.doc;
   return {
     taskId: id,
-    measurement,
-    sigma: noise.sigma,
-    rho: noise.rho,
-    reports: s.reports,
-    sum: s.sum,
-  };
-}
-
-function pairRelease(dap: DapStorage): PairRelease | null {
-  const s = stored(dap, dap.latestResult('pair-counts'));
-  const measurement = s?.doc.measurement;
-  if (s === null || measurement?.kind !== 'pair-counts') return null;
-  const { noise, id } = s.doc;
-  return {
-    taskId: id,
-    measurement,
+    measurement: measurement as Extract<DapTask['measurement'], { kind: K }>,
     sigma: noise.sigma,
     rho: noise.rho,
     reports: s.reports,
@@ -99,9 +87,9 @@ export function publishCooccurrence(
   delta: number,
   params: CooccurrenceParams = DEFAULT_COOCCURRENCE_PARAMS,
 ): PublishedModel | null {
-  const histogram = histogramRelease(deps.dap);
+  const histogram = latestRelease(deps.dap, 'item-histogram');
   if (histogram === null) return null;
-  const pairs = pairRelease(deps.dap);
+  const pairs = latestRelease(deps.dap, 'pair-counts');
   const served = buildCooccurrence({
     histogram,
     pairs,
