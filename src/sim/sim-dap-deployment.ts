@@ -128,6 +128,15 @@ export async function startDapDeployment(options: {
       };
       return { reports: stats.batch.reports, rejected: stats.reports.rejected };
     },
+    async released(task) {
+      const stored = dap.storage.result(task.id);
+      if (stored === null) throw new Error(`task ${task.id} has not been collected`);
+      const body = JSON.parse(stored.body) as { counts?: unknown; sum?: unknown };
+      const sum = task.measurement.kind === 'item-histogram' ? body.counts : body.sum;
+      if (!Array.isArray(sum) || !sum.every((v): v is number => typeof v === 'number'))
+        throw new Error(`task ${task.id}: the stored result holds no released sum`);
+      return sum;
+    },
     async popularity(items) {
       const res = await fetch(new URL(`v1/aggregates?limit=${items.length}`, server).href, {
         method: 'GET',
