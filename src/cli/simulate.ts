@@ -35,9 +35,10 @@ const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [options]
   --no-ranker              skip the ranker and the whole-engine evaluation
 secure aggregation (--mode dap):
   each visitor's one ε is split (as zCDP ρ): the federated evaluation gets what detects a 1-point
-  net win rate (at most ${pct(DEFAULT_DAP_SIM.evaluationShare)}), the ranker rounds what keeps each weight's noise at 0.01
-  (at most ${pct(DEFAULT_DAP_SIM.rankerShare)}), the statistics the rest (histogram 30% / pair counts 70% when
-  reports·√(ρ/2) ≥ 2000, else all to the histogram); with --no-ranker the histogram gets all
+  net win rate (at most ${pct(DEFAULT_DAP_SIM.evaluationShare)}), the ranker rounds what keeps the released count's
+  noise within ±10% (at most ${pct(DEFAULT_DAP_SIM.rankerShare)}, else no rounds), the statistics the rest
+  (histogram 30% / pair counts 70% when reports·√(ρ/2) ≥ 2000, else all to the histogram);
+  with --no-ranker the histogram gets all
   --population N           N visitors drawn with replacement from the users (a resampled
                            population, each a distinct client with its own report); default:
                            every user once
@@ -48,7 +49,9 @@ secure aggregation (--mode dap):
   --dap-items N            count only the catalog's first N items (default: all)
   --dap-evaluation-share F most of each visitor's ρ for the federated evaluation (default ${DEFAULT_DAP_SIM.evaluationShare})
   --dap-ranker-share F     most of each visitor's ρ for all ranker rounds (default ${DEFAULT_DAP_SIM.rankerShare})
-  --dap-ranker-rounds R    ranker-update tasks in turn, every visitor reporting to each (default ${DEFAULT_DAP_SIM.rankerRounds}; 0: none)
+  --dap-ranker-rounds R    ranker-update tasks in turn, every visitor reporting to each (default ${DEFAULT_DAP_SIM.rankerRounds},
+                           run only when the released count's noise stays within ±10%; given,
+                           they run at the share's cap anyway; 0: none)
   --dap-evaluation-k K     the evaluation compares the held-out item's gain within the top K (default ${DEFAULT_DAP_SIM.evaluationK})
   --ranker DIR             the shipped ranker devices start from (default models/ranker)
   --threads T              threads making the visitors' reports (default: cores − 1, at least 1)
@@ -208,6 +211,7 @@ export async function run(args: string[]): Promise<number> {
         evaluationShare,
         rankerShare: rankerShareDap,
         rankerRounds,
+        forceRankerRounds: values['dap-ranker-rounds'] !== undefined,
       },
       transport,
       evaluationK: positive(

@@ -10,20 +10,25 @@
  *   deviation 2σ = √(2/ρ_e), so ρ_e = 2 ((z + z_power) / (detectable · N))²;
  * - the **ranker rounds** get the ρ per round that keeps the noise on every released mean weight
  *   at `rankerWeightNoise` (2σ / (N · scale) with Δ the report's sensitivity, so
- *   ρ_r = 2 (Δ / (noise · N · scale))²), at most `rankerShare` of ρ for all rounds;
+ *   ρ_r = 2 (Δ / (noise · N · scale))²) and the noise on the released contributor count, which
+ *   the FedAvg step divides by (decodeRankerSum), at `rankerCountNoise` of N (√2σ / N, so
+ *   ρ_r = (Δ / (noise · N))²: the binding one). When the rounds need more than `rankerShare` of
+ *   ρ they are not run (the served engine keeps the shipped ranker and the statistics get the
+ *   share): at 610 visitors the count would carry ±40% noise at ε = 8, so every step would be
+ *   scaled at random. With `forceRankerRounds` they run at the cap anyway (the measured figure);
  * - the **statistics** get the rest, split by the task design's `planBudget`
  *   (src/models/private-tasks.ts): histogram 0.3 and pair counts 0.7 when
  *   reports · √(ρ_stats / 2) ≥ 2,000, else all of it to the histogram.
  *
- * So at 610 visitors the evaluation takes its cap (10%) and the ranker up to its own, and at
- * 10,000 both together about 2%, which leaves the pair counts enough to be worth sending. Without
+ * So at 610 visitors the evaluation takes its cap (10%) and the ranker rounds are not run, and at
+ * 10,000 both together take about 5%, which leaves the pair counts enough to be worth sending. Without
  * the engine (no encoder: the popularity figure alone) the histogram gets all of ρ. A visitor who
  * reports to every task ends with its ledger at the cap.
  */
 import { learnableFeatures } from '../federated/ranker-update.ts';
 import { planBudget } from '../models/private-tasks.ts';
 import { PROMOTION_Z } from '../models/promotion.ts';
-import { reportSensitivity } from '../privacy/dap-accounting.ts';
+import { dapSigma, reportSensitivity } from '../privacy/dap-accounting.ts';
 import { rhoForBudget, rhoToEpsilon } from '../privacy/rdp.ts';
 import { DAP_RANKER } from './dap-ranker-rounds.ts';
 
@@ -37,7 +42,11 @@ export interface BudgetShares {
   readonly rankerShare: number;
   /** Noise (standard deviation) on each released mean ranker weight per round that suffices. */
   readonly rankerWeightNoise: number;
+  /** Noise on the released contributor count, as a share of the visitors, that suffices. */
+  readonly rankerCountNoise: number;
   readonly rankerRounds: number;
+  /** Run the rounds at the cap even when they need more (the operator asked for them). */
+  readonly forceRankerRounds: boolean;
 }
 
 /** Defaults: evaluation and ranker each at most 10% of ρ, sized as the file comment says. */
@@ -46,7 +55,9 @@ export const DEFAULT_BUDGET_SHARES: BudgetShares = {
   evaluationDetectable: 0.01,
   rankerShare: 0.1,
   rankerWeightNoise: 0.01,
+  rankerCountNoise: 0.1,
   rankerRounds: 2,
+  forceRankerRounds: false,
 };
 
 /** z of 80% power, added to the gate's z when sizing the evaluation. */
@@ -73,6 +84,10 @@ export interface EngineBudgetPlan {
   /** Per round; 0 without the engine or rounds. */
   readonly rankerRhoPerRound: number;
   readonly rankerRounds: number;
+  /** Why no ranker rounds run, or null when they do. */
+  readonly rankerSkipped: string | null;
+  /** Standard deviation of the released contributor count as a share of the visitors (0: none). */
+  readonly rankerCountNoise: number;
 }
 
 /** Budget shares that cannot be used (negative, or leaving nothing for the statistics). */
@@ -85,15 +100,23 @@ export function evaluationRhoNeeded(reports: number, detectable: number): number
   return 2 * ((PROMOTION_Z + Z_POWER) / (detectable * reports)) ** 2;
 }
 
-/** ρ per round the ranker needs for `reports` visitors (see the file comment). */
-export function rankerRhoNeeded(reports: number, weightNoise: number): number {
-  const sensitivity = reportSensitivity({
+/** L2 sensitivity of one ranker-update report of the simulation. */
+function rankerSensitivity(): number {
+  return reportSensitivity({
     kind: 'ranker-update',
     modelVersion: 0,
     features: learnableFeatures(),
     ...DAP_RANKER,
   });
-  return 2 * (sensitivity / (weightNoise * reports * DAP_RANKER.scale)) ** 2;
+}
+
+/** ρ per round the ranker needs for `reports` visitors (see the file comment). */
+export function rankerRhoNeeded(reports: number, weightNoise: number, countNoise: number): number {
+  const sensitivity = rankerSensitivity();
+  return Math.max(
+    2 * (sensitivity / (weightNoise * reports * DAP_RANKER.scale)) ** 2,
+    (sensitivity / (countNoise * reports)) ** 2,
+  );
 }
 
 /**
@@ -130,6 +153,8 @@ export function planEngineBudget(
       evaluationRho: some(engine),
       rankerRhoPerRound: some(rankerRounds > 0),
       rankerRounds,
+      rankerSkipped: null,
+      rankerCountNoise: 0,
     };
   }
   const rho = rhoForBudget(epsilon, delta);
@@ -139,15 +164,19 @@ export function planEngineBudget(
         evaluationRhoNeeded(reports, shares.evaluationDetectable),
       )
     : 0;
-  const rankerRhoPerRound =
+  const needed =
     rankerRounds > 0
-      ? Math.min(
-          (shares.rankerShare * rho) / rankerRounds,
-          rankerRhoNeeded(reports, shares.rankerWeightNoise),
-        )
+      ? rankerRhoNeeded(reports, shares.rankerWeightNoise, shares.rankerCountNoise)
       : 0;
+  const capPerRound = rankerRounds > 0 ? (shares.rankerShare * rho) / rankerRounds : 0;
+  const rankerSkipped =
+    rankerRounds > 0 && needed > capPerRound && !shares.forceRankerRounds
+      ? `the ranker rounds need ρ ${needed.toPrecision(3)} per round to keep the released contributor count within ±${pct(shares.rankerCountNoise)} (and each weight within ±${shares.rankerWeightNoise}); ${pct(shares.rankerShare)} of ρ allows ${capPerRound.toPrecision(3)}: not run, the shipped ranker serves (force them with --dap-ranker-rounds)`
+      : null;
+  const rounds = rankerSkipped === null ? rankerRounds : 0;
+  const rankerRhoPerRound = rounds > 0 ? Math.min(capPerRound, needed) : 0;
   // The statistics get what is left, so the parts add up to ρ to the last bit.
-  const statsRho = rho - evaluationRho - rankerRhoPerRound * rankerRounds;
+  const statsRho = rho - evaluationRho - rankerRhoPerRound * rounds;
   // planBudget takes an ε: its split is a share of whatever ρ that ε gives, so only the share and
   // the pairs decision are taken from it.
   const stats = engine ? planBudget(rhoToEpsilon(statsRho, delta), delta, reports) : null;
@@ -163,6 +192,11 @@ export function planEngineBudget(
     usePairs,
     evaluationRho,
     rankerRhoPerRound,
-    rankerRounds,
+    rankerRounds: rounds,
+    rankerSkipped,
+    rankerCountNoise:
+      rounds > 0 ? (Math.SQRT2 * dapSigma(rankerSensitivity(), rankerRhoPerRound)) / reports : 0,
   };
 }
+
+const pct = (share: number) => `${Math.round(share * 100)}%`;

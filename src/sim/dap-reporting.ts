@@ -246,16 +246,21 @@ export function createReporting(options: ReportingOptions) {
       transport: TaskTransport,
       rng: Rng,
       sides: {
-        readonly local: (user: number) => DapLocalData;
+        /** Absent for a kind the DAP client does not measure (it always goes through the sum). */
+        readonly local?: (user: number) => DapLocalData;
         readonly exact: () => ArrayLike<number>;
       },
     ): Promise<TaskRelease<M>> {
       log(
         `dap: task '${name}' (${measurement.kind}) through ${transport.transport}: ${transport.reason}`,
       );
-      return transport.transport === 'aggregators'
-        ? throughAggregators(name, measurement, rho, transport, rng, sides.local)
-        : throughSum(name, measurement, rho, transport, rng, sides.exact);
+      if (transport.transport === 'sum')
+        return throughSum(name, measurement, rho, transport, rng, sides.exact);
+      if (sides.local === undefined)
+        throw new Error(
+          `task '${name}': no visitor data for the DAP client to measure a '${measurement.kind}' report from; send it through the sum transport.`,
+        );
+      return throughAggregators(name, measurement, rho, transport, rng, sides.local);
     },
     /** The aggregators (started now if no task has used them yet). */
     async aggregators(): Promise<DapSimDeployment> {

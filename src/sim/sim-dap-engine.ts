@@ -111,10 +111,7 @@ export async function runPrivateEngine(input: PrivateEngineInput): Promise<Priva
       plan.pairsRho,
       choose(m, visitors.length),
       rng,
-      {
-        local: () => ({ positiveItems: [], rankerGroups: [] }),
-        exact: () => exactSum(m, people, input.seed * 31 + 7),
-      },
+      { exact: () => exactSum(m, people, input.seed * 31 + 7) },
     );
   } else
     log(
@@ -163,17 +160,21 @@ export async function runPrivateEngine(input: PrivateEngineInput): Promise<Priva
     features,
     ...DAP_RANKER,
   };
-  const rounds = await runRankerRounds({
-    reporting,
-    visitors,
-    groups,
-    features,
-    start,
-    rounds: plan.rankerRounds,
-    rhoPerRound: plan.rankerRhoPerRound,
-    transport: choose(rankerM, visitors.length * plan.rankerRounds),
-    rng,
-  });
+  if (plan.rankerSkipped !== null) log(`dap: ${plan.rankerSkipped}`);
+  const rounds =
+    plan.rankerRounds === 0
+      ? { params: start, version: 0, releases: [] }
+      : await runRankerRounds({
+          reporting,
+          visitors,
+          groups,
+          features,
+          start,
+          rounds: plan.rankerRounds,
+          rhoPerRound: plan.rankerRhoPerRound,
+          transport: choose(rankerM, visitors.length * plan.rankerRounds),
+          rng,
+        });
 
   // 5. Scores on the test items.
   const scored = await scoreRankers(
@@ -215,6 +216,8 @@ export async function runPrivateEngine(input: PrivateEngineInput): Promise<Priva
       reports: rankerReports,
       modelVersion: rounds.version,
       servedModels: servedName,
+      skipped: plan.rankerSkipped,
+      countNoise: plan.rankerCountNoise,
     },
     centralHearth: scored.central,
     section: {
@@ -224,7 +227,10 @@ export async function runPrivateEngine(input: PrivateEngineInput): Promise<Priva
       privateEngine: {
         ...privateFigures,
         model: servedName,
-        ranker: `${plan.rankerRounds} DAP ranker rounds on the served models from ${shippedRanker.version}`,
+        ranker:
+          plan.rankerRounds > 0
+            ? `${plan.rankerRounds} DAP ranker rounds on the served models from ${shippedRanker.version}`
+            : `${shippedRanker.version} (no ranker rounds)`,
       },
       privateEngineShareOfCentral: privateFigures.ndcg10 / centralFigures.ndcg10,
       privateFloorShareOfCentral: floorFigures.ndcg10 / centralFigures.ndcg10,
@@ -246,7 +252,9 @@ export async function runPrivateEngine(input: PrivateEngineInput): Promise<Priva
           "each visitor's last training event, left out of its statistics reports; candidate and served engines both rank with the shipped ranker",
       },
       model: candidate.summary,
-      rankerSource: `DAP ranker-update rounds (${plan.rankerRounds}), ${rankerReports} reports`,
+      rankerSource:
+        plan.rankerSkipped ??
+        `DAP ranker-update rounds (${plan.rankerRounds}), ${rankerReports} reports; the released contributor count carries ±${(plan.rankerCountNoise * 100).toFixed(0)}% noise`,
       epsilonPerVisitor: plan.epsilon,
       delta: plan.delta,
       rho: {

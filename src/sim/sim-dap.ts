@@ -348,6 +348,7 @@ export async function runDapSimulation(
         evaluationRho: plan.evaluationRho,
         rankerRhoPerRound: plan.rankerRhoPerRound,
         rankerRounds: plan.rankerRounds,
+        rankerSkipped: plan.rankerSkipped,
         usePairs: plan.usePairs,
         evaluationShare: options.engine === undefined ? 0 : options.shares.evaluationShare,
         rankerShare: plan.rankerRounds > 0 ? options.shares.rankerShare : 0,

@@ -176,7 +176,7 @@ export async function federatedEvaluation(input: FederatedEvaluationInput): Prom
     input.rho,
     input.choose(m, visitors.length),
     input.rng,
-    { local: () => ({ positiveItems: [], rankerGroups: [] }), exact: () => votes },
+    { exact: () => votes },
   );
   const counts = decodeEvaluationSum(Array.from(release.release.sum));
   return {

@@ -5,11 +5,9 @@ import { createEngineContext, type EngineContext } from '../../src/engine/contex
 import { FEATURE_COUNT, FEATURE_NAMES } from '../../src/engine/features.ts';
 import { linearRanker, type RankerGroup } from '../../src/engine/ranker.ts';
 import { DEFAULT_USER_STATE_CONFIG } from '../../src/engine/user-state.ts';
-import type { MovieLensData } from '../../src/eval/movielens.ts';
 import { exactSum, populationOfVisitors } from '../../src/eval/private-release.ts';
 import { leaveLastOut, validationSplit } from '../../src/eval/split.ts';
 import { learnableFeatures } from '../../src/federated/ranker-update.ts';
-import { DEFAULT_COLLAB_TRAIN_OPTIONS, trainCollab } from '../../src/models/collab-train.ts';
 import { createLedger, createMemoryLedgerStorage } from '../../src/privacy/ledger.ts';
 import type { DapMeasurement } from '../../src/protocol/dap.ts';
 import { seededRng } from '../../src/shared/rng.ts';
@@ -25,7 +23,12 @@ import { runDapSimulation } from '../../src/sim/sim-dap.ts';
 import { startDapDeployment } from '../../src/sim/sim-dap-deployment.ts';
 import type { ReportSection } from '../../src/sim/sim-eval.ts';
 import { federatedEvaluation } from '../../src/sim/sim-private.ts';
-import { testShippedRanker, tinyData } from './support/dap-fixtures.ts';
+import {
+  skewedData,
+  testShippedRanker,
+  tinyCentralCollab,
+  tinyData,
+} from './support/dap-fixtures.ts';
 
 const DELTA = 1e-6;
 
@@ -80,6 +83,26 @@ describe('budget split of the DAP simulation', () => {
     expect(small.usePairs).toBe(false);
     expect(large.usePairs).toBe(true);
     expect(large.pairsRho).toBeGreaterThan(large.histogramRho);
+  });
+
+  it('runs no ranker rounds where the released count would carry more than ±10% noise, and says why', () => {
+    // Act
+    const small = planEngineBudget(8, DELTA, 610, DEFAULT_BUDGET_SHARES, true);
+    const forced = planEngineBudget(
+      8,
+      DELTA,
+      610,
+      { ...DEFAULT_BUDGET_SHARES, forceRankerRounds: true },
+      true,
+    );
+    const large = planEngineBudget(2, DELTA, 10_000, DEFAULT_BUDGET_SHARES, true);
+    // Assert
+    expect(small).toMatchObject({ rankerRounds: 0, rankerRhoPerRound: 0 });
+    expect(small.rankerSkipped).toMatch(/within ±10%.*not run, the shipped ranker serves/);
+    expect(forced.rankerRounds).toBe(2);
+    expect(forced.rankerCountNoise).toBeGreaterThan(0.1);
+    expect(large).toMatchObject({ rankerRounds: 2, rankerSkipped: null });
+    expect(large.rankerCountNoise).toBeLessThanOrEqual(0.1 + 1e-9);
   });
 
   it('gives the histogram all of ρ without the engine', () => {
@@ -229,27 +252,9 @@ describe('the two transports', () => {
   }, 120_000);
 });
 
-/**
- * 150 users × 12 distinct items of 40, drawn with a strong popularity skew (seeded): popular
- * items are what each user takes next, so a popularity prior ranks held-out items high.
- */
-function skewedData(): MovieLensData {
-  const rng = seededRng(11);
-  const interactions = [];
-  for (let u = 0; u < 150; u++) {
-    const seen = new Set<number>();
-    for (let t = 0; seen.size < 12; t++) {
-      const item = Math.floor(40 * rng() ** 3);
-      if (seen.has(item)) continue;
-      seen.add(item);
-      interactions.push({ user: `u${u}`, item: `m${item}`, rating: 4, timestamp: t });
-    }
-  }
-  return { interactions, movies: new Map() };
-}
-
 describe('federated evaluation gate', () => {
-  const data = skewedData();
+  // Popular items are what each user takes next: a popularity prior ranks held-out items high.
+  const data = skewedData({ users: 150, perUser: 12, items: 40, skew: 3, seed: 11 });
   const split = leaveLastOut(data.interactions);
   const heldOut = validationSplit(split);
   const rng = seededRng(2);
@@ -326,14 +331,23 @@ describe('the private engine in the DAP simulation (sum transport)', () => {
   let dap: ReportSection;
   beforeAll(async () => {
     encoder = await createEncoder();
-    const data = tinyData();
+    // Plus 5 visitors with one event: no held-out event and no ranking example, so they send the
+    // empty evaluation and ranker reports.
+    const tiny = tinyData();
+    const data = {
+      ...tiny,
+      interactions: [
+        ...tiny.interactions,
+        ...Array.from({ length: 5 }, (_, i) => ({
+          user: `one${i}`,
+          item: 'm0',
+          rating: 4,
+          timestamp: 0,
+        })),
+      ],
+    };
     const split = leaveLastOut(data.interactions);
-    const central = trainCollab(
-      split.itemIds,
-      split.train,
-      { ...DEFAULT_COLLAB_TRAIN_OPTIONS, epochs: 2 },
-      seededRng(1),
-    );
+    const central = tinyCentralCollab(split);
     dap = await runDapSimulation(
       data,
       split,
@@ -341,7 +355,9 @@ describe('the private engine in the DAP simulation (sum transport)', () => {
         epsilon: 4,
         maxItems: 3,
         population: 45,
-        shares: DEFAULT_BUDGET_SHARES,
+        // With the ranker rounds (forced at this size), so visitors without a ranking example
+        // send the empty report too.
+        shares: { ...DEFAULT_BUDGET_SHARES, forceRankerRounds: true },
         transport: 'sum',
         evaluationK: 10,
         threads: 0,
@@ -357,6 +373,8 @@ describe('the private engine in the DAP simulation (sum transport)', () => {
   });
 
   it("ends every visitor's ledger at exactly the cap (spent equals allowed within 1e-9)", () => {
+    expect(dap.hearth).toMatchObject({ rounds: 2 });
+    expect(Number((dap.hearth as ReportSection).visitorsWithExample)).toBeLessThan(45);
     expect(dap.ledger).toMatchObject({ cap: 4, visitorsAtCap: 45, visitorsBelowCap: 0 });
     expect(Math.abs(Number(dap.epsilon_per_visitor) - 4)).toBeLessThanOrEqual(1e-9);
     expect(Math.abs(Number(dap.epsilonPerVisitorMean) - 4)).toBeLessThanOrEqual(1e-9);

@@ -3,14 +3,24 @@ import { createEncoder } from '../../src/encoder/index.ts';
 import type { Encoder } from '../../src/encoder/types.ts';
 import { FEATURE_NAMES } from '../../src/engine/features.ts';
 import { leaveLastOut, validationSplit } from '../../src/eval/split.ts';
-import { DEFAULT_COLLAB_TRAIN_OPTIONS, trainCollab } from '../../src/models/collab-train.ts';
 import { seededRng } from '../../src/shared/rng.ts';
 import { DEFAULT_BUDGET_SHARES } from '../../src/sim/dap-budget.ts';
-import { type DapSimOptions, drawVisitors, runDapSimulation } from '../../src/sim/sim-dap.ts';
+import type { DapTransportRequest } from '../../src/sim/dap-transport.ts';
+import {
+  type DapSimDeployment,
+  type DapSimOptions,
+  drawVisitors,
+  runDapSimulation,
+} from '../../src/sim/sim-dap.ts';
 import { startDapDeployment } from '../../src/sim/sim-dap-deployment.ts';
 import { evaluatePopularity } from '../../src/sim/sim-eval.ts';
 import { runSimulation } from '../../src/sim/simulation.ts';
-import { fakeDeployment, testShippedRanker, tinyData } from './support/dap-fixtures.ts';
+import {
+  fakeDeployment,
+  testShippedRanker,
+  tinyCentralCollab,
+  tinyData,
+} from './support/dap-fixtures.ts';
 
 /** Options of a popularity-only run through the aggregators (the tests override some). */
 function options(overrides: Partial<DapSimOptions> = {}): DapSimOptions {
@@ -25,6 +35,31 @@ function options(overrides: Partial<DapSimOptions> = {}): DapSimOptions {
     log: () => undefined,
     ...overrides,
   };
+}
+
+/** `hearth simulate --mode dap` on the tiny data at ε = 4 without an encoder (popularity only). */
+function simulateDap(
+  transport: DapTransportRequest,
+  start: () => Promise<DapSimDeployment>,
+): ReturnType<typeof runSimulation> {
+  return runSimulation(tinyData(), {
+    epsilon: 4,
+    clientsPerRound: 10,
+    clipNorm: 0.2,
+    telemetryEpsilon: 2,
+    seed: 1,
+    http: false,
+    mode: 'dap',
+    dap: {
+      maxItems: 3,
+      shares: DEFAULT_BUDGET_SHARES,
+      transport,
+      evaluationK: 10,
+      threads: 0,
+      start,
+    },
+    log: () => undefined,
+  });
 }
 
 describe('simulation --mode dap (over an in-memory leader and helper)', () => {
@@ -91,30 +126,13 @@ describe('simulation --mode dap (over an in-memory leader and helper)', () => {
     const deployment = await fakeDeployment();
     let closed = false;
     // Act
-    const report = await runSimulation(tinyData(), {
-      epsilon: 4,
-      clientsPerRound: 10,
-      clipNorm: 0.2,
-      telemetryEpsilon: 2,
-      seed: 1,
-      http: false,
-      mode: 'dap',
-      dap: {
-        maxItems: 3,
-        shares: DEFAULT_BUDGET_SHARES,
-        transport: 'aggregators',
-        evaluationK: 10,
-        threads: 0,
-        start: async () => ({
-          ...deployment,
-          close: async () => {
-            closed = true;
-            await deployment.close();
-          },
-        }),
+    const report = await simulateDap('aggregators', async () => ({
+      ...deployment,
+      close: async () => {
+        closed = true;
+        await deployment.close();
       },
-      log: () => undefined,
-    });
+    }));
     // Assert
     expect(Object.keys(report).sort()).toEqual(['central', 'dap', 'federated', 'telemetry']);
     expect(report.dap).toMatchObject({ reports_rejected: 0, population: 30 });
@@ -127,26 +145,9 @@ describe('simulation --mode dap (over an in-memory leader and helper)', () => {
     // Arrange
     let started = false;
     // Act
-    const report = await runSimulation(tinyData(), {
-      epsilon: 4,
-      clientsPerRound: 10,
-      clipNorm: 0.2,
-      telemetryEpsilon: 2,
-      seed: 1,
-      http: false,
-      mode: 'dap',
-      dap: {
-        maxItems: 3,
-        shares: DEFAULT_BUDGET_SHARES,
-        transport: 'sum',
-        evaluationK: 10,
-        threads: 0,
-        start: async () => {
-          started = true;
-          return fakeDeployment();
-        },
-      },
-      log: () => undefined,
+    const report = await simulateDap('sum', async () => {
+      started = true;
+      return fakeDeployment();
     });
     // Assert
     expect(started).toBe(false);
@@ -200,12 +201,7 @@ describe('simulation --mode dap (over an in-memory leader and helper)', () => {
     // Arrange
     const data = tinyData();
     const split = leaveLastOut(data.interactions);
-    const central = trainCollab(
-      split.itemIds,
-      split.train,
-      { ...DEFAULT_COLLAB_TRAIN_OPTIONS, epochs: 2 },
-      seededRng(1),
-    );
+    const central = tinyCentralCollab(split);
     const deployment = await fakeDeployment();
     // Act
     const dap = await runDapSimulation(
@@ -213,6 +209,8 @@ describe('simulation --mode dap (over an in-memory leader and helper)', () => {
       split,
       options({
         threads: 1,
+        // 30 visitors are far too few for the rounds' noise: run them anyway (as --dap-ranker-rounds).
+        shares: { ...DEFAULT_BUDGET_SHARES, forceRankerRounds: true },
         engine: { encoder, centralCollab: central, shippedRanker: testShippedRanker() },
       }),
       async () => deployment,

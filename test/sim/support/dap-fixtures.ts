@@ -1,7 +1,10 @@
 /** Fixtures of the DAP simulation's tests: a tiny data set and an in-memory leader and helper. */
+import type { CollabModel } from '../../../src/engine/collab-model.ts';
 import { FEATURE_NAMES } from '../../../src/engine/features.ts';
 import { linearRanker, type Ranker } from '../../../src/engine/ranker.ts';
 import type { MovieLensData } from '../../../src/eval/movielens.ts';
+import type { Split } from '../../../src/eval/split.ts';
+import { DEFAULT_COLLAB_TRAIN_OPTIONS, trainCollab } from '../../../src/models/collab-train.ts';
 import type { DapTask } from '../../../src/protocol/dap.ts';
 import { createApp } from '../../../src/server/app.ts';
 import { openServerStorage } from '../../../src/server/storage.ts';
@@ -12,20 +15,44 @@ import { modelUploadBody } from '../../../src/wire/model-upload.ts';
 import { HELPER, LEADER, SERVER } from '../../federated/support/dap-tasks.ts';
 import { createFakeDap } from '../../federated/support/fake-dap.ts';
 
-/** 30 users × 6 interactions over 12 items, with a popularity skew (seeded). */
-export function tinyData(): MovieLensData {
-  const rng = seededRng(5);
+/**
+ * `users` users × `perUser` distinct items of `items`, drawn with a popularity skew (item
+ * ⌊items · u^skew⌋ for uniform u, seeded): the most popular items are what users take next.
+ */
+export function skewedData(shape: {
+  readonly users: number;
+  readonly perUser: number;
+  readonly items: number;
+  readonly skew: number;
+  readonly seed: number;
+}): MovieLensData {
+  const rng = seededRng(shape.seed);
   const interactions = [];
-  for (let u = 0; u < 30; u++) {
+  for (let u = 0; u < shape.users; u++) {
     const seen = new Set<number>();
-    for (let t = 0; seen.size < 6; t++) {
-      const item = Math.floor(12 * rng() ** 2);
+    for (let t = 0; seen.size < shape.perUser; t++) {
+      const item = Math.floor(shape.items * rng() ** shape.skew);
       if (seen.has(item)) continue;
       seen.add(item);
       interactions.push({ user: `u${u}`, item: `m${item}`, rating: 4, timestamp: t });
     }
   }
   return { interactions, movies: new Map() };
+}
+
+/** 30 users × 6 interactions over 12 items, with a popularity skew (seeded). */
+export function tinyData(): MovieLensData {
+  return skewedData({ users: 30, perUser: 6, items: 12, skew: 2, seed: 5 });
+}
+
+/** The central collab model of a tiny split (2 epochs, seeded). */
+export function tinyCentralCollab(split: Split): CollabModel {
+  return trainCollab(
+    split.itemIds,
+    split.train,
+    { ...DEFAULT_COLLAB_TRAIN_OPTIONS, epochs: 2 },
+    seededRng(1),
+  );
 }
 
 const TOKEN = 't'.repeat(32);
