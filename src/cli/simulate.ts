@@ -269,7 +269,7 @@ function dapSummary(dap: ReportSection): string {
     typeof v === 'number' ? v.toFixed(digits) : String(v);
   const lines = [
     `dap: ${String(dap.populationNote)}`,
-    `dap: ε per visitor ${num(dap.epsilon_per_visitor, 3)} (δ ${num(dap.delta, 7)}); DAP popularity NDCG@10 ${num(dap.popularity_ndcg_ratio, 3)} of true popularity's`,
+    `dap: ε per visitor ${num(dap.epsilon_per_visitor, 3)} (δ ${String(dap.delta)}); DAP popularity NDCG@10 ${num(dap.popularity_ndcg_ratio, 3)} of true popularity's`,
   ];
   const tasks = at(dap, 'transport', 'tasks');
   for (const name of typeof tasks === 'object' && tasks !== null ? Object.keys(tasks) : [])

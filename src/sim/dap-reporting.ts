@@ -21,7 +21,7 @@ import type { DapMeasurement, DapTask } from '../protocol/dap.ts';
 import { type Rng, seededRng } from '../shared/rng.ts';
 import { createDapReportPool, type DapReportPool } from './dap-report-pool.ts';
 import { dapTaskDocument, newTaskId } from './dap-task-document.ts';
-import { recordSummedReport, type TaskTransport } from './dap-transport.ts';
+import { DapSimulationError, recordSummedReport, type TaskTransport } from './dap-transport.ts';
 import type { DapSimDeployment } from './sim-dap.ts';
 
 /** What one task's visitors did, from the clients' outcomes (or the sum transport's count). */
@@ -257,7 +257,7 @@ export function createReporting(options: ReportingOptions) {
       if (transport.transport === 'sum')
         return throughSum(name, measurement, rho, transport, rng, sides.exact);
       if (sides.local === undefined)
-        throw new Error(
+        throw new DapSimulationError(
           `task '${name}': no visitor data for the DAP client to measure a '${measurement.kind}' report from; send it through the sum transport.`,
         );
       return throughAggregators(name, measurement, rho, transport, rng, sides.local);

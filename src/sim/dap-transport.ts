@@ -20,6 +20,11 @@ import type { Ledger } from '../privacy/ledger.ts';
 import { rhoToEpsilon } from '../privacy/rdp.ts';
 import type { DapMeasurement, DapTask } from '../protocol/dap.ts';
 
+/** A DAP simulation step that cannot run as asked (what failed, which task, what to do). */
+export class DapSimulationError extends Error {
+  override readonly name = 'DapSimulationError';
+}
+
 /** Where a task's reports go. */
 export type DapTransport = 'aggregators' | 'sum';
 

@@ -21,6 +21,7 @@ import { createPrepWorker } from '../server/dap/prep-engine.ts';
 import { openDapStorage } from '../server/dap/storage.ts';
 import { openServerStorage } from '../server/storage.ts';
 import { modelUploadBody } from '../wire/model-upload.ts';
+import { DapSimulationError } from './dap-transport.ts';
 import type { DapSimDeployment } from './sim-dap.ts';
 
 /** A listening app on a free loopback port. */
@@ -130,11 +131,16 @@ export async function startDapDeployment(options: {
     },
     async released(task) {
       const stored = dap.storage.result(task.id);
-      if (stored === null) throw new Error(`task ${task.id} has not been collected`);
+      if (stored === null)
+        throw new DapSimulationError(
+          `task '${task.name}' (${task.id}) has no released sum on the leader: collect it first.`,
+        );
       const body = JSON.parse(stored.body) as { counts?: unknown; sum?: unknown };
       const sum = task.measurement.kind === 'item-histogram' ? body.counts : body.sum;
       if (!Array.isArray(sum) || !sum.every((v): v is number => typeof v === 'number'))
-        throw new Error(`task ${task.id}: the stored result holds no released sum`);
+        throw new DapSimulationError(
+          `task '${task.name}' (${task.id}): the leader's stored result holds no released sum; collect the task again.`,
+        );
       return sum;
     },
     async popularity(items) {

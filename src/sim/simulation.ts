@@ -26,6 +26,7 @@ import type { UpdateEncoding } from '../protocol/update.ts';
 import { fedAdam } from '../server/strategy.ts';
 import { seededRng } from '../shared/rng.ts';
 import { modelUploadBody } from '../wire/model-upload.ts';
+import { DapSimulationError } from './dap-transport.ts';
 import { type DapSimDeployment, type DapSimOptions, runDapSimulation } from './sim-dap.ts';
 import { evaluateCollab, type RankingFigures, type ReportSection } from './sim-eval.ts';
 import { runRankerPhase } from './sim-hearth.ts';
@@ -354,8 +355,8 @@ async function dapMode(
   }
   const shippedRanker = dap.shippedRanker;
   if (options.encoder !== undefined && shippedRanker === undefined)
-    throw new Error(
-      'the DAP mode with an encoder needs the shipped ranker (options.dap.shippedRanker)',
+    throw new DapSimulationError(
+      'the DAP mode with an encoder needs the ranker devices ship with (options.dap.shippedRanker; the CLI reads it from --ranker DIR, default models/ranker).',
     );
   // Started on the first task that goes through the aggregators (none with the sum transport).
   const running: { deployment: Promise<DapSimDeployment> | null } = { deployment: null };
