@@ -14,14 +14,15 @@
  *   the FedAvg step divides by (decodeRankerSum), at `rankerCountNoise` of N (√2σ / N, so
  *   ρ_r = (Δ / (noise · N))²: the binding one). When the rounds need more than `rankerShare` of
  *   ρ they are not run (the served engine keeps the shipped ranker and the statistics get the
- *   share): at 610 visitors the count would carry ±40% noise at ε = 8, so every step would be
- *   scaled at random. With `forceRankerRounds` they run at the cap anyway (the measured figure);
+ *   share): at 610 visitors the count would carry noise of ±25% of the visitors at ε = 8 (±46% at
+ *   ε = 4), so every step would be scaled at random. With `forceRankerRounds` they run at the cap
+ *   anyway (the measured figure);
  * - the **statistics** get the rest, split by the task design's `planBudget`
  *   (src/models/private-tasks.ts): histogram 0.3 and pair counts 0.7 when
  *   reports · √(ρ_stats / 2) ≥ 2,000, else all of it to the histogram.
  *
  * So at 610 visitors the evaluation takes its cap (10%) and the ranker rounds are not run, and at
- * 10,000 both together take about 5%, which leaves the pair counts enough to be worth sending. Without
+ * 10,000 both together take at most 5%, which leaves the pair counts enough to be worth sending. Without
  * the engine (no encoder: the popularity figure alone) the histogram gets all of ρ. A visitor who
  * reports to every task ends with its ledger at the cap.
  */
