@@ -363,7 +363,17 @@ export async function runDapSimulation(
       reportThreads: options.threads,
       seconds: (performance.now() - t0) / 1000,
       hearth: engine?.hearth ?? null,
-      private: engine?.section ?? null,
+      private:
+        engine === null
+          ? null
+          : {
+              ...engine.section,
+              epsilonSpentPerVisitor: {
+                max: finite ? Math.max(...spent) : 'inf',
+                mean: finite ? spent.reduce((a, b) => a + b, 0) / spent.length : 'inf',
+              },
+              ledger,
+            },
       centralHearth: engine?.centralHearth ?? null,
     };
   } finally {

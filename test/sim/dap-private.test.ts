@@ -393,6 +393,7 @@ describe('the private engine in the DAP simulation (sum transport)', () => {
       privateEngineShareOfCentral: expect.any(Number),
       gate: { promote: expect.any(Boolean), k: 10 },
       epsilonPerVisitor: 4,
+      epsilonSpentPerVisitor: { max: expect.closeTo(4, 9), mean: expect.closeTo(4, 9) },
       sigma: { histogram: expect.any(Number), evaluation: expect.any(Number) },
       transport: { 'item popularity': expect.stringMatching(/^sum/) },
     });
