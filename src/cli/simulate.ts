@@ -1,17 +1,27 @@
 /**
  * `hearth simulate --data DIR --epsilon E [--mode ldp|dap] [--rounds R] [--clients-per-round K]
  * [--clip C] [--telemetry-epsilon E] [--ranker-share F] [--seed S] [--json] [--http]
- * [--no-telemetry] [--no-federated] [--no-ranker] [--population N] [--dap-max-items L]
- * [--dap-items N] [--dap-popularity-share F] [--dap-ranker-rounds R] [--threads T]`.
+ * [--no-telemetry] [--no-federated] [--no-ranker] [--population N] [--dap-transport T]
+ * [--dap-max-items L] [--dap-items N] [--dap-evaluation-share F] [--dap-ranker-share F]
+ * [--dap-ranker-rounds R] [--dap-evaluation-k K] [--ranker DIR] [--threads T]`.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEncoder } from '../encoder/index.ts';
+import { linearRanker, type Ranker } from '../engine/ranker.ts';
 import { loadMovieLens } from '../eval/movielens.ts';
+import { parseRankerManifest } from '../models/ranker-manifest.ts';
+import { DEFAULT_BUDGET_SHARES } from '../sim/dap-budget.ts';
 import { defaultReportThreads } from '../sim/dap-report-pool.ts';
+import { AUTO_AGGREGATORS_LIMIT_S } from '../sim/dap-transport.ts';
 import { DEFAULT_DAP_SIM } from '../sim/sim-dap.ts';
 import { startDapDeployment } from '../sim/sim-dap-deployment.ts';
+import type { ReportSection, ReportValue } from '../sim/sim-eval.ts';
 import { DEFAULT_RANKER_ROUNDS, DEFAULT_SIMULATION, runSimulation } from '../sim/simulation.ts';
 import { CliUsageError } from './errors.ts';
+
+const pct = (share: number) => `${Math.round(share * 100)}%`;
 
 const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [options]
   --data DIR               MovieLens-format folder; every user becomes a client
@@ -24,14 +34,26 @@ const HELP = `usage: hearth simulate --data DIR --epsilon E|inf [options]
   --seed S                 seed of every seeded step (default 1)
   --no-ranker              skip the ranker and the whole-engine evaluation
 secure aggregation (--mode dap):
+  each visitor's one ε is split (as zCDP ρ): the federated evaluation gets what detects a 1-point
+  net win rate (at most ${pct(DEFAULT_DAP_SIM.evaluationShare)}), the ranker rounds what keeps the released count's
+  noise within ±10% (at most ${pct(DEFAULT_DAP_SIM.rankerShare)}, else no rounds), the statistics the rest
+  (histogram 30% / pair counts 70% when reports·√(ρ/2) ≥ 2000, else all to the histogram);
+  with --no-ranker the histogram gets all
   --population N           N visitors drawn with replacement from the users (a resampled
                            population, each a distinct client with its own report); default:
                            every user once
+  --dap-transport T        aggregators: real reports through leader + helper; sum: the same
+                           encoders' exact sum + both aggregators' noise; auto (default):
+                           aggregators for a task whose estimated CPU is ≤ ${AUTO_AGGREGATORS_LIMIT_S / 60} min, else sum
   --dap-max-items L        a visitor's last L distinct items in the popularity histogram (default ${DEFAULT_DAP_SIM.maxItems})
   --dap-items N            count only the catalog's first N items (default: all)
-  --dap-popularity-share F share of each visitor's ρ for the popularity task, the rest for the
-                           ranker (default ${DEFAULT_DAP_SIM.popularityShare}; 1 with --no-ranker)
-  --dap-ranker-rounds R    ranker-update tasks in turn, every visitor reporting to each (default ${DEFAULT_DAP_SIM.rankerRounds})
+  --dap-evaluation-share F most of each visitor's ρ for the federated evaluation (default ${DEFAULT_DAP_SIM.evaluationShare})
+  --dap-ranker-share F     most of each visitor's ρ for all ranker rounds (default ${DEFAULT_DAP_SIM.rankerShare})
+  --dap-ranker-rounds R    ranker-update tasks in turn, every visitor reporting to each (default ${DEFAULT_DAP_SIM.rankerRounds},
+                           run only when the released count's noise stays within ±10%; given,
+                           they run at the share's cap anyway; 0: none)
+  --dap-evaluation-k K     the evaluation compares the held-out item's gain within the top K (default ${DEFAULT_DAP_SIM.evaluationK})
+  --ranker DIR             the shipped ranker devices start from (default models/ranker)
   --threads T              threads making the visitors' reports (default: cores − 1, at least 1)
   --dap-noise-draws K      also score K further draws of both aggregators' noise over the same
                            reports' exact sum (the mechanism alone), for the figure's spread
@@ -84,8 +106,12 @@ export async function run(args: string[]): Promise<number> {
       population: { type: 'string' },
       'dap-max-items': { type: 'string' },
       'dap-items': { type: 'string' },
-      'dap-popularity-share': { type: 'string' },
+      'dap-transport': { type: 'string', default: DEFAULT_DAP_SIM.transport },
+      'dap-evaluation-share': { type: 'string' },
+      'dap-ranker-share': { type: 'string' },
       'dap-ranker-rounds': { type: 'string' },
+      'dap-evaluation-k': { type: 'string' },
+      ranker: { type: 'string', default: 'models/ranker' },
       threads: { type: 'string' },
       'dap-noise-draws': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -115,15 +141,33 @@ export async function run(args: string[]): Promise<number> {
   if (values.mode !== 'ldp' && values.mode !== 'dap') {
     throw new CliUsageError(`--mode must be ldp or dap, got '${values.mode}'.\n${HELP}`);
   }
-  const popularityShare = positive(
-    'dap-popularity-share',
-    values['dap-popularity-share'],
-    DEFAULT_DAP_SIM.popularityShare,
-  );
-  if (popularityShare > 1)
+  const transport = values['dap-transport'];
+  if (transport !== 'auto' && transport !== 'aggregators' && transport !== 'sum')
     throw new CliUsageError(
-      `--dap-popularity-share must be at most 1, got '${values['dap-popularity-share']}'.\n${HELP}`,
+      `--dap-transport must be aggregators, sum or auto, got '${transport}'.\n${HELP}`,
     );
+  const share = (name: string, fallback: number) => {
+    const raw = values[name as 'dap-ranker-share'];
+    const v = raw === undefined ? fallback : Number(raw);
+    if (!(Number.isFinite(v) && v >= 0 && v < 1))
+      throw new CliUsageError(`--${name} must be a number in [0, 1), got '${raw}'.\n${HELP}`);
+    return v;
+  };
+  const evaluationShare = share('dap-evaluation-share', DEFAULT_DAP_SIM.evaluationShare);
+  const rankerShareDap = share('dap-ranker-share', DEFAULT_DAP_SIM.rankerShare);
+  if (evaluationShare + rankerShareDap >= 1)
+    throw new CliUsageError(
+      `--dap-evaluation-share and --dap-ranker-share add up to ${evaluationShare + rankerShareDap}: they must leave a share for the statistics.\n${HELP}`,
+    );
+  const rankerRounds =
+    values['dap-ranker-rounds'] === '0'
+      ? 0
+      : positive(
+          'dap-ranker-rounds',
+          values['dap-ranker-rounds'],
+          DEFAULT_DAP_SIM.rankerRounds,
+          true,
+        );
   const threads =
     values.threads === '0' ? 0 : positive('threads', values.threads, defaultReportThreads(), true);
   const population =
@@ -161,14 +205,24 @@ export async function run(args: string[]): Promise<number> {
     ranker: { ...DEFAULT_RANKER_ROUNDS, budgetShare: rankerShare },
     mode: values.mode,
     dap: {
-      popularityShare,
       maxItems: positive('dap-max-items', values['dap-max-items'], DEFAULT_DAP_SIM.maxItems, true),
-      rankerRounds: positive(
-        'dap-ranker-rounds',
-        values['dap-ranker-rounds'],
-        DEFAULT_DAP_SIM.rankerRounds,
+      shares: {
+        ...DEFAULT_BUDGET_SHARES,
+        evaluationShare,
+        rankerShare: rankerShareDap,
+        rankerRounds,
+        forceRankerRounds: values['dap-ranker-rounds'] !== undefined,
+      },
+      transport,
+      evaluationK: positive(
+        'dap-evaluation-k',
+        values['dap-evaluation-k'],
+        DEFAULT_DAP_SIM.evaluationK,
         true,
       ),
+      ...(encoder !== undefined && values.mode === 'dap'
+        ? { shippedRanker: shippedRanker(values.ranker) }
+        : {}),
       threads,
       ...(population === undefined ? {} : { population }),
       ...(items === undefined ? {} : { items }),
@@ -181,6 +235,53 @@ export async function run(args: string[]): Promise<number> {
   });
   await encoder?.dispose();
   if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-  else process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    if (report.dap !== null) process.stdout.write(dapSummary(report.dap));
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  }
   return 0;
+}
+
+/** The ranker every device ships with, as a linear ranker (the same scores as its ONNX graph). */
+function shippedRanker(dir: string): Ranker {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path))
+    throw new CliUsageError(
+      `${path} not found: pass --ranker DIR with the shipped ranker, or run npm run train:ranker -- --data DIR.`,
+    );
+  const manifest = parseRankerManifest(JSON.parse(readFileSync(path, 'utf8')), path);
+  return linearRanker(manifest.version, manifest.weights, manifest.bias);
+}
+
+/** A field of a nested report value (undefined when absent). */
+function at(value: ReportValue | undefined, ...keys: string[]): ReportValue | undefined {
+  let v = value;
+  for (const key of keys) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+    v = (v as ReportSection)[key];
+  }
+  return v;
+}
+
+/** The DAP figures in a few lines (the JSON follows). */
+function dapSummary(dap: ReportSection): string {
+  const num = (v: ReportValue | undefined, digits = 4) =>
+    typeof v === 'number' ? v.toFixed(digits) : String(v);
+  const lines = [
+    `dap: ${String(dap.populationNote)}`,
+    `dap: ε per visitor ${num(dap.epsilon_per_visitor, 3)} (δ ${String(dap.delta)}); DAP popularity NDCG@10 ${num(dap.popularity_ndcg_ratio, 3)} of true popularity's`,
+  ];
+  const tasks = at(dap, 'transport', 'tasks');
+  for (const name of typeof tasks === 'object' && tasks !== null ? Object.keys(tasks) : [])
+    lines.push(
+      `dap: task '${name}' through ${String(at(tasks, name, 'transport'))}: ${String(at(tasks, name, 'reason'))}`,
+    );
+  if (dap.private !== null && dap.private !== undefined) {
+    const p = dap.private;
+    lines.push(
+      `dap: NDCG@10 central ${num(at(p, 'central', 'ndcg10'))}, private floor ${num(at(p, 'privateFloor', 'ndcg10'))}, private engine ${num(at(p, 'privateEngine', 'ndcg10'))} (${num(at(p, 'privateEngineShareOfCentral'), 3)} of central)`,
+      `dap: federated evaluation: ${String(at(p, 'gate', 'reason'))}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -15,6 +15,7 @@ import {
   DEFAULT_COOCCURRENCE_PARAMS,
   type PairRelease,
   releasedPopularity,
+  type ServedCooccurrence,
 } from '../models/cooccurrence-build.ts';
 import { cooccurrenceModelOfEntry } from '../models/cooccurrence-format.ts';
 import {
@@ -74,11 +75,7 @@ export function moviePublicItems(
 export function privateEngineContext(
   data: MovieLensData,
   split: Split,
-  engine: {
-    readonly items: readonly EngineItem[];
-    readonly vectors: Float32Array;
-    readonly dims: number;
-  },
+  engine: EngineCatalog,
   setting: PrivateSetting,
   seed: number,
   delta: number,
@@ -108,23 +105,7 @@ export function privateEngineContext(
     pairs = simulateRelease('simulated-pairs', measurement, plan.pairsRho, people, seed * 3 + 2);
   }
   const served = buildCooccurrence({ histogram, pairs, catalog, delta, params });
-  // Through the wire form a device downloads (`GET /v1/model`), so the figures are those of the
-  // served model, not of the builder's arrays.
-  const bytes = Buffer.from(
-    served.params.buffer,
-    served.params.byteOffset,
-    served.params.byteLength,
-  );
-  const body = JSON.stringify({
-    name: `${COOCCURRENCE_MODEL}.served`,
-    version: 1,
-    length: served.params.length,
-    encoding: 'f32-base64',
-    data: bytes.toString('base64'),
-    layout: served.layout,
-  });
-  const model = cooccurrenceModelOfEntry(ModelEntrySchema.parse(JSON.parse(body)));
-  const context = createEngineContext({ ...engine, cooccurrence: model });
+  const { context, servedBytes } = servedEngineContext(served, engine);
   return {
     context,
     summary: {
@@ -139,8 +120,44 @@ export function privateEngineContext(
           : served.layout.kernel.kind,
       pairs: served.layout.pairs.count,
       cells: pairs?.measurement.cells.length ?? 0,
-      servedBytes: Buffer.byteLength(body),
+      servedBytes,
     },
+  };
+}
+
+/** The engine's catalog part: items, their vectors and the vectors' width. */
+export interface EngineCatalog {
+  readonly items: readonly EngineItem[];
+  readonly vectors: Float32Array;
+  readonly dims: number;
+}
+
+/**
+ * The engine context of a device that downloaded the built model: the model goes through the wire
+ * form a device reads (`GET /v1/model`), so the figures are those of the served model, not of the
+ * builder's arrays. Also the size of that entry (JSON, bytes).
+ */
+export function servedEngineContext(
+  served: ServedCooccurrence,
+  engine: EngineCatalog,
+): { context: EngineContext; servedBytes: number } {
+  const bytes = Buffer.from(
+    served.params.buffer,
+    served.params.byteOffset,
+    served.params.byteLength,
+  );
+  const body = JSON.stringify({
+    name: `${COOCCURRENCE_MODEL}.served`,
+    version: 1,
+    length: served.params.length,
+    encoding: 'f32-base64',
+    data: bytes.toString('base64'),
+    layout: served.layout,
+  });
+  const model = cooccurrenceModelOfEntry(ModelEntrySchema.parse(JSON.parse(body)));
+  return {
+    context: createEngineContext({ ...engine, cooccurrence: model }),
+    servedBytes: Buffer.byteLength(body),
   };
 }
 

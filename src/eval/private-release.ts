@@ -40,8 +40,25 @@ export function population(
   return { histories, copies, size };
 }
 
-/** Each report of `m` for the population, summed (the aggregate before noise). */
-function trueSum(m: DapMeasurement, people: Population, seed: number): Float64Array {
+/**
+ * The population of the visitors `visitors` (indices into `histories`, a visitor list that may
+ * repeat a history, as a bootstrap draw does): each history's number of reporting visitors.
+ */
+export function populationOfVisitors(
+  histories: readonly (readonly string[])[],
+  visitors: readonly number[],
+): Population {
+  const copies = new Uint32Array(histories.length);
+  for (const v of visitors) copies[v]! += 1;
+  return { histories, copies, size: visitors.length };
+}
+
+/**
+ * Each report of `m` for the population, summed (the aggregate before noise): what the
+ * aggregators' sum would be without their noise. Pair counts are rounded stochastically per
+ * visitor from one generator seeded with `seed`.
+ */
+export function exactSum(m: DapMeasurement, people: Population, seed: number): Float64Array {
   const out = new Float64Array(taskParts(m, 1).vdaf.length);
   if (m.kind === 'item-histogram') {
     // The histogram report is deterministic: one encoding per distinct history.
@@ -77,8 +94,24 @@ export function simulateRelease<M extends DapMeasurement>(
   people: Population,
   seed: number,
 ): Release<M> {
+  return releaseOfSum(taskId, m, rho, exactSum(m, people, seed), people.size, seed);
+}
+
+/**
+ * The release of a task measuring `m` at a cost of `rho` per visitor from the exact sum of its
+ * `reports` reports: each aggregator's discrete Gaussian noise at the task's σ added to a copy of
+ * `exact` (one seeded draw per entry per aggregator, as the leader and the helper each add one).
+ */
+export function releaseOfSum<M extends DapMeasurement>(
+  taskId: string,
+  m: M,
+  rho: number,
+  exact: ArrayLike<number>,
+  reports: number,
+  seed: number,
+): Release<M> {
   const { noise } = taskParts(m, rho);
-  const sum = trueSum(m, people, seed);
+  const sum = Float64Array.from(exact);
   for (let share = 0; share < NOISE_SHARES; share++) {
     const draws = sampleDiscreteGaussians(
       sum.length,
@@ -89,12 +122,5 @@ export function simulateRelease<M extends DapMeasurement>(
       sum[i]! += Number(d);
     });
   }
-  return {
-    taskId,
-    measurement: m,
-    sigma: noise.sigma,
-    rho: noise.rho,
-    reports: people.size,
-    sum,
-  };
+  return { taskId, measurement: m, sigma: noise.sigma, rho: noise.rho, reports, sum };
 }

@@ -21,6 +21,7 @@ import { createPrepWorker } from '../server/dap/prep-engine.ts';
 import { openDapStorage } from '../server/dap/storage.ts';
 import { openServerStorage } from '../server/storage.ts';
 import { modelUploadBody } from '../wire/model-upload.ts';
+import { DapSimulationError } from './dap-transport.ts';
 import type { DapSimDeployment } from './sim-dap.ts';
 
 /** A listening app on a free loopback port. */
@@ -127,6 +128,20 @@ export async function startDapDeployment(options: {
         batch: { reports: number };
       };
       return { reports: stats.batch.reports, rejected: stats.reports.rejected };
+    },
+    async released(task) {
+      const stored = dap.storage.result(task.id);
+      if (stored === null)
+        throw new DapSimulationError(
+          `task '${task.name}' (${task.id}) has no released sum on the leader: collect it first.`,
+        );
+      const body = JSON.parse(stored.body) as { counts?: unknown; sum?: unknown };
+      const sum = task.measurement.kind === 'item-histogram' ? body.counts : body.sum;
+      if (!Array.isArray(sum) || !sum.every((v): v is number => typeof v === 'number'))
+        throw new DapSimulationError(
+          `task '${task.name}' (${task.id}): the leader's stored result holds no released sum; collect the task again.`,
+        );
+      return sum;
     },
     async popularity(items) {
       const res = await fetch(new URL(`v1/aggregates?limit=${items.length}`, server).href, {

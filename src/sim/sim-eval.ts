@@ -19,6 +19,7 @@ import { topIndices } from '../shared/vector-math.ts';
 export type ReportValue =
   | number
   | string
+  | boolean
   | null
   | readonly number[]
   | RankingFigures

@@ -22,6 +22,7 @@ import {
   trainedItems,
 } from '../eval/hearth-method.ts';
 import type { MovieLensData } from '../eval/movielens.ts';
+import type { EngineCatalog } from '../eval/private-method.ts';
 import { type Split, validationSplit } from '../eval/split.ts';
 import {
   expandRankerWeights,
@@ -33,7 +34,7 @@ import { trainSequenceModel } from '../models/sequence-train.ts';
 import type { ServerStorage } from '../server/storage.ts';
 import { seededRng } from '../shared/rng.ts';
 import { modelUploadBody } from '../wire/model-upload.ts';
-import { evaluateHearth, type ReportSection } from './sim-eval.ts';
+import { evaluateHearth, type RankingFigures, type ReportSection } from './sim-eval.ts';
 import { admin, type Participant, runRounds, type SimTransport } from './sim-server.ts';
 import type { RankerRoundOptions } from './simulation.ts';
 
@@ -65,13 +66,14 @@ export async function hearthWorlds(
     readonly log: (message: string) => void;
   },
 ): Promise<HearthWorlds> {
-  const { items, texts } = movieItems(data, split.itemIds);
-  input.log(`hearth: embedding ${texts.length} item texts with ${input.encoder.info.id}`);
-  const vectors = await embedAll(input.encoder, texts);
-  const dims = input.encoder.info.dims;
-  const trained = trainedItems(split);
-  const sequence = trainSequenceModel(trained.itemIds, trained.sequences);
-  const central = splitContext(split, items, vectors, dims, input.centralCollab, sequence);
+  const { items, vectors, dims } = await embedCatalog(data, split, input.encoder, input.log);
+  const { central, centralGroups } = centralWorld(
+    split,
+    { items, vectors, dims },
+    input.centralCollab,
+    input.userState,
+    input.examplesPerUser,
+  );
   const popularity =
     input.ldpCounts === null
       ? undefined
@@ -84,22 +86,56 @@ export async function hearthWorlds(
     sequence: null,
     ...(popularity === undefined ? {} : { popularity }),
   });
-  const validation = validationSplit(split);
   return {
     federated,
     central,
     federatedGroups: rankerGroupsByUser(
       federated,
-      validation,
+      validationSplit(split),
       input.userState,
       input.examplesPerUser,
     ),
-    centralGroups: rankerGroupsByUser(central, validation, input.userState, input.examplesPerUser),
+    centralGroups,
+  };
+}
+
+/** The catalog's items with their text embedded by `encoder`. */
+export async function embedCatalog(
+  data: MovieLensData,
+  split: Split,
+  encoder: Encoder,
+  log: (message: string) => void,
+): Promise<EngineCatalog> {
+  const { items, texts } = movieItems(data, split.itemIds);
+  log(`hearth: embedding ${texts.length} item texts with ${encoder.info.id}`);
+  return { items, vectors: await embedAll(encoder, texts), dims: encoder.info.dims };
+}
+
+/**
+ * The central engine's context (the centrally trained collab and sequence models, true
+ * popularity) and each user's ranker examples in it.
+ */
+export function centralWorld(
+  split: Split,
+  catalog: EngineCatalog,
+  centralCollab: CollabModel,
+  userState: UserStateConfig,
+  examplesPerUser: number,
+): { central: EngineContext; centralGroups: Map<number, RankerGroup[]> } {
+  const trained = trainedItems(split);
+  const sequence = trainSequenceModel(trained.itemIds, trained.sequences);
+  const { items, vectors, dims } = catalog;
+  const central = splitContext(split, items, vectors, dims, centralCollab, sequence);
+  return {
+    central,
+    centralGroups: rankerGroupsByUser(central, validationSplit(split), userState, examplesPerUser),
   };
 }
 
 /** Central (non-private) fit of the ranker on all users' groups. */
-function centralRankerWeights(groups: ReadonlyMap<number, readonly RankerGroup[]>): number[] {
+export function centralRankerWeights(
+  groups: ReadonlyMap<number, readonly RankerGroup[]>,
+): number[] {
   return trainRankerWeights([...groups.values()].flat(), DEFAULT_RANKER_TRAIN_OPTIONS).weights;
 }
 
@@ -221,7 +257,10 @@ export async function scoreRankers(
   start: Float32Array,
   trained: ArrayLike<number>,
   log: (message: string) => void,
-): Promise<{ federated: ReportSection; central: ReportSection }> {
+): Promise<{
+  federated: ReportSection & RankingFigures & { readonly untrainedRanker: RankingFigures };
+  central: ReportSection & RankingFigures;
+}> {
   const fedWeights = expandRankerWeights(columns, trained);
   const userState = DEFAULT_USER_STATE_CONFIG;
   const federatedHearth = await evaluateHearth(

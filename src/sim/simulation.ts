@@ -11,6 +11,7 @@
 
 import type { Encoder } from '../encoder/types.ts';
 import type { CollabModel } from '../engine/collab-model.ts';
+import type { Ranker } from '../engine/ranker.ts';
 import type { MovieLensData } from '../eval/movielens.ts';
 import { leaveLastOut } from '../eval/split.ts';
 import { createFederatedClient, type ModelCache } from '../federated/client.ts';
@@ -25,6 +26,7 @@ import type { UpdateEncoding } from '../protocol/update.ts';
 import { fedAdam } from '../server/strategy.ts';
 import { seededRng } from '../shared/rng.ts';
 import { modelUploadBody } from '../wire/model-upload.ts';
+import { DapSimulationError } from './dap-transport.ts';
 import { type DapSimDeployment, type DapSimOptions, runDapSimulation } from './sim-dap.ts';
 import { evaluateCollab, type RankingFigures, type ReportSection } from './sim-eval.ts';
 import { runRankerPhase } from './sim-hearth.ts';
@@ -89,14 +91,21 @@ export interface SimulationOptions {
   /** The DAP mode's parameters and how to start its two aggregators. */
   readonly dap?: Pick<
     DapSimOptions,
-    | 'popularityShare'
     | 'maxItems'
     | 'items'
     | 'population'
-    | 'rankerRounds'
+    | 'shares'
+    | 'transport'
+    | 'transportLimitSeconds'
+    | 'evaluationK'
     | 'threads'
     | 'noiseDraws'
-  > & { readonly start: (http: boolean) => Promise<DapSimDeployment> };
+  > & {
+    /** Starts both aggregators; called only when a task goes through them. */
+    readonly start: (http: boolean) => Promise<DapSimDeployment>;
+    /** The ranker devices ship with (needed with an encoder: the private floor's, the rounds' start). */
+    readonly shippedRanker?: Ranker;
+  };
   readonly log: (message: string) => void;
 }
 
@@ -344,26 +353,41 @@ async function dapMode(
       seconds: (performance.now() - t0) / 1000,
     };
   }
-  const deployment = await dap.start(options.http);
+  const shippedRanker = dap.shippedRanker;
+  if (options.encoder !== undefined && shippedRanker === undefined)
+    throw new DapSimulationError(
+      'the DAP mode with an encoder needs the ranker devices ship with (options.dap.shippedRanker; the CLI reads it from --ranker DIR, default models/ranker).',
+    );
+  // Started on the first task that goes through the aggregators (none with the sum transport).
+  const running: { deployment: Promise<DapSimDeployment> | null } = { deployment: null };
+  const aggregators = () => {
+    running.deployment ??= dap.start(options.http);
+    return running.deployment;
+  };
   try {
     const figures = await runDapSimulation(
       data,
       split,
       {
         epsilon: options.epsilon,
-        popularityShare: dap.popularityShare,
         maxItems: dap.maxItems,
-        rankerRounds: dap.rankerRounds,
+        shares: dap.shares,
+        transport: dap.transport,
+        evaluationK: dap.evaluationK,
         threads: dap.threads,
         seed: options.seed,
         log: options.log,
         ...(dap.items === undefined ? {} : { items: dap.items }),
         ...(dap.population === undefined ? {} : { population: dap.population }),
         ...(dap.noiseDraws === undefined ? {} : { noiseDraws: dap.noiseDraws }),
-        ...(options.encoder === undefined ? {} : { encoder: options.encoder }),
-        ...(central === undefined ? {} : { centralCollab: central }),
+        ...(dap.transportLimitSeconds === undefined
+          ? {}
+          : { transportLimitSeconds: dap.transportLimitSeconds }),
+        ...(options.encoder === undefined || central === undefined || shippedRanker === undefined
+          ? {}
+          : { engine: { encoder: options.encoder, centralCollab: central, shippedRanker } }),
       },
-      deployment,
+      aggregators,
     );
     const { centralHearth, ...rest } = figures;
     return {
@@ -376,7 +400,7 @@ async function dapMode(
       dap: rest,
     };
   } finally {
-    await deployment.close();
+    if (running.deployment !== null) await (await running.deployment).close();
   }
 }
 
