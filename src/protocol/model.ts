@@ -39,6 +39,9 @@ export function layoutLength(layout: ModelLayout): number {
 }
 
 /** A named model's parameters (base64 of little-endian Float32) and what they mean. */
+/** The suffix of the model devices use, written by a promotion. */
+const SERVED_SUFFIX = '.served';
+
 const modelFields = {
   name: z.string().min(1).max(64),
   encoding: z.literal('f32-base64'),
@@ -67,6 +70,11 @@ export const ModelUploadSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),
   kind: z.literal('model-upload'),
   ...modelFields,
+  // What devices use (`<name>.served`) is written only by a promotion, so the federated
+  // evaluation gate cannot be sidestepped by uploading a served model directly.
+  name: modelFields.name.refine((name) => !name.endsWith(SERVED_SUFFIX), {
+    message: `a '<name>${SERVED_SUFFIX}' model is written only by POST /v1/admin/promote; upload '<name>' and promote it`,
+  }),
 });
 export type ModelUpload = z.infer<typeof ModelUploadSchema>;
 
@@ -125,5 +133,5 @@ export const ModelQuerySchema = z
   });
 /** The name under which a promoted copy of model `name` is published. */
 export function servedName(name: string): string {
-  return `${name}.served`;
+  return `${name}${SERVED_SUFFIX}`;
 }

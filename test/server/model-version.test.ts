@@ -98,3 +98,21 @@ describe('GET /v1/model?name=&version=', () => {
     }
   });
 });
+
+describe('PUT /v1/admin/model', () => {
+  it('refuses a model named <name>.served: what devices use is written only by a promotion', async () => {
+    // Arrange
+    const app = createApp({ storage: openServerStorage(':memory:'), adminToken: TOKEN });
+    // Act
+    const res = await app.request('/v1/admin/model', {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify(modelUploadBody('cooccurrence.served', Float32Array.of(1, 1), layout)),
+    });
+    const listed = ModelsResponseSchema.parse(await (await app.request('/v1/model')).json());
+    // Assert
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain('POST /v1/admin/promote');
+    expect(listed.models).toEqual([]);
+  });
+});
