@@ -28,8 +28,8 @@
  * next start seeds again from scratch (with new tasks).
  */
 import { z } from 'zod';
-import { dapOnceKey } from '../federated/dap-client.ts';
-import { DAP_REPORT_TYPE, hpkeConfigUrl, reportUploadUrl } from '../federated/dap-report.ts';
+import { dapUploadRequest } from '../federated/dap-client.ts';
+import { hpkeConfigUrl } from '../federated/dap-report.ts';
 import {
   DEFAULT_PRIVATE_STATISTICS,
   histogramMeasurement,
@@ -321,16 +321,14 @@ export async function seedDemo(
         hpkeConfigs,
         timestamp: reportTime,
       });
-      const response = await client.gate.send({
-        url: reportUploadUrl(task),
-        method: 'PUT',
-        body: made.bytes,
-        contentType: DAP_REPORT_TYPE,
-        kind: 'dap-report',
-        rho,
-        once: dapOnceKey(task),
-        summary: `DAP report for task '${task.name}' (simulated visitor): ${made.bytes.byteLength} bytes, ε = ${epsilon.toFixed(2)} at δ = ${config.delta}`,
-      });
+      const response = await client.gate.send(
+        dapUploadRequest(
+          task,
+          made.bytes,
+          rho,
+          `DAP report for task '${task.name}' (simulated visitor): ${made.bytes.byteLength} bytes, ε = ${epsilon.toFixed(2)} at δ = ${config.delta}`,
+        ),
+      );
       return response.status === 201;
     };
     const worker = async () => {

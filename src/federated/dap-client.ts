@@ -33,7 +33,7 @@ import {
   BudgetExceededError,
   ConsentRequiredError,
 } from '../privacy/errors.ts';
-import type { PrivacyGate } from '../privacy/gate.ts';
+import type { GateRequest, PrivacyGate } from '../privacy/gate.ts';
 import type { Ledger } from '../privacy/ledger.ts';
 import { rhoToEpsilon } from '../privacy/rdp.ts';
 import { COOCCURRENCE_MODEL } from '../protocol/cooccurrence.ts';
@@ -135,6 +135,28 @@ export interface DapClientOptions {
 /** The once key of a task's window: one report per visitor per task and window. */
 export function dapOnceKey(task: Pick<DapTask, 'id' | 'window'>): string {
   return `dap:${task.id}:${task.window.start}`;
+}
+
+/**
+ * The gate request that uploads one made report to the task's leader: once per task and window,
+ * at the task's ρ (the ledger checks consent, the caps and the once key before it leaves).
+ */
+export function dapUploadRequest(
+  task: DapTask,
+  bytes: NonNullable<GateRequest['body']>,
+  rho: number,
+  summary: string,
+): GateRequest {
+  return {
+    url: reportUploadUrl(task),
+    method: 'PUT',
+    body: bytes,
+    contentType: DAP_REPORT_TYPE,
+    kind: 'dap-report',
+    rho,
+    once: dapOnceKey(task),
+    summary,
+  };
 }
 
 /** True when two aggregator URLs name the same endpoint (trailing '/' and case of the host aside). */
@@ -351,19 +373,16 @@ export function createDapClient(options: DapClientOptions) {
     if ('reason' in prepared) return { kind: 'skipped', ...base, reason: prepared.reason };
     const { rho, made } = prepared;
     const epsilon = rhoToEpsilon(rho, ledger.caps.delta);
-    const url = reportUploadUrl(task);
     let response: Response;
     try {
-      response = await gate.send({
-        url,
-        method: 'PUT',
-        body: made.bytes,
-        contentType: DAP_REPORT_TYPE,
-        kind: 'dap-report',
-        rho,
-        once: dapOnceKey(task),
-        summary: `DAP report for task '${task.name}' (${task.measurement.kind}, ${task.vdaf.length} entries, secret-shared between leader and helper): ${made.bytes.byteLength} bytes, ρ = ${rho.toPrecision(3)}, ε = ${epsilon.toFixed(2)} at δ = ${ledger.caps.delta}`,
-      });
+      response = await gate.send(
+        dapUploadRequest(
+          task,
+          made.bytes,
+          rho,
+          `DAP report for task '${task.name}' (${task.measurement.kind}, ${task.vdaf.length} entries, secret-shared between leader and helper): ${made.bytes.byteLength} bytes, ρ = ${rho.toPrecision(3)}, ε = ${epsilon.toFixed(2)} at δ = ${ledger.caps.delta}`,
+        ),
+      );
     } catch (error) {
       if (
         error instanceof ConsentRequiredError ||

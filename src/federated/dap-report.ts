@@ -98,15 +98,9 @@ function pinnedFetch(input: DapReportInput) {
   };
 }
 
-/** Makes and encodes one report of `input.measurement` for `input.task`. */
-export async function makeDapReport(input: DapReportInput): Promise<DapReportOutput> {
-  const { task } = input;
-  if (input.measurement.length !== task.vdaf.length) {
-    throw new DapReportError(
-      `task '${task.name}' takes ${task.vdaf.length} entries, the measurement has ${input.measurement.length}`,
-    );
-  }
-  const client = new Task({
+/** `@divviup/dap`'s client `Task` for a task document (its `fetch` is the caller's to pin). */
+export function libraryTask(task: DapTask) {
+  return new Task({
     type: 'sumVec',
     length: task.vdaf.length,
     bits: task.vdaf.bits,
@@ -116,6 +110,17 @@ export async function makeDapReport(input: DapReportInput): Promise<DapReportOut
     helper: task.helper,
     timePrecisionSeconds: task.timePrecisionSeconds,
   });
+}
+
+/** Makes and encodes one report of `input.measurement` for `input.task`. */
+export async function makeDapReport(input: DapReportInput): Promise<DapReportOutput> {
+  const { task } = input;
+  if (input.measurement.length !== task.vdaf.length) {
+    throw new DapReportError(
+      `task '${task.name}' takes ${task.vdaf.length} entries, the measurement has ${input.measurement.length}`,
+    );
+  }
+  const client = libraryTask(task);
   client.fetch = pinnedFetch(input);
   const started = performance.now();
   try {

@@ -4,7 +4,7 @@
  * noise), the leader reaching the helper through `helperApp.request`, a clock the test moves, and
  * clients made with `@divviup/dap`'s Task whose fetch is routed to the two apps.
  */
-import { Task } from '@divviup/dap';
+import { libraryTask } from '../../../src/federated/dap-report.ts';
 import { dapRho, reportSensitivity } from '../../../src/privacy/dap-accounting.ts';
 import { seededRandomBelow } from '../../../src/privacy/discrete-gaussian.ts';
 import type { DapTask } from '../../../src/protocol/dap.ts';
@@ -68,16 +68,7 @@ export function histogramTask(
 
 /** `@divviup/dap`'s client for a task document (global fetch until the caller replaces it). */
 export function libraryClient(task: DapTask) {
-  return new Task({
-    type: 'sumVec',
-    length: task.vdaf.length,
-    bits: task.vdaf.bits,
-    chunkLength: task.vdaf.chunkLength,
-    id: task.id,
-    leader: task.leader,
-    helper: task.helper,
-    timePrecisionSeconds: task.timePrecisionSeconds,
-  });
+  return libraryTask(task);
 }
 
 /** Options of a test pair. */
